@@ -1,0 +1,23 @@
+"""The ``zhicheng`` command: one Typer app with a subcommand group per capability."""
+
+from __future__ import annotations
+
+import typer
+
+from zhicheng.cli import air, framework, index, workspace
+
+app = typer.Typer(
+    name="zhicheng",
+    help="zhicheng (智城): smart-city goal model, evaluation, live data, events and cockpit.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(framework.app, name="framework")
+app.add_typer(index.app, name="index")
+app.add_typer(air.app, name="air")
+workspace.register(app)
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    app()

@@ -1,0 +1,50 @@
+"""Error types shared by every layer.
+
+Bad input never crashes and never half-writes: each layer raises a subclass of
+:class:`ZhichengError` that carries every problem found, each located by file, row (or line),
+column and reason, so the CLI can print them as clear lines and exit with status 2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem in an input: where it is and why it is wrong."""
+
+    reason: str
+    file: str | None = None
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        where = []
+        if self.file:
+            where.append(str(self.file))
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column {self.column!r}")
+        prefix = ", ".join(where)
+        return f"{prefix}: {self.reason}" if prefix else self.reason
+
+
+class ZhichengError(Exception):
+    """Base of every error the product raises on purpose (bad input, bad settings)."""
+
+    def __init__(self, message: str | None = None, problems: Iterable[Problem] = ()) -> None:
+        self.problems: list[Problem] = list(problems)
+        if message is None:
+            message = "; ".join(str(p) for p in self.problems) or "invalid input"
+        super().__init__(message)
+
+    def lines(self) -> list[str]:
+        """The error as lines for a terminal: the message, then one line per problem."""
+        if not self.problems:
+            return [str(self)]
+        head = str(self)
+        body = [str(p) for p in self.problems]
+        return body if head == "; ".join(body) else [head, *body]
