@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from zhicheng.cli import air, framework, index, workspace
+from zhicheng.cli import air, framework, index, server, workspace
 
 app = typer.Typer(
     name="zhicheng",
@@ -16,6 +16,7 @@ app.add_typer(framework.app, name="framework")
 app.add_typer(index.app, name="index")
 app.add_typer(air.app, name="air")
 workspace.register(app)
+server.register(app)
 
 
 def main() -> None:

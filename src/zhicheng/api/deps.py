@@ -1,0 +1,68 @@
+"""FastAPI dependencies shared by every router: the store, the settings and the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy.engine import Engine
+
+from zhicheng.api.security import ANONYMOUS, Principal, principal_for
+from zhicheng.settings import Settings
+
+
+def get_engine(request: Request) -> Engine:
+    """The store the app was started with."""
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the app was started with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_principal(request: Request) -> Principal:
+    """The caller named by the bearer token; anonymous without one; 401 for a bad one."""
+    header = request.headers.get("authorization", "")
+    if not header:
+        request.state.principal = ANONYMOUS
+        return ANONYMOUS
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise HTTPException(401, "Authorization must be 'Bearer <token>'", {"WWW-Authenticate": "Bearer"})
+    principal = principal_for(request.app.state.engine, token.strip())
+    if principal is None:
+        raise HTTPException(401, "unknown or revoked token", {"WWW-Authenticate": "Bearer"})
+    request.state.principal = principal
+    return principal
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require_role(*roles: str) -> Callable[[Principal], Principal]:
+    """A dependency that lets through only callers holding one of ``roles`` (or ``admin``)."""
+
+    def check(principal: PrincipalDep) -> Principal:
+        if principal.role is None:
+            raise HTTPException(401, "this operation needs a bearer token", {"WWW-Authenticate": "Bearer"})
+        if not principal.has_role(*roles):
+            raise HTTPException(403, f"role {principal.role!r} may not do this; needs one of {', '.join(roles)}")
+        return principal
+
+    return check
+
+
+def public_read(principal: PrincipalDep, settings: SettingsDep) -> Principal:
+    """Reads of public data: open when the ``open_reads`` setting is on, else any valid token."""
+    if principal.role is None and not settings.open_reads:
+        raise HTTPException(401, "reads need a bearer token on this server", {"WWW-Authenticate": "Bearer"})
+    return principal
+
+
+PublicReader = Annotated[Principal, Depends(public_read)]

@@ -1,0 +1,97 @@
+"""API tokens with roles: created once, stored only as SHA-256 hashes, revocable."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal, get_args
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from zhicheng.errors import ZhichengError
+from zhicheng.store.schema_api import api_tokens
+
+Role = Literal["admin", "analyst", "operator", "sensor", "viewer", "reviewer"]
+ROLES: tuple[str, ...] = get_args(Role)
+TOKEN_PREFIX = "zc_"
+
+
+class TokenError(ZhichengError):
+    """A token request that cannot be honoured (unknown role, unknown token)."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the token's name, role and department (``anonymous`` without a token)."""
+
+    name: str
+    role: str | None
+    token_id: int | None = None
+    department: str | None = None
+
+    def has_role(self, *roles: str) -> bool:
+        """True when the caller holds one of ``roles``; ``admin`` holds every role."""
+        return self.role is not None and (self.role == "admin" or self.role in roles)
+
+
+ANONYMOUS = Principal(name="anonymous", role=None)
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 hex digest of a token (what the store keeps)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(engine: Engine, role: str, name: str, department: str | None = None) -> str:
+    """Create a token with ``role``; return the token itself, which is never stored."""
+    if role not in ROLES:
+        raise TokenError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+    if not name.strip():
+        raise TokenError("a token needs a name")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with engine.begin() as conn:
+        conn.execute(
+            api_tokens.insert().values(
+                name=name,
+                role=role,
+                token_hash=hash_token(token),
+                department=department,
+                created_at=datetime.now(UTC),
+            )
+        )
+    return token
+
+
+def list_tokens(engine: Engine) -> list[dict[str, object]]:
+    """Every token's id, name, role, department, creation and revocation times (no secrets)."""
+    cols = [c for c in api_tokens.c if c.name != "token_hash"]
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(*cols).order_by(api_tokens.c.id)).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def revoke_token(engine: Engine, token_id: int) -> None:
+    """Revoke token ``token_id``; later requests with it get 401."""
+    with engine.begin() as conn:
+        done = conn.execute(
+            api_tokens.update()
+            .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=datetime.now(UTC))
+        )
+    if done.rowcount != 1:
+        raise TokenError(f"no active token with id {token_id}")
+
+
+def principal_for(engine: Engine, token: str) -> Principal | None:
+    """The principal a live token stands for, or None when it is unknown or revoked."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(api_tokens.c.id, api_tokens.c.name, api_tokens.c.role, api_tokens.c.department)
+            .where(api_tokens.c.token_hash == hash_token(token), api_tokens.c.revoked_at.is_(None))
+        ).first()
+    if row is None:
+        return None
+    return Principal(name=row.name, role=row.role, token_id=row.id, department=row.department)

@@ -1,0 +1,82 @@
+"""`zhicheng serve` and `zhicheng token …`: the server and its API tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from zhicheng.cli.common import console, handle_errors
+from zhicheng.settings import Settings
+from zhicheng.store import init_store
+
+DbOption = Annotated[
+    str | None, typer.Option("--db", help="Store: SQLite path or postgresql+psycopg:// URL [env ZHICHENG_DB]")
+]
+
+token_app = typer.Typer(help="API tokens: create (shown once), list, revoke.", no_args_is_help=True)
+
+
+def _db(db: str | None) -> str:
+    return db or Settings().db
+
+
+@handle_errors
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+) -> None:
+    """Serve the HTTP API and the cockpit."""
+    import uvicorn
+
+    from zhicheng.api import create_app
+
+    app = create_app(_db(db))
+    console.print(f"zhicheng serving on http://{host}:{port}/ (store: {app.state.engine.url!r})")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@token_app.command("create")
+@handle_errors
+def token_create(
+    role: Annotated[str, typer.Option(help="admin, analyst, operator, sensor, viewer or reviewer")],
+    name: Annotated[str, typer.Option(help="Who or what holds the token.")],
+    department: Annotated[str | None, typer.Option(help="Department of the holder.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Create a token and print it once (only its hash is stored)."""
+    from zhicheng.api.security import create_token
+
+    token = create_token(init_store(_db(db)), role, name, department)
+    typer.echo(token)
+
+
+@token_app.command("list")
+@handle_errors
+def token_list(db: DbOption = None) -> None:
+    """List tokens (never their secret)."""
+    from zhicheng.api.security import list_tokens
+
+    table = Table("id", "name", "role", "department", "created", "revoked")
+    for t in list_tokens(init_store(_db(db))):
+        table.add_row(*(str(t[k]) if t[k] is not None else "" for k in
+                        ("id", "name", "role", "department", "created_at", "revoked_at")))
+    console.print(table)
+
+
+@token_app.command("revoke")
+@handle_errors
+def token_revoke(token_id: Annotated[int, typer.Argument(help="Id from `zhicheng token list`.")], db: DbOption = None) -> None:
+    """Revoke a token."""
+    from zhicheng.api.security import revoke_token
+
+    revoke_token(init_store(_db(db)), token_id)
+    console.print(f"token {token_id} revoked")
+
+
+def register(app: typer.Typer) -> None:
+    """Add `serve` and the `token` group to the main app."""
+    app.command("serve")(serve)
+    app.add_typer(token_app, name="token")

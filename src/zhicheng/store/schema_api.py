@@ -1,0 +1,34 @@
+"""Tables of the server: API tokens (only hashes) and the audit log of every write."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from zhicheng.store.schema import metadata, utc_timestamp
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    #: SHA-256 of the token; the token itself is shown once and never stored.
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("department", sa.String(100), nullable=True),
+    utc_timestamp("created_at"),
+    utc_timestamp("revoked_at", nullable=True),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    utc_timestamp("at"),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("role", sa.String(16), nullable=True),
+    sa.Column("method", sa.String(8), nullable=False),
+    sa.Column("path", sa.String(500), nullable=False),
+    sa.Column("status", sa.Integer, nullable=False),
+    sa.Column("detail", sa.Text, nullable=True),
+    sa.Index("ix_audit_log_at", "at"),
+)
