@@ -127,9 +127,7 @@ EPA2024: Final[dict[tuple[str, str], EpaColumn]] = {
         1, [(0, 54), (55, 154), (155, 254), (255, 354), (355, 424), (425, 604)], True
     ),
     # 8-h O3 stops at 0.200 ppm (AQI 300); above it the 1-h value is used.
-    ("o3", "8h"): _epa(
-        1000, [(0, 54), (55, 70), (71, 85), (86, 105), (106, 200), None], False
-    ),
+    ("o3", "8h"): _epa(1000, [(0, 54), (55, 70), (71, 85), (86, 105), (106, 200), None], False),
     # 1-h O3 starts at 0.125 ppm (AQI 101).
     ("o3", "1h"): _epa(1000, [None, None, (125, 164), (165, 204), (205, 404), (405, 604)], True),
     ("co", "8h"): _epa(
@@ -176,7 +174,12 @@ EPA_LEVELS: Final[tuple[Level, ...]] = (
     Level(50, "", "良好", "Good", "绿色", "#00E400", (0, 228, 0)),
     Level(100, "", "中等", "Moderate", "黄色", "#FFFF00", (255, 255, 0)),
     Level(
-        150, "", "对敏感人群不健康", "Unhealthy for Sensitive Groups", "橙色", "#FF7E00",
+        150,
+        "",
+        "对敏感人群不健康",
+        "Unhealthy for Sensitive Groups",
+        "橙色",
+        "#FF7E00",
         (255, 126, 0),
     ),
     Level(200, "", "不健康", "Unhealthy", "红色", "#FF0000", (255, 0, 0)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from zhicheng.cli import air, framework, index, server, workspace
+from zhicheng.cli import air, events, framework, index, server, workspace
 
 app = typer.Typer(
     name="zhicheng",
@@ -15,6 +15,7 @@ app = typer.Typer(
 app.add_typer(framework.app, name="framework")
 app.add_typer(index.app, name="index")
 app.add_typer(air.app, name="air")
+app.add_typer(events.app, name="events")
 workspace.register(app)
 server.register(app)
 

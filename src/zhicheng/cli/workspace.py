@@ -2,8 +2,260 @@
 
 from __future__ import annotations
 
+import math
+import re
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
 import typer
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from zhicheng.cli.common import console, handle_errors
+from zhicheng.errors import Problem
+from zhicheng.settings import get_settings
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Store: a SQLite file path or a postgresql+psycopg:// URL (default: ZHICHENG_DB)."),
+]
+LEVELS = ("index", "domain", "requirement", "indicator")
+#: Warnings of one kind shown before the rest are counted.
+SHOWN_PER_KIND = 3
+
+
+def _engine(db: str | None) -> Any:
+    from zhicheng.store import init_store
+
+    return init_store(db or get_settings().db)
+
+
+def _fmt(value: Any, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return str(value)
+
+
+def _kind(problem: Problem) -> str:
+    """A warning's kind: its reason without the specifics (for grouping)."""
+    reason = problem.reason
+    for key in ("skipped: unknown unit", "excluded, suspicious", "not derived"):
+        if key in reason:
+            return key
+    if "outside the plausible range" in reason:
+        return "excluded, outside the plausible range"
+    return re.sub(r"[\d.]+", "#", reason)[:40]
+
+
+def print_warnings(warnings: tuple[Problem, ...] | list[Problem], indent: str = "  ") -> None:
+    """Data-quality warnings, a few of each kind and a count of the rest."""
+    kinds: dict[str, list[Problem]] = {}
+    for w in warnings:
+        kinds.setdefault(_kind(w), []).append(w)
+    for kind, items in kinds.items():
+        for w in items[:SHOWN_PER_KIND]:
+            console.print(f"{indent}[yellow]![/] {w}", markup=True, highlight=False, soft_wrap=True)
+        if len(items) > SHOWN_PER_KIND:
+            console.print(f"{indent}  … and {len(items) - SHOWN_PER_KIND} more ({kind})", highlight=False)
+
+
+def print_report(report: Any, indent: str = "  ") -> None:
+    """One ingest report: what was written, converted, skipped or excluded."""
+    if report.already_ingested_as is not None:
+        console.print(f"{indent}already ingested as batch {report.already_ingested_as}: nothing changed")
+        return
+    verb = "would write" if report.dry_run else "wrote"
+    if report.units_new or report.units_updated:
+        console.print(f"{indent}{verb} {report.units_new} new and {report.units_updated} changed units")
+    else:
+        console.print(
+            f"{indent}{report.rows_read:,} rows read; {verb} {report.values_new:,} new and "
+            f"{report.values_updated:,} changed values; {report.values_unchanged:,} unchanged; "
+            f"{report.values_excluded:,} excluded by the checks"
+            + (f" (batch {report.batch_id})" if report.batch_id else "")
+        )
+    for line in report.conversions:
+        console.print(f"{indent}converted {line}", highlight=False)
+    print_warnings(report.warnings, indent)
+
+
+def cmd_init(db: DbOption = None) -> None:
+    """Create the store (or bring it to the latest schema)."""
+    from zhicheng.store import store_url
+
+    target = db or get_settings().db
+    _engine(target)
+    console.print(f"store ready: {store_url(target)}", highlight=False)
+
+
+def cmd_ingest(
+    file: Annotated[Path, typer.Argument(help="CSV (.csv/.csv.gz), XLSX or JSON file.")],
+    mapping: Annotated[Path | None, typer.Option("--mapping", "-m", help="Mapping YAML.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate only; write nothing.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Validate a file and store its values (or units) in one transaction."""
+    from zhicheng.evaluate import ingest_file
+
+    engine = _engine(db)
+    report = ingest_file(engine, file, mapping=mapping, dry_run=dry_run,
+                         progress=lambda m: console.print(m, highlight=False))
+    console.print(f"{file}:", highlight=False)
+    print_report(report)
+
+
+def cmd_evaluate(
+    period: Annotated[str | None, typer.Option("--period", "-p", help="Period, e.g. 2020 (default: latest suitable).")] = None,
+    units: Annotated[str | None, typer.Option("--units", help="Comma-separated unit codes (default: all with enough data).")] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Method configuration YAML.")] = None,
+    trend_from: Annotated[str | None, typer.Option("--trend-from", help="Base period for change and CAGR.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Evaluate units for a period and store the run (scores, ranks, grades, gaps, trends)."""
+    from zhicheng.evaluate.config import load_config
+    from zhicheng.evaluate.service import evaluate, suggest_period
+
+    engine = _engine(db)
+    method = load_config(config)
+    chosen = period or suggest_period(engine, lookback=method.lookback)
+    unit_list = [u.strip() for u in units.split(",") if u.strip()] if units else None
+    run = evaluate(engine, chosen, units=unit_list, config=method, base_period=trend_from)
+    console.print(f"run {run.run_id}: {len(run.units)} units evaluated for {run.period}"
+                  + (f"; {len(run.left_out)} left out for too little data" if run.left_out else ""), highlight=False)
+    _print_board(run.run_id, engine, top=10, bottom=0)
+
+
+def _board_table(board: pd.DataFrame, title: str) -> Table:
+    domains = [c for c in board.columns if re.fullmatch(r"D\d+", str(c))]
+    table = Table(title=title, title_justify="left")
+    for col in ("rank", "unit", "province", "index", "grade", *domains, "coverage"):
+        table.add_column(col, justify="left" if col in {"unit", "province"} else "right")
+    for _, row in board.iterrows():
+        table.add_row(_fmt(row["rank"]), str(row["unit_name_zh"]), _fmt(row["group_name"]), _fmt(row["score"]),
+                      _fmt(row["grade"]), *[_fmt(row[d], 0) for d in domains], f"{row['coverage']:.0%}")
+    return table
+
+
+def _print_board(run_id: int, engine: Any, *, top: int, bottom: int) -> None:
+    from zhicheng.evaluate.results import scoreboard
+
+    board = scoreboard(engine, run_id)
+    console.print(_board_table(board.head(top), f"top {top}"))
+    if bottom:
+        console.print(_board_table(board.tail(bottom), f"bottom {bottom}"))
+
+
+def cmd_results(
+    level: Annotated[str, typer.Option("--level", "-l", help="index | domain | requirement | indicator | all")] = "index",
+    unit: Annotated[str | None, typer.Option("--unit", "-u", help="Only this unit.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table | csv | xlsx | json")] = "table",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output file (csv, json: stdout by default).")] = None,
+    run: Annotated[int | None, typer.Option("--run", help="Run id (default: the latest).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Show or export the results of an evaluation run."""
+    from zhicheng.evaluate.errors import EvaluationError
+    from zhicheng.evaluate.results import export_results, read_results
+
+    if fmt not in {"table", "csv", "xlsx", "json"}:
+        raise EvaluationError(f"unknown format {fmt!r}: use table, csv, xlsx or json")
+    if level not in (*LEVELS, "all"):
+        raise EvaluationError(f"unknown level {level!r}: use one of {', '.join(LEVELS)} or all")
+    engine = _engine(db)
+    as_level = None if level == "all" or fmt == "xlsx" else level
+    frame = read_results(engine, run, level=as_level, unit=unit)
+    if fmt == "table":
+        _results_table(frame)
+        return
+    if fmt == "xlsx" and out is None:
+        raise EvaluationError("--format xlsx needs --out FILE.xlsx")
+    if out is None:
+        text = frame.to_csv(index=False) if fmt == "csv" else frame.to_json(orient="records", force_ascii=False, indent=1)
+        sys.stdout.write(text + ("" if text.endswith("\n") else "\n"))
+        return
+    export_results(frame, out, fmt)
+    console.print(f"wrote {out}", highlight=False)
+
+
+def _results_table(frame: pd.DataFrame) -> None:
+    table = Table(title=f"run {frame['run_id'].iloc[0]} · {frame['period'].iloc[0]}" if len(frame) else "no results")
+    for col in ("level", "code", "name", "unit", "raw", "score", "rank", "grade", "coverage", "gap"):
+        table.add_column(col, justify="left" if col in {"level", "code", "name", "unit"} else "right")
+    for _, r in frame.iterrows():
+        table.add_row(r["level"], r["code"], str(r["code_name_zh"]), str(r["unit_name_zh"]), _fmt(r["raw_value"], 2),
+                      _fmt(r["score"]), _fmt(r["rank"]), _fmt(r["grade"]),
+                      "–" if pd.isna(r["coverage"]) else f"{r['coverage']:.0%}", _fmt(r["gap"], 2))
+    console.print(table)
+
+
+def cmd_gaps(
+    unit: Annotated[str, typer.Option("--unit", "-u", help="Unit code.")],
+    run: Annotated[int | None, typer.Option("--run", help="Run id (default: the latest).")] = None,
+    db: DbOption = None,
+) -> None:
+    """A unit's gaps to targets, and which indicators would lift its grade most."""
+    from zhicheng.evaluate.results import read_results, unit_gaps
+
+    engine = _engine(db)
+    gaps = unit_gaps(engine, unit, run)
+    head = read_results(engine, run, level="index", unit=unit).iloc[0]
+    console.print(f"{head['unit_name_zh']} ({unit}) {head['period']}: index {head['score']:.1f}, grade "
+                  f"{_fmt(head['grade'])}, rank {_fmt(head['rank'])}", highlight=False)
+    table = Table()
+    for col in ("indicator", "name", "value", "target", "gap", "score", "lift", "index after", "grade after"):
+        table.add_column(col, justify="left" if col in {"indicator", "name"} else "right")
+    for _, r in gaps.iterrows():
+        table.add_row(r["code"], str(r["code_name_zh"]), _fmt(r["raw_value"], 2), _fmt(r["target"], 2),
+                      _fmt(r["gap"], 2), _fmt(r["score"]), _fmt(r["lift"], 2), _fmt(r["index_after"]),
+                      _fmt(r["grade_after"]))
+    console.print(table)
+
+
+def cmd_demo(
+    db: DbOption = None,
+    data: Annotated[Path | None, typer.Option("--data", help="The project's data folder.")] = None,
+    period: Annotated[str | None, typer.Option("--period", "-p", help="Year to evaluate (default: latest suitable).")] = None,
+) -> None:
+    """Build the demo workspace from the real data in data/ and print the ranking."""
+    from zhicheng.evaluate.demo import STEPS, build_demo
+    from zhicheng.store import store_url
+
+    target = db or get_settings().db
+    engine = _engine(target)
+    console.print(f"demo workspace: {store_url(target)}", highlight=False)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task("starting", total=len(STEPS) + 1)
+        seen: list[str] = []
+
+        def step(label: str) -> None:
+            if seen:
+                bar.advance(task)
+            seen.append(label)
+            bar.update(task, description=label)
+
+        result = build_demo(engine, data, period=period, on_step=step)
+        bar.advance(task)
+    for s, report in result.reports:
+        console.print(f"[bold]{s.label}[/] ({s.file} with {s.mapping})", highlight=False)
+        print_report(report)
+    run = result.run
+    console.print(f"\n[bold]evaluation run {run.run_id}[/]: {len(run.units)} cities evaluated for {run.period} "
+                  f"(trends from {run.base_period}); {len(run.left_out)} left out for too little data", highlight=False)
+    _print_board(run.run_id, engine, top=10, bottom=10)
+    console.print("coverage = indicators with data ÷ indicators of the framework. Next: "
+                  "`zhicheng results --level domain`, `zhicheng gaps --unit 440300`.", highlight=False)
 
 
 def register(app: typer.Typer) -> None:
     """Add the workspace commands to the main app."""
+    app.command("init")(handle_errors(cmd_init))
+    app.command("ingest")(handle_errors(cmd_ingest))
+    app.command("evaluate")(handle_errors(cmd_evaluate))
+    app.command("results")(handle_errors(cmd_results))
+    app.command("gaps")(handle_errors(cmd_gaps))
+    app.command("demo")(handle_errors(cmd_demo))

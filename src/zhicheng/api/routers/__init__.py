@@ -2,6 +2,6 @@
 
 from fastapi import APIRouter
 
-from zhicheng.api.routers import health
+from zhicheng.api.routers import cockpit, evaluation, health, sta
 
-ROUTERS: list[APIRouter] = [health.router]
+ROUTERS: list[APIRouter] = [health.router, sta.router, evaluation.router, cockpit.router]

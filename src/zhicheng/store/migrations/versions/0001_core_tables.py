@@ -72,7 +72,8 @@ def upgrade() -> None:
     sa.Column('batch_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['batch_id'], ['ingest_batches.id'], name=op.f('fk_indicator_values_batch_id_ingest_batches')),
     sa.ForeignKeyConstraint(['unit_code'], ['units.code'], name=op.f('fk_indicator_values_unit_code_units')),
-    sa.PrimaryKeyConstraint('unit_code', 'indicator_id', 'period', name=op.f('pk_indicator_values'))
+    sa.PrimaryKeyConstraint('unit_code', 'indicator_id', 'period', name=op.f('pk_indicator_values')),
+    sqlite_with_rowid=False,
     )
     with op.batch_alter_table('indicator_values', schema=None) as batch_op:
         batch_op.create_index('ix_indicator_values_period_indicator', ['period', 'indicator_id'], unique=False)

@@ -1,0 +1,69 @@
+"""The cockpit (驾驶舱): its pages, its static files and the JSON the overview loads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+
+from zhicheng.api.deps import EngineDep, PublicReader
+from zhicheng.api.routers.evaluation import Lang, RunId, UnitCode, answer, report_service
+from zhicheng.cockpit import STATIC_DIR
+
+router = APIRouter(tags=["cockpit"])
+
+#: Client-side routes that all load the same page shell (the page picks its view from the path).
+PAGES = ("/", "/ranking", "/domain/{code}", "/requirement/{code}", "/indicator/{code}", "/unit/{code}")
+_TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css",
+          ".html": "text/html", ".json": "application/json", ".svg": "image/svg+xml"}
+
+
+def _shell(_: Request) -> HTMLResponse:
+    text = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+    return HTMLResponse(text, headers={"Cache-Control": "no-cache"})
+
+
+for _page in PAGES:
+    router.add_api_route(_page, _shell, methods=["GET"], include_in_schema=False,
+                         response_class=HTMLResponse, name=f"page:{_page}")
+
+
+@router.get("/static/{path:path}", include_in_schema=False)
+def static_file(path: str) -> FileResponse:
+    """A file of the cockpit's static folder (never outside it)."""
+    root = STATIC_DIR.resolve()
+    target = (root / path).resolve()
+    if not target.is_relative_to(root) or not target.is_file():
+        raise HTTPException(404, f"no static file {path!r}")
+    # Vendor builds change only with package.json; the pages' own modules are revalidated.
+    cache = "public, max-age=86400" if Path(path).parts[:1] == ("vendor",) else "no-cache"
+    return FileResponse(target, media_type=_TYPES.get(target.suffix), headers={"Cache-Control": cache})
+
+
+@router.get("/api/cockpit/overview")
+def overview(
+    request: Request, engine: EngineDep, _: PublicReader, run_id: RunId = None, unit: UnitCode = None,
+    lang: Lang = "zh",
+) -> dict[str, Any]:
+    """Everything the overview shows in one answer: run, unit, index, domains, map values, ranking."""
+    return answer(report_service(request, engine).overview, run_id, unit, lang)
+
+
+@router.get("/api/cockpit/geo")
+def geojson(request: Request, engine: EngineDep, _: PublicReader, run_id: RunId = None) -> Response:
+    """Boundaries of the run's units as a GeoJSON FeatureCollection (property ``code``)."""
+    plain, packed = answer(report_service(request, engine).geojson, run_id)
+    headers = {"Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return Response(packed, media_type="application/geo+json", headers=headers)
+    return Response(plain, media_type="application/geo+json", headers=headers)
+
+
+@router.get("/api/cockpit/live")
+def live(request: Request, engine: EngineDep, _: PublicReader, lang: Lang = "zh") -> dict[str, Any]:
+    """Open and overdue events and active alerts, as of now (not cached)."""
+    return answer(report_service(request, engine).live, lang)
+

@@ -1,0 +1,269 @@
+"""Open311 GeoReport v2 under ``/open311/v2``: services, definitions, requests, tokens; JSON and XML.
+
+Follows the GeoReport v2 specification (wiki.open311.org/GeoReport_v2): every resource is
+reached as ``<name>.json`` or ``<name>.xml``; errors use the standard's own format
+(``[{"code": 400, "description": "…"}]`` or ``<errors><error><code>…``), one entry per problem.
+
+Submitting (``POST requests``, form-encoded) needs ``api_key``: an API token with role
+operator, admin or sensor, or the public submission key (``ZHICHENG_OPEN311_PUBLIC_KEY``) given
+to the city's apps. Reads are public when the server's ``open_reads`` setting is on; otherwise
+they need ``api_key`` (any valid token) or a bearer token.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from zhicheng.api.security import Principal, principal_for
+from zhicheng.errors import Problem
+from zhicheng.events.catalogue import Catalogue, load_catalogue
+from zhicheng.events.errors import EventError
+from zhicheng.events.open311 import (
+    RequestQuery,
+    definition_record,
+    parse_request_query,
+    request_records,
+    search_requests,
+    service_record,
+    token_record,
+)
+from zhicheng.events.service import NewEvent, create_event, now_utc
+from zhicheng.events.settings import EventsSettings
+
+router = APIRouter(prefix="/open311/v2", tags=["open311"])
+
+FORMATS = ("json", "xml")
+SUBMIT_ROLES = ("operator", "admin", "sensor")
+CONTACT_FIELDS = ("email", "device_id", "account_id", "first_name", "last_name", "phone")
+_ATTRIBUTE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+def _xml_value(parent: ET.Element, name: str, value: Any) -> None:
+    child = ET.SubElement(parent, name)
+    if isinstance(value, bool):
+        child.text = "true" if value else "false"
+    elif isinstance(value, list):
+        item = {"attributes": "attribute", "values": "value"}.get(name, "item")
+        for entry in value:
+            _xml_record(child, item, entry)
+    elif value is not None:
+        child.text = str(value)
+
+
+def _xml_record(parent: ET.Element, name: str, record: dict[str, Any]) -> None:
+    node = ET.SubElement(parent, name)
+    for key, value in record.items():
+        _xml_value(node, key, value)
+
+
+def _xml(root: str, item: str | None, payload: Any) -> bytes:
+    top = ET.Element(root)
+    if item is None:
+        for key, value in payload.items():
+            _xml_value(top, key, value)
+    else:
+        for record in payload:
+            _xml_record(top, item, record)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(top, encoding="utf-8")
+
+
+def _render(fmt: str, payload: Any, root: str, item: str | None, status: int = 200) -> Response:
+    if fmt == "xml":
+        return Response(_xml(root, item, payload), status_code=status, media_type="text/xml; charset=utf-8")
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return Response(body, status_code=status, media_type="application/json; charset=utf-8")
+
+
+def errors(fmt: str, status: int, messages: Iterable[str]) -> Response:
+    """The standard's error response: one ``{code, description}`` per problem."""
+    payload = [{"code": status, "description": m} for m in messages]
+    return _render(fmt if fmt in FORMATS else "json", payload, "errors", "error", status)
+
+
+def _from_error(fmt: str, exc: EventError) -> Response:
+    return errors(fmt, exc.status, [str(p) for p in exc.problems] or [str(exc)])
+
+
+def _guard(fmt: str, build: Callable[[], Response]) -> Response:
+    if fmt not in FORMATS:
+        return errors("json", 400, [f"format must be json or xml, got {fmt!r}"])
+    try:
+        return build()
+    except EventError as exc:
+        return _from_error(fmt, exc)
+
+
+# --- callers ---------------------------------------------------------------------------------
+
+
+def _token_principal(request: Request, api_key: str | None) -> Principal | None:
+    if not api_key:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        api_key = token.strip() if scheme.lower() == "bearer" else None
+    return principal_for(request.app.state.engine, api_key) if api_key else None
+
+
+def _check_reader(request: Request) -> None:
+    if request.app.state.settings.open_reads:
+        return
+    if _token_principal(request, request.query_params.get("api_key")) is None:
+        raise EventError("this server needs a valid api_key for reads", status=403)
+
+
+def _submitter(request: Request, api_key: str | None) -> tuple[Principal, str]:
+    """Who submits and the event source their key implies; EventError 400/403 otherwise."""
+    if not api_key:
+        raise EventError("api_key is required to submit a service request", status=400)
+    public = EventsSettings().open311_public_key
+    if public is not None and hmac.compare_digest(api_key.encode(), public.get_secret_value().encode()):
+        return Principal(name="open311-public", role=None), "citizen"
+    principal = principal_for(request.app.state.engine, api_key)
+    if principal is None:
+        raise EventError("invalid api_key", status=403)
+    if not principal.has_role(*SUBMIT_ROLES):
+        raise EventError(f"api_key role {principal.role!r} may not submit service requests", status=403)
+    return principal, "sensor" if principal.role == "sensor" else "citizen"
+
+
+# --- POST requests ---------------------------------------------------------------------------
+
+
+def _number(form: dict[str, str], name: str, problems: list[Problem]) -> float | None:
+    text = form.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        problems.append(Problem(f"{name} must be a number, got {text!r}", column=name))
+        return None
+
+
+def _new_event(items: list[tuple[str, str]], source: str) -> NewEvent:
+    form = {k: v for k, v in items}
+    problems: list[Problem] = []
+    lat, lon = _number(form, "lat", problems), _number(form, "long", problems)
+    attributes: dict[str, list[str]] = {}
+    for key, value in items:
+        m = _ATTRIBUTE.match(key)
+        if m:
+            attributes.setdefault(m.group(1), []).append(value)
+    if form.get("source") in ("citizen", "inspector") and source == "citizen":
+        source = form["source"]
+    if problems:
+        raise EventError(problems=problems)
+    return NewEvent(
+        service_code=form.get("service_code", "").strip(), lat=lat, lon=lon,
+        address=form.get("address_string") or None, address_id=form.get("address_id") or None,
+        zipcode=form.get("zipcode") or None, description=form.get("description") or None,
+        media_url=form.get("media_url") or None, attributes=attributes,
+        contact={k: form[k] for k in CONTACT_FIELDS if form.get(k)}, source=source,
+    )
+
+
+@router.post("/requests.{fmt}", summary="POST Service Request")
+async def post_request(fmt: str, request: Request) -> Response:
+    """Create a service request from form fields; answer with its id, token and notice."""
+    if fmt not in FORMATS:
+        return errors("json", 400, [f"format must be json or xml, got {fmt!r}"])
+    form = await request.form()
+    items = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+    try:
+        principal, source = _submitter(request, dict(items).get("api_key"))
+        request.state.principal = principal
+        new = _new_event(items, source)
+        created = await run_in_threadpool(
+            create_event, request.app.state.engine, new, principal.name, principal.role, _catalogue())
+    except EventError as exc:
+        return _from_error(fmt, exc)
+    payload = [{
+        "service_request_id": created.public_id, "token": created.token,
+        "service_notice": created.service_notice, "account_id": None,
+    }]
+    return _render(fmt, payload, "service_requests", "request")
+
+
+# --- reads -----------------------------------------------------------------------------------
+
+
+def _catalogue() -> Catalogue:
+    return load_catalogue(EventsSettings().events_catalogue)
+
+
+@router.get("/services.{fmt}", summary="GET Service List")
+def get_services(fmt: str, request: Request) -> Response:
+    """Every service the city handles."""
+
+    def build() -> Response:
+        _check_reader(request)
+        return _render(fmt, [service_record(s) for s in _catalogue().services], "services", "service")
+
+    return _guard(fmt, build)
+
+
+@router.get("/services/{code}.{fmt}", summary="GET Service Definition")
+def get_service_definition(code: str, fmt: str, request: Request) -> Response:
+    """The attributes (questions) of one service."""
+
+    def build() -> Response:
+        _check_reader(request)
+        service = _catalogue().service(code)
+        return _render(fmt, definition_record(service), "service_definition", None)
+
+    return _guard(fmt, build)
+
+
+@router.get("/requests.{fmt}", summary="GET Service Requests")
+def get_requests(fmt: str, request: Request) -> Response:
+    """Requests by id list, service, date range (≤ 90 days, default the last 90) and status; ≤ 1,000."""
+
+    def build() -> Response:
+        _check_reader(request)
+        query = parse_request_query(dict(request.query_params), now_utc())
+        with request.app.state.engine.connect() as conn:
+            rows = search_requests(conn, query)
+        return _render(fmt, request_records(rows, _catalogue()), "service_requests", "request")
+
+    return _guard(fmt, build)
+
+
+@router.get("/requests/{request_id}.{fmt}", summary="GET Service Request")
+def get_request(request_id: str, fmt: str, request: Request) -> Response:
+    """One request (as a list of one, as the standard writes it)."""
+
+    def build() -> Response:
+        _check_reader(request)
+        with request.app.state.engine.connect() as conn:
+            rows = search_requests(conn, RequestQuery(ids=(request_id,)), limit=1)
+        if not rows:
+            raise EventError(f"service_request_id {request_id!r} not found", status=404)
+        return _render(fmt, request_records(rows, _catalogue()), "service_requests", "request")
+
+    return _guard(fmt, build)
+
+
+@router.get("/tokens/{token}.{fmt}", summary="GET request_id from a token")
+def get_token(token: str, fmt: str, request: Request) -> Response:
+    """The service request id a submission token stands for."""
+
+    def build() -> Response:
+        _check_reader(request)
+        with request.app.state.engine.connect() as conn:
+            record = token_record(conn, token)
+        if record is None:
+            raise EventError(f"token {token!r} not found", status=404)
+        return _render(fmt, [record], "service_requests", "request")
+
+    return _guard(fmt, build)

@@ -1,0 +1,212 @@
+// The cockpit's shell: state (run, unit, language), routing, data loading and the header controls.
+import * as charts from "./charts.js";
+import { esc } from "./format.js";
+import { translate } from "./i18n.js";
+import { renderNode } from "./pages/node.js";
+import { renderOverview } from "./pages/overview.js";
+import { renderRanking } from "./pages/ranking.js";
+import { renderUnit } from "./pages/unit.js";
+
+const LANG_KEY = "zhicheng.lang";
+const UNIT_KEY = "zhicheng.unit";
+const TOKEN_KEY = "zhicheng.token";
+
+export const state = {
+  lang: localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh",
+  run: null,
+  unit: null,
+  controls: null, // the overview answer the header's selectors were filled from
+};
+
+export function t(key, vars) {
+  return translate(state.lang, key, vars);
+}
+
+export class ApiError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** GET a JSON resource of the server's API, with the language and (when saved) the token. */
+export async function api(path, params = {}) {
+  const url = new URL(path, window.location.origin);
+  for (const [k, v] of Object.entries({ lang: state.lang, ...params })) {
+    if (v !== null && v !== undefined && v !== "") url.searchParams.set(k, v);
+  }
+  const headers = { Accept: "application/json" };
+  const token = localStorage.getItem(TOKEN_KEY);
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const response = await fetch(url, { headers });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new ApiError(response.status, body?.error?.message ?? response.statusText);
+  return body;
+}
+
+const ROUTES = [
+  [/^\/$/, () => renderOverview],
+  [/^\/ranking$/, () => renderRanking],
+  [/^\/(domain|requirement|indicator)\/([^/]+)$/, () => renderNode],
+  [/^\/unit\/([^/]+)$/, () => renderUnit],
+];
+
+function applyStaticText() {
+  document.documentElement.lang = state.lang === "en" ? "en" : "zh-CN";
+  for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const el of document.querySelectorAll("[data-i18n-aria]")) el.setAttribute("aria-label", t(el.dataset.i18nAria));
+  const button = document.getElementById("lang-switch");
+  button.textContent = t("otherLang");
+  button.setAttribute("aria-label", t("switchTo"));
+  button.setAttribute("lang", state.lang === "en" ? "zh-CN" : "en");
+  document.title = `${t("brand")} · zhicheng 智城`;
+}
+
+/** The overview answer for the current run, fetched once per run and language (fills the selectors). */
+export async function controls() {
+  const key = `${state.run ?? ""}|${state.lang}`;
+  if (!state.controls || state.controls.key !== key) {
+    const data = await api("/api/cockpit/overview", { run: state.run });
+    state.controls = { key, data };
+  }
+  const codes = new Set(state.controls.data.units.map((u) => u.code));
+  if (state.unit && !codes.has(state.unit)) {
+    state.unit = null; // a remembered unit the chosen run did not score
+    localStorage.removeItem(UNIT_KEY);
+  }
+  fillSelectors(state.controls.data);
+  return state.controls.data;
+}
+
+function fillSelectors(data) {
+  const runSelect = document.getElementById("run-select");
+  const unitSelect = document.getElementById("unit-select");
+  runSelect.innerHTML = data.runs
+    .map((r) => `<option value="${r.id}">${esc(r.period)} · #${r.id}</option>`)
+    .join("");
+  unitSelect.innerHTML = data.units
+    .map((u) => `<option value="${esc(u.code)}">${esc(u.name)}</option>`)
+    .join("");
+  runSelect.disabled = data.runs.length === 0;
+  unitSelect.disabled = data.units.length === 0;
+  if (data.run) runSelect.value = String(state.run ?? data.run.id);
+  const unit = state.unit ?? data.unit?.code;
+  if (unit) unitSelect.value = unit;
+}
+
+function readLocation() {
+  const params = new URLSearchParams(window.location.search);
+  state.run = params.get("run");
+  const stored = localStorage.getItem(UNIT_KEY);
+  state.unit = params.get("unit") ?? stored ?? null;
+}
+
+/** Build a URL for ``path`` keeping the run and unit. */
+export function here(path, extra = {}) {
+  const params = new URLSearchParams();
+  if (state.run) params.set("run", state.run);
+  if (state.unit) params.set("unit", state.unit);
+  for (const [k, v] of Object.entries(extra)) if (v !== null && v !== undefined) params.set(k, v);
+  const q = params.toString();
+  return q ? `${path}?${q}` : path;
+}
+
+export function go(url) {
+  window.history.pushState({}, "", url);
+  render();
+}
+
+function markNav() {
+  const path = window.location.pathname;
+  for (const a of document.querySelectorAll("[data-nav]")) {
+    const current = (a.dataset.nav === "overview" && path === "/") || (a.dataset.nav === "ranking" && path === "/ranking");
+    if (current) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+}
+
+function showError(main, err) {
+  if (err instanceof ApiError && err.status === 401) {
+    main.innerHTML = `<section class="error"><p>${esc(t("needToken"))}</p>
+      <form id="token-form" class="row"><label for="token-input">${esc(t("tokenLabel"))}</label>
+      <input id="token-input" type="password" autocomplete="off" required>
+      <button type="submit">${esc(t("tokenSave"))}</button></form></section>`;
+    document.getElementById("token-form").addEventListener("submit", (e) => {
+      e.preventDefault();
+      localStorage.setItem(TOKEN_KEY, document.getElementById("token-input").value.trim());
+      render();
+    });
+    return;
+  }
+  const key = err instanceof ApiError && err.status === 404 ? "notFound" : "failed";
+  main.innerHTML = `<section class="error" role="alert"><p>${esc(t(key, { what: err.message }))}</p>
+    <p><a href="/" data-link>${esc(t("nav.overview"))}</a></p></section>`;
+}
+
+let generation = 0;
+
+export async function render() {
+  const mine = ++generation;
+  readLocation();
+  applyStaticText();
+  markNav();
+  charts.disposeAll();
+  document.body.dataset.ready = "0";
+  const main = document.getElementById("main");
+  const path = window.location.pathname;
+  const route = ROUTES.find(([re]) => re.test(path));
+  try {
+    if (!route) throw new ApiError(404, path);
+    const match = path.match(route[0]);
+    const page = route[1]();
+    await page(main, match.slice(1).map(decodeURIComponent), { stale: () => mine !== generation });
+    if (mine !== generation) return;
+    await charts.allRendered();
+  } catch (err) {
+    if (mine !== generation) return;
+    charts.disposeAll();
+    showError(main, err);
+    if (!(err instanceof ApiError)) console.warn(err);
+  }
+  if (mine === generation) {
+    document.body.dataset.ready = "1";
+    performance.mark("zhicheng:charts-rendered");
+  }
+}
+
+function onLinkClick(event) {
+  const a = event.target.closest("a[data-link]");
+  if (!a || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  const url = new URL(a.href, window.location.origin);
+  if (url.origin !== window.location.origin) return;
+  event.preventDefault();
+  go(url.pathname + url.search + url.hash);
+}
+
+function setup() {
+  document.addEventListener("click", onLinkClick);
+  window.addEventListener("popstate", render);
+  window.addEventListener("resize", () => charts.resizeAll());
+  document.getElementById("lang-switch").addEventListener("click", () => {
+    state.lang = state.lang === "en" ? "zh" : "en";
+    localStorage.setItem(LANG_KEY, state.lang);
+    render();
+  });
+  document.getElementById("run-select").addEventListener("change", (e) => {
+    state.run = e.target.value;
+    state.unit = null;
+    localStorage.removeItem(UNIT_KEY);
+    go(`/?run=${encodeURIComponent(state.run)}`);
+  });
+  document.getElementById("unit-select").addEventListener("change", (e) => {
+    state.unit = e.target.value;
+    localStorage.setItem(UNIT_KEY, state.unit);
+    const url = new URL(window.location.href);
+    url.searchParams.set("unit", state.unit);
+    if (state.run) url.searchParams.set("run", state.run);
+    go(url.pathname + url.search);
+  });
+  render();
+}
+
+setup();

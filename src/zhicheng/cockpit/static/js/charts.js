@@ -1,0 +1,156 @@
+// Apache ECharts wrappers for the cockpit: radar, bars, map, line. Each chart is registered so that
+// the page knows when all charts have rendered (body[data-ready]) and can dispose them on leaving.
+
+const TEXT = "#e8f0fa";
+const MUTED = "#a9bdd6";
+const LINE = "#2a4263";
+const ACCENT = "#5cc8ff";
+const ACCENT2 = "#ffd166";
+// A sequential, colour-blind-safe ramp (cividis-like) for choropleths.
+const RAMP = ["#00204d", "#31446b", "#666970", "#958f78", "#cbba69", "#ffea46"];
+
+const live = new Set();
+let pending = [];
+
+function base() {
+  return {
+    backgroundColor: "transparent",
+    animation: false,
+    textStyle: { color: TEXT, fontFamily: "inherit" },
+    tooltip: { confine: true },
+  };
+}
+
+function make(el, option, label) {
+  el.setAttribute("role", "img");
+  if (label) el.setAttribute("aria-label", label);
+  const chart = window.echarts.init(el, null, { renderer: "canvas" });
+  live.add(chart);
+  pending.push(new Promise((resolve) => chart.on("finished", resolve)));
+  chart.setOption({ ...base(), ...option });
+  return chart;
+}
+
+/** Resolves when every chart made since the last call has finished rendering. */
+export function allRendered() {
+  const waiting = pending;
+  pending = [];
+  return Promise.all(waiting);
+}
+
+export function disposeAll() {
+  for (const chart of live) chart.dispose();
+  live.clear();
+  pending = [];
+}
+
+export function resizeAll() {
+  for (const chart of live) chart.resize();
+}
+
+export function radar(el, { axes, series, label, onAxis }) {
+  const chart = make(el, {
+    legend: { bottom: 0, textStyle: { color: MUTED } },
+    tooltip: { trigger: "item" },
+    radar: {
+      indicator: axes.map((a) => ({ name: a.name, max: 100 })),
+      radius: "62%",
+      triggerEvent: true,
+      axisName: { color: TEXT, fontSize: 13 },
+      splitLine: { lineStyle: { color: LINE } },
+      splitArea: { show: false },
+      axisLine: { lineStyle: { color: LINE } },
+    },
+    series: [{
+      type: "radar",
+      data: series.map((s, i) => ({
+        name: s.name,
+        value: s.values.map((v) => (v === null ? "-" : Number(v.toFixed(1)))),
+        lineStyle: { color: i === 0 ? ACCENT : ACCENT2, width: i === 0 ? 3 : 1.5, type: i === 0 ? "solid" : "dashed" },
+        itemStyle: { color: i === 0 ? ACCENT : ACCENT2 },
+        areaStyle: i === 0 ? { color: "rgba(92,200,255,0.25)" } : undefined,
+      })),
+    }],
+  }, label);
+  if (onAxis) {
+    chart.on("click", (p) => {
+      if (p.componentType === "radar" && p.name !== undefined) {
+        const hit = axes.find((a) => a.name === p.name);
+        if (hit) onAxis(hit);
+      }
+    });
+  }
+  return chart;
+}
+
+export function bars(el, { items, label, targetName, markLine, onBar, horizontal = true, max = 100 }) {
+  const names = items.map((i) => i.name);
+  const valueAxis = { type: "value", max, axisLabel: { color: MUTED }, splitLine: { lineStyle: { color: LINE } } };
+  const catAxis = { type: "category", data: names, inverse: horizontal, axisLabel: { color: TEXT, width: 140, overflow: "truncate" } };
+  const series = [{
+    type: "bar",
+    name: label,
+    data: items.map((i) => (i.value === null ? "-" : Number(i.value.toFixed(2)))),
+    itemStyle: { color: ACCENT },
+    label: { show: true, position: horizontal ? "right" : "top", color: TEXT, formatter: (p) => (typeof p.value === "number" ? p.value.toFixed(1) : "") },
+    markLine: markLine ? {
+      symbol: "none", silent: true, lineStyle: { color: ACCENT2, type: "dashed" },
+      label: { color: ACCENT2, formatter: markLine.label },
+      data: [horizontal ? { xAxis: markLine.value } : { yAxis: markLine.value }],
+    } : undefined,
+  }];
+  if (items.some((i) => i.target !== null && i.target !== undefined)) {
+    series.push({
+      type: "scatter", name: targetName, symbol: "diamond", symbolSize: 14, itemStyle: { color: ACCENT2 },
+      data: items.map((i) => (i.target === null || i.target === undefined ? "-" : i.target)),
+    });
+  }
+  const chart = make(el, {
+    grid: { left: horizontal ? 150 : 50, right: 50, top: 20, bottom: horizontal ? 20 : 60 },
+    tooltip: { trigger: "axis" },
+    xAxis: horizontal ? valueAxis : { ...catAxis, inverse: false, axisLabel: { color: TEXT, rotate: 30 } },
+    yAxis: horizontal ? catAxis : valueAxis,
+    series,
+  }, label);
+  if (onBar) chart.on("click", (p) => onBar(items[p.dataIndex]));
+  return chart;
+}
+
+export function choropleth(el, { mapName, geojson, data, names, label, seriesName, onUnit, selected }) {
+  if (!window.echarts.getMap(mapName)) window.echarts.registerMap(mapName, geojson);
+  const chart = make(el, {
+    tooltip: {
+      trigger: "item",
+      formatter: (p) => `${names[p.name] ?? p.name}<br>${seriesName}: ${typeof p.value === "number" && !Number.isNaN(p.value) ? p.value.toFixed(1) : "—"}`,
+    },
+    visualMap: {
+      min: 0, max: 100, calculable: true, left: 10, bottom: 10, orient: "vertical",
+      inRange: { color: RAMP }, textStyle: { color: TEXT },
+    },
+    series: [{
+      type: "map", map: mapName, nameProperty: "code", name: seriesName, roam: true,
+      itemStyle: { borderColor: "#0b1420", borderWidth: 0.8, areaColor: "#24374f" },
+      emphasis: { label: { show: false }, itemStyle: { areaColor: ACCENT2 } },
+      select: { itemStyle: { borderColor: ACCENT2, borderWidth: 2.5 }, label: { show: false } },
+      selectedMode: "single",
+      data: data.map((d) => ({ name: d.code, value: d.value === null ? NaN : Number(d.value.toFixed(2)), selected: d.code === selected })),
+    }],
+  }, label);
+  if (onUnit) chart.on("click", (p) => p.name && onUnit(p.name));
+  return chart;
+}
+
+export function line(el, { x, y, name, label, target }) {
+  return make(el, {
+    grid: { left: 70, right: 30, top: 30, bottom: 40 },
+    tooltip: { trigger: "axis" },
+    xAxis: { type: "category", data: x, axisLabel: { color: MUTED } },
+    yAxis: { type: "value", scale: true, axisLabel: { color: MUTED }, splitLine: { lineStyle: { color: LINE } } },
+    series: [{
+      type: "line", name, data: y, symbolSize: 8, lineStyle: { color: ACCENT, width: 3 }, itemStyle: { color: ACCENT },
+      markLine: target === null || target === undefined ? undefined : {
+        symbol: "none", lineStyle: { color: ACCENT2, type: "dashed" }, label: { color: ACCENT2 }, data: [{ yAxis: target }],
+      },
+    }],
+  }, label);
+}

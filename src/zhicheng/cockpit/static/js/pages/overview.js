@@ -1,0 +1,212 @@
+// The overview (一屏了然): index, grade and rank; radar; domain bars; map; ranking; live panel.
+import { api, controls, go, here, state, t } from "../app.js";
+import * as charts from "../charts.js";
+import { esc, link, nodePath, score } from "../format.js";
+
+// HJ 633 AQI levels: upper bound and the official colour (HJ 633-2012 Table 2 / HJ 633-2026 Table 1).
+const AQI_COLOURS = [[50, "#00e400"], [100, "#ffff00"], [150, "#ff7e00"], [200, "#ff0000"], [300, "#99004c"], [Infinity, "#7e0023"]];
+
+export function aqiColour(aqi) {
+  return AQI_COLOURS.find(([hi]) => aqi <= hi)[1];
+}
+
+export function emptyState() {
+  return `<section class="empty" data-testid="empty-state">
+    <h1>${esc(t("emptyTitle"))}</h1>
+    <p>${esc(t("emptyBody"))}</p>
+    <ol>
+      <li>${esc(t("emptyStep1"))} <code>zhicheng ingest &lt;file&gt; --mapping &lt;mapping.yaml&gt;</code></li>
+      <li>${esc(t("emptyStep2"))} <code>zhicheng evaluate --period 2020</code></li>
+      <li>${esc(t("emptyStep3"))} <code>make demo</code></li>
+    </ol>
+  </section>`;
+}
+
+function kpis(data) {
+  const idx = data.index;
+  const unitUrl = here(`/unit/${encodeURIComponent(data.unit.code)}`);
+  const next = idx.next_grade
+    ? t("nextGrade", { name: idx.next_grade.name, points: score(idx.next_grade.points_needed) })
+    : t("topGrade");
+  const interval = idx.rank_interval
+    ? `<div class="sub" data-testid="rank-interval">${esc(t("interval"))}: ${idx.rank_interval[0]}–${idx.rank_interval[1]}</div>`
+    : "";
+  return `<section class="kpis" aria-label="${esc(t("index"))}">
+    <div class="kpi"><div class="label">${esc(t("unit"))} · ${esc(t("period"))}</div>
+      <div class="value">${link(data.unit.name, unitUrl, 'data-testid="kpi-unit"')}</div>
+      <div class="sub">${esc(data.run.period)} · ${esc(data.framework.name)}</div></div>
+    <div class="kpi"><div class="label">${esc(t("index"))}</div>
+      <div class="value">${link(score(idx.score), unitUrl, 'data-testid="kpi-index"')}</div>
+      <div class="sub">/ 100</div></div>
+    <div class="kpi"><div class="label">${esc(t("grade"))}</div>
+      <div class="value">${link(idx.grade_name ?? "—", `${unitUrl}#gaps`, 'data-testid="kpi-grade"')}</div>
+      <div class="sub">${esc(next)}</div></div>
+    <div class="kpi"><div class="label">${esc(t("rank"))}</div>
+      <div class="value">${link(idx.rank ?? "—", here("/ranking"), 'data-testid="kpi-rank"')}</div>
+      <div class="sub">${esc(t("rankOf", { n: idx.units_ranked }))}</div>${interval}</div>
+  </section>`;
+}
+
+function domainTable(data) {
+  const rows = data.domains.map((d) => {
+    const url = here(nodePath("domain", d.code));
+    return `<tr><td>${link(d.name, url)}</td>
+      <td class="num">${link(score(d.score), url, `data-testid="domain-score" data-code="${esc(d.code)}"`)}</td>
+      <td class="num">${d.rank === null ? "—" : link(d.rank, here("/ranking", { code: d.code }))}</td>
+      <td class="num">${score(d.target)}</td></tr>`;
+  }).join("");
+  return `<table data-testid="domain-table"><caption class="sr-only">${esc(t("domainBars"))}</caption>
+    <thead><tr><th scope="col">${esc(t("domain"))}</th><th scope="col" class="num">${esc(t("score"))}</th>
+    <th scope="col" class="num">${esc(t("rank"))}</th><th scope="col" class="num">${esc(t("target"))}</th></tr></thead>
+    <tbody>${rows}</tbody></table>`;
+}
+
+function rankingTable(data) {
+  const rows = data.ranking.slice(0, 10).map((r) => {
+    const current = r.unit_code === data.unit.code ? ' class="current" aria-current="true"' : "";
+    const url = here(`/unit/${encodeURIComponent(r.unit_code)}`, { unit: r.unit_code });
+    const interval = data.has_intervals && r.rank_interval ? ` <span class="muted">(${r.rank_interval[0]}–${r.rank_interval[1]})</span>` : "";
+    return `<tr${current} data-unit="${esc(r.unit_code)}"><td class="num">${link(r.rank ?? "—", here("/ranking"))}${interval}</td>
+      <td>${link(r.name, url)}</td><td class="num">${link(score(r.score), url, 'data-testid="ranking-score"')}</td>
+      <td>${esc(r.grade_name ?? "—")}</td></tr>`;
+  }).join("");
+  return `<table data-testid="ranking-table"><caption class="sr-only">${esc(t("ranking"))}</caption>
+    <thead><tr><th scope="col" class="num">${esc(t("rank"))}</th><th scope="col">${esc(t("unit"))}</th>
+    <th scope="col" class="num">${esc(t("index"))}</th><th scope="col">${esc(t("grade"))}</th></tr></thead>
+    <tbody>${rows}</tbody></table>
+    <p>${link(t("rankingAll"), here("/ranking"))}</p>`;
+}
+
+function airPanel(air) {
+  if (!air || !air.available) return `<p class="muted" data-testid="no-air">${esc(t("noAir"))}</p>`;
+  const items = air.stations.map((s) => {
+    const colour = s.colour ?? (s.aqi === null ? "#666" : aqiColour(s.aqi));
+    const dark = s.aqi !== null && s.aqi > 200 ? " dark" : "";
+    return `<li><span class="pill aqi${dark}" style="background:${esc(colour)}">${s.aqi ?? "—"}</span>
+      ${esc(s.name)} <span class="muted">${esc(s.level_name ?? "")}${s.primary ? ` · ${esc(t("primary"))} ${esc(s.primary)}` : ""}</span></li>`;
+  }).join("");
+  return `<p class="muted">${esc(t("stationCount", { n: air.stations.length }))}${air.at ? ` · ${esc(air.at)}` : ""}</p>
+    <ul class="plain" data-testid="air-list">${items}</ul>`;
+}
+
+function eventsPanel(ev) {
+  if (!ev || !ev.available) return `<p class="muted" data-testid="no-events">${esc(t("noEvents"))}</p>`;
+  const rows = ev.overdue_list.map((e) => `<tr><td>#${esc(e.id)}</td><td>${esc(e.service_code)}</td>
+    <td>${esc(e.department ?? "—")}</td><td>${esc((e.expected_at ?? "").slice(0, 16).replace("T", " "))}</td></tr>`).join("");
+  return `<div class="row"><div class="kpi"><div class="label">${esc(t("openEvents"))}</div>
+      <div class="value" data-testid="events-open">${ev.open}</div></div>
+    <div class="kpi"><div class="label">${esc(t("overdueEvents"))}</div>
+      <div class="value bad" data-testid="events-overdue">${ev.overdue}</div></div></div>
+    ${rows ? `<table><thead><tr><th scope="col">#</th><th scope="col">${esc(t("service"))}</th>
+    <th scope="col">${esc(t("department"))}</th><th scope="col">${esc(t("expected"))}</th></tr></thead><tbody>${rows}</tbody></table>` : ""}`;
+}
+
+function alertsPanel(al) {
+  if (!al || !al.available || al.active === 0) return `<p class="muted" data-testid="no-alerts">${esc(t("noAlerts"))}</p>`;
+  const rows = al.list.map((a) => `<li><strong>${esc(a.rule)}</strong> · ${esc(a.datastream)} ·
+    ${esc(a.started_at.slice(0, 16).replace("T", " "))}<br><span class="muted">${esc(a.message)}</span></li>`).join("");
+  return `<div class="kpi"><div class="label">${esc(t("activeAlerts"))}</div>
+    <div class="value bad" data-testid="alerts-active">${al.active}</div></div><ul>${rows}</ul>`;
+}
+
+function layout(data) {
+  const mapOptions = data.scores.codes.map((c, i) => `<option value="${i}">${esc(data.scores.names[i])}</option>`).join("");
+  return `${kpis(data)}
+  <div class="grid" style="margin-top:14px">
+    <section class="card span-4" aria-labelledby="h-radar"><h2 id="h-radar">${esc(t("radar"))}</h2>
+      <div id="radar" class="chart tall" data-testid="radar"></div></section>
+    <section class="card span-4" aria-labelledby="h-bars"><h2 id="h-bars">${esc(t("domainBars"))}</h2>
+      <div id="domain-bars" class="chart" data-testid="domain-bars"></div>${domainTable(data)}</section>
+    <section class="card span-4" aria-labelledby="h-map"><div class="row"><h2 id="h-map">${esc(t("map"))}</h2>
+      <span class="spacer"></span><label for="map-by" class="muted">${esc(t("mapBy"))}</label>
+      <select id="map-by">${mapOptions}</select></div>
+      <div id="map" class="chart map" data-testid="map"></div></section>
+    <section class="card span-5" aria-labelledby="h-rank"><h2 id="h-rank">${esc(t("ranking"))}</h2>${rankingTable(data)}</section>
+    <section class="card span-7" aria-labelledby="h-live"><h2 id="h-live">${esc(t("live"))}</h2>
+      <div class="grid" id="live">
+        <div class="span-4"><h3>${esc(t("air"))}</h3><div id="live-air">…</div></div>
+        <div class="span-4"><h3>${esc(t("events"))}</h3><div id="live-events">…</div></div>
+        <div class="span-4"><h3>${esc(t("alerts"))}</h3><div id="live-alerts">…</div></div>
+      </div></section>
+  </div>`;
+}
+
+function average(data, slot) {
+  const values = Object.values(data.scores.units).map((v) => v[slot]).filter((v) => v !== null);
+  return values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
+}
+
+function drawCharts(data, geojson) {
+  const domainAxes = data.domains.map((d) => ({ code: d.code, name: d.name }));
+  const slots = data.domains.map((d) => data.scores.codes.indexOf(d.code));
+  charts.radar(document.getElementById("radar"), {
+    axes: domainAxes,
+    label: t("radar"),
+    series: [
+      { name: data.unit.name, values: data.domains.map((d) => d.score) },
+      { name: t("average"), values: slots.map((s) => average(data, s)) },
+    ],
+    onAxis: (a) => go(here(nodePath("domain", a.code))),
+  });
+  const next = data.index.next_grade;
+  charts.bars(document.getElementById("domain-bars"), {
+    items: data.domains.map((d) => ({ code: d.code, name: d.name, value: d.score, target: d.target })),
+    label: t("score"),
+    targetName: t("target"),
+    markLine: next ? { value: next.min, label: next.name } : null,
+    onBar: (item) => go(here(nodePath("domain", item.code))),
+  });
+  drawMap(data, geojson, 0);
+  document.getElementById("map-by").addEventListener("change", (e) => drawMap(data, geojson, Number(e.target.value)));
+}
+
+function drawMap(data, geojson, slot) {
+  const el = document.getElementById("map");
+  window.echarts.getInstanceByDom(el)?.dispose();
+  if (!geojson || geojson.features.length === 0) {
+    el.innerHTML = `<p class="muted">—</p>`;
+    return;
+  }
+  const names = Object.fromEntries(data.units.map((u) => [u.code, u.name]));
+  charts.choropleth(el, {
+    mapName: `units-run-${data.run.id}`,
+    geojson,
+    names,
+    label: `${t("map")}: ${data.scores.names[slot]}`,
+    seriesName: data.scores.names[slot],
+    data: Object.entries(data.scores.units).map(([code, v]) => ({ code, value: v[slot] })),
+    selected: data.unit.code,
+    onUnit: (code) => go(here(`/unit/${encodeURIComponent(code)}`, { unit: code })),
+  });
+}
+
+async function drawLive(runStale) {
+  let live;
+  try {
+    live = await api("/api/cockpit/live");
+  } catch {
+    live = {};
+  }
+  if (runStale()) return;
+  document.getElementById("live-air").innerHTML = airPanel(live.air);
+  document.getElementById("live-events").innerHTML = eventsPanel(live.events);
+  document.getElementById("live-alerts").innerHTML = alertsPanel(live.alerts);
+}
+
+export async function renderOverview(main, _args, { stale }) {
+  const base = await controls();
+  if (base.empty) {
+    main.innerHTML = emptyState();
+    return;
+  }
+  const [data, geojson] = await Promise.all([
+    state.unit && state.unit !== base.unit?.code ? api("/api/cockpit/overview", { run: state.run, unit: state.unit }) : base,
+    api("/api/cockpit/geo", { run: state.run }).catch(() => null),
+  ]);
+  if (stale()) return;
+  main.innerHTML = layout(data);
+  main.dataset.unit = data.unit.code;
+  drawCharts(data, geojson);
+  await drawLive(stale);
+}
+

@@ -1,0 +1,207 @@
+"""Scoring one period's values with the index engine: normalise against targets, aggregate, lift.
+
+This module turns a units × indicators frame and a framework into scores at every level, using
+the index engine's public pipeline (:mod:`zhicheng.index`); it does no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from zhicheng.evaluate.config import FRACTION_METHODS, MethodConfig
+from zhicheng.evaluate.errors import EvaluationError
+from zhicheng.index import Coin, IndexInputError, Pipeline, Results
+
+#: Level names by the index engine's level numbers (1 = indicators … 4 = the index).
+LEVEL_NAMES = {1: "indicator", 2: "requirement", 3: "domain", 4: "index"}
+
+
+@dataclass(frozen=True)
+class Tree:
+    """The framework as the service needs it: nodes, parents, weights, directions and targets."""
+
+    index_code: str
+    level: dict[str, int]
+    parent: dict[str, str | None]
+    weight: dict[str, float]
+    direction: dict[str, int]
+    target: dict[str, float]
+    plausible: dict[str, tuple[float, float]]
+    thresholds: tuple[float, ...]
+
+    @classmethod
+    def from_framework(cls, framework: Any) -> Tree:
+        """Read the tree off a goal-model ``Framework`` (its ``hierarchy()`` and indicators)."""
+        level: dict[str, int] = {}
+        parent: dict[str, str | None] = {}
+        weight: dict[str, float] = {}
+        for code, par, depth, w in framework.hierarchy():
+            level[code] = 4 - int(depth)
+            parent[code] = par
+            weight[code] = float(w)
+        inds = framework.indicators()
+        return cls(
+            index_code=framework.id,
+            level=level,
+            parent=parent,
+            weight=weight,
+            direction={i.id: int(i.direction) for i in inds},
+            target={i.id: float(i.target) for i in inds if i.target is not None},
+            plausible={i.id: (float(i.plausible[0]), float(i.plausible[1])) for i in inds if i.plausible},
+            thresholds=tuple(float(g.min) for g in framework.grades),
+        )
+
+    def indicators(self) -> list[str]:
+        """Indicator codes in framework order."""
+        return [c for c, lv in self.level.items() if lv == 1]
+
+    def ancestors(self, code: str) -> list[str]:
+        """The code's parents up to the index."""
+        out = []
+        node = self.parent.get(code)
+        while node is not None:
+            out.append(node)
+            node = self.parent.get(node)
+        return out
+
+    def membership(self, codes: list[str]) -> pd.DataFrame:
+        """0/1 matrix indicators × nodes: 1 where the indicator lies under the node (or is it)."""
+        inds = self.indicators()
+        m = pd.DataFrame(0.0, index=inds, columns=codes)
+        col = set(codes)
+        for ind in inds:
+            for node in [ind, *self.ancestors(ind)]:
+                if node in col:
+                    m.at[ind, node] = 1.0
+        return m
+
+    def grades(self, scores: np.ndarray) -> np.ndarray:
+        """Maturity grade levels (1…n) of scores [0–100]; 0 where a score is missing.
+
+        Same rule as ``Framework.grade_for``: the highest grade whose threshold the score reaches.
+        """
+        s = np.asarray(scores, dtype=float)
+        level = np.searchsorted(np.asarray(self.thresholds), np.nan_to_num(s, nan=-1.0), side="right")
+        return np.where(np.isnan(s), 0, np.maximum(level, 1))
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Scores of one period: every level's scores (units × codes) and each indicator's lift."""
+
+    scores: pd.DataFrame
+    lift: pd.DataFrame | None
+    codes: list[str]
+
+
+def _hierarchy(tree: Tree, present: list[str]) -> list[tuple[str, str | None, int, float]]:
+    """The tree pruned to the indicators with data (aggregates without any are left out)."""
+    keep = set(present)
+    for ind in present:
+        keep.update(tree.ancestors(ind))
+    return [(c, tree.parent[c], tree.level[c], tree.weight[c]) for c in tree.level if c in keep]
+
+
+def _indicator_specs(data: pd.DataFrame, tree: Tree, config: MethodConfig) -> tuple[dict[str, Any], dict[str, float]]:
+    """Per-indicator normalisation settings (targets, goalposts) and the factor to 0–100 of each."""
+    method = config.method()
+    base = {k: v for k, v in config.normalise.items() if k not in {"method", "f_n"}}
+    indiv: dict[str, Any] = {}
+    factor: dict[str, float] = {}
+    for code in data.columns:
+        d = tree.direction.get(code, 1)
+        target = tree.target.get(code)
+        spec: dict[str, Any] = {"method": method, **base}
+        if method == "dist2targ" and "targ" not in base:
+            if target is None:
+                spec = {"method": "minmax", "l_u": [0, 100]}
+            elif np.nanmin(data[code].to_numpy(dtype=float) * d) >= target * d:
+                # Every unit meets the target: all score 100 (dist2targ would divide by <= 0).
+                spec = {"method": "goalposts", "gposts": [target * d - 1, target * d, 100]}
+            else:
+                spec["targ"] = target * d
+        elif method == "goalposts" and "gposts" not in base:
+            lo, hi = tree.plausible.get(code, (0.0, 2 * (target or 1.0)))
+            bad = lo if d == 1 else hi
+            good = target if target is not None else (hi if d == 1 else lo)
+            spec["gposts"] = [bad * d, good * d, 100]
+        indiv[code] = spec
+        factor[code] = 100.0 if spec["method"] in FRACTION_METHODS else 1.0
+    return indiv, factor
+
+
+def _steps(config: MethodConfig, indiv: dict[str, Any]) -> list[dict[str, Any]]:
+    steps: list[dict[str, Any]] = []
+    if config.treat:
+        steps.append({"treat": dict(config.treat)})
+    steps.append({"normalise": {"method": "minmax", "l_u": [0, 100], "indiv": indiv}})
+    if config.weights == "equal":
+        steps.append({"aggregate": {**config.aggregate, "w": "equal"}})
+    elif isinstance(config.weights, dict):
+        steps.append({"aggregate": {**config.aggregate, "w": dict(config.weights)}})
+    else:
+        steps.append({"aggregate": dict(config.aggregate)})
+    return steps
+
+
+def _lift(pipeline: Pipeline, state: Results, normalised: pd.DataFrame, index_code: str) -> pd.DataFrame | None:
+    """Index points each unit gains when one indicator (that it has) reaches its target (score 100).
+
+    All "what if" variants are stacked into one frame and aggregated in one pass.
+    """
+    method = str(pipeline.steps[-1][1].get("method", "amean")).removeprefix("a_")
+    if method == "copeland":
+        return None
+    cols = list(normalised.columns)
+    base = normalised.to_numpy(dtype=float)
+    n_units, n_inds = base.shape
+    stacked = np.repeat(base[None, :, :], n_inds, axis=0)
+    idx = np.arange(n_inds)
+    stacked[idx, :, idx] = np.where(np.isnan(base[:, idx].T), np.nan, 100.0)
+    frame = pd.DataFrame(
+        stacked.reshape(n_inds * n_units, n_inds),
+        index=pd.MultiIndex.from_product([cols, list(normalised.index)]),
+        columns=cols,
+    )
+    what_if = Results(coin=state.coin, datasets={**state.datasets, "Normalised": frame}, weights=state.weights)
+    out = pipeline.run(start=len(pipeline.steps) - 1, state=what_if).aggregated[index_code]
+    after = out.to_numpy(dtype=float).reshape(n_inds, n_units).T
+    before = state.aggregated[index_code].to_numpy(dtype=float)[:, None]
+    lift = pd.DataFrame(after - before, index=normalised.index, columns=cols)
+    return lift.where(~np.isnan(base))
+
+
+def score_period(data: pd.DataFrame, tree: Tree, config: MethodConfig, *, with_lift: bool = True) -> Scored:
+    """Score ``data`` (units × indicators, raw values) at every level of ``tree``.
+
+    Indicators are normalised as ``config`` says (by default the distance from the worst evaluated
+    unit to the target, capped at the target, as 0–100 points) and aggregated level by level;
+    indicators without data are left out and their parents' weights renormalised.
+
+    References
+    ----------
+    OECD/JRC Handbook on Constructing Composite Indicators (2008), §5.2 (distance to target),
+    §6.1–6.2 (weighting, linear aggregation); GB/T 33356-2022, evaluation by degree of attainment.
+    """
+    present = [c for c in data.columns if data[c].notna().any()]
+    if not present:
+        raise EvaluationError("no indicator has data for the chosen units and period")
+    data = data[present]
+    indiv, factor = _indicator_specs(data, tree, config)
+    try:
+        coin = Coin.from_hierarchy(data, _hierarchy(tree, present), {c: tree.direction.get(c, 1) for c in present})
+        pipeline = Pipeline(coin, _steps(config, indiv))
+        norm_at = len(pipeline.steps) - 1
+        state = pipeline.run(upto=norm_at)
+        normalised = state.datasets["Normalised"] * pd.Series(factor)
+        state.datasets["Normalised"] = normalised
+        result = pipeline.run(start=norm_at, state=state)
+    except IndexInputError as exc:
+        raise EvaluationError(f"the method configuration cannot score this data: {exc}", exc.problems) from None
+    scores = result.aggregated
+    lift = _lift(pipeline, result, normalised, tree.index_code) if with_lift else None
+    return Scored(scores=scores, lift=lift, codes=list(scores.columns))

@@ -1,0 +1,67 @@
+"""A small read-model cache, invalidated when the store's evaluations or data change.
+
+Every entry remembers the store *generation* it was computed at: the newest run id, the number of
+runs and the newest ingest batch id. Reading the generation is one indexed query on two small
+tables, so each page load checks it and a new run (or a deleted one, or a new ingest) makes every
+older entry stale at once, without any explicit call from the services that write.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from zhicheng.store.schema import evaluation_runs, ingest_batches
+
+T = TypeVar("T")
+Generation = tuple[int, int, int]
+
+
+def store_generation(conn: Connection) -> Generation:
+    """The generation of the store: (newest run id, run count, newest batch id)."""
+    runs = conn.execute(
+        sa.select(sa.func.coalesce(sa.func.max(evaluation_runs.c.id), 0), sa.func.count())
+    ).one()
+    batch = conn.execute(sa.select(sa.func.coalesce(sa.func.max(ingest_batches.c.id), 0))).scalar_one()
+    return int(runs[0]), int(runs[1]), int(batch)
+
+
+class ReadCache:
+    """A thread-safe LRU of read models keyed by (kind, run, unit, lang …) and generation."""
+
+    def __init__(self, max_entries: int = 512) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[Hashable, tuple[Generation, object]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: Hashable, generation: Generation, compute: Callable[[], T]) -> T:
+        """The cached value for ``key`` at ``generation``; computed (and stored) when absent."""
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None and found[0] == generation:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return found[1]  # type: ignore[return-value]
+        value = compute()
+        with self._lock:
+            self.misses += 1
+            self._entries[key] = (generation, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        """Forget every entry."""
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)

@@ -1,0 +1,183 @@
+"""Read models of the drill-down: a node of the goal tree, a unit, an indicator's values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from zhicheng.report import queries
+from zhicheng.report.context import ReportNotFound, RunContext, number, run_public
+from zhicheng.report.labels import LEVELS, Labels, Node
+from zhicheng.report.overview import grades_public, ranking_rows, score_entry
+
+#: How many indicators the unit page lists as strengths, weaknesses and gaps.
+TOP_N = 5
+GAPS_N = 8
+
+
+def node_public(node: Node, labels: Labels, lang: str) -> dict[str, Any]:
+    """A goal-tree node with its path from the index, as the API shows it."""
+    return {
+        "code": node.code,
+        "level": node.level,
+        "name": node.name(lang),
+        "path": [{"code": n.code, "level": n.level, "name": n.name(lang)} for n in labels.path(node.code)],
+        "unit": node.unit,
+        "direction": node.direction,
+        "target": node.target,
+        "definition": node.definition,
+    }
+
+
+def _children_codes(conn: Connection, ctx: RunContext, node: Node, unit: str) -> list[str]:
+    if node.children:
+        return list(node.children)
+    depth = LEVELS.index(node.level) if node.level in LEVELS else len(LEVELS) - 1
+    if depth >= len(LEVELS) - 1:
+        return []
+    below = queries.results(conn, ctx.run_id, levels=[LEVELS[depth + 1]], unit=unit)
+    prefix = "" if node.level == "index" else node.code + "."
+    return sorted(r["code"] for r in below if r["code"].startswith(prefix))
+
+
+def node_detail(conn: Connection, ctx: RunContext, code: str, unit: str | None,
+                lang: str) -> dict[str, Any]:
+    """A domain, requirement or indicator: the unit's score, its children, every unit's score."""
+    node = ctx.labels.node(code)
+    across = queries.results(conn, ctx.run_id, levels=[node.level], code=code)
+    if not across and code not in ctx.labels.nodes:
+        raise ReportNotFound(f"run {ctx.run_id} has no goal-tree node {code!r}")
+    ranked = ranking_rows(ctx, across, lang)
+    chosen = unit or (ranked[0]["unit_code"] if ranked else None)
+    if chosen is not None:
+        ctx.require_unit(chosen)
+    own = next((r for r in across if r["unit_code"] == chosen), None)
+    children: list[dict[str, Any]] = []
+    if chosen is not None:
+        codes = _children_codes(conn, ctx, node, chosen)
+        order = {c: i for i, c in enumerate(codes)}
+        rows = queries.results(conn, ctx.run_id, codes=codes, unit=chosen) if codes else []
+        children = [score_entry(ctx, r, lang) for r in sorted(rows, key=lambda r: order[r["code"]])]
+    return {
+        "run": run_public(ctx.run),
+        "node": node_public(node, ctx.labels, lang),
+        "unit": ctx.unit_public(chosen, lang) if chosen else None,
+        "own": score_entry(ctx, own, lang) if own else None,
+        "children": children,
+        "across": ranked,
+        "grades": grades_public(ctx, lang),
+    }
+
+
+def _indicator_entries(ctx: RunContext, rows: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    out = []
+    for r in rows:
+        entry = score_entry(ctx, r, lang)
+        node = ctx.labels.node(r["code"], "indicator")
+        entry["unit"] = node.unit
+        entry["direction"] = node.direction
+        entry["domain"] = ctx.labels.path(r["code"])[1].code if len(ctx.labels.path(r["code"])) > 1 else None
+        out.append(entry)
+    return out
+
+
+def _gaps(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Indicators whose reaching the target would lift the index most (by lift, else by gap)."""
+    with_lift = [e for e in entries if e["lift"] is not None and e["lift"] > 0]
+    if with_lift:
+        return sorted(with_lift, key=lambda e: (-e["lift"], e["code"]))[:GAPS_N]
+    with_gap = [e for e in entries if e["gap"] is not None and e["gap"] > 0]
+    return sorted(with_gap, key=lambda e: (-e["gap"], e["code"]))[:GAPS_N]
+
+
+def unit_page(conn: Connection, ctx: RunContext, unit: str, lang: str) -> dict[str, Any]:
+    """A unit's page: index and grade, domains, strengths, weaknesses and the gaps to close."""
+    ctx.require_unit(unit)
+    rows = queries.results(conn, ctx.run_id, unit=unit)
+    by_level: dict[str, list[dict[str, Any]]] = {lvl: [] for lvl in LEVELS}
+    for r in rows:
+        by_level.setdefault(r["level"], []).append(r)
+    order = {c: i for i, c in enumerate(ctx.labels.nodes)}
+    for level_rows in by_level.values():
+        level_rows.sort(key=lambda r: (order.get(r["code"], 10**6), r["code"]))
+    index_row = by_level["index"][0] if by_level["index"] else None
+    indicators = _indicator_entries(ctx, by_level["indicator"], lang)
+    scored = [e for e in indicators if e["score"] is not None]
+    by_score = sorted(scored, key=lambda e: (-e["score"], e["code"]))
+    index = score_entry(ctx, index_row, lang) if index_row else None
+    if index is not None:
+        index["units_ranked"] = len(ctx.units)
+        index["rank_interval"] = ctx.interval(unit)
+        nxt = ctx.labels.next_grade(index["grade"])
+        index["next_grade"] = (
+            {"level": nxt.level, "name": nxt.name(lang), "min": nxt.min,
+             "points_needed": max(0.0, nxt.min - index["score"]) if index["score"] is not None else None}
+            if nxt else None
+        )
+    return {
+        "run": run_public(ctx.run),
+        "unit": ctx.unit_public(unit, lang),
+        "index": index,
+        "domains": [score_entry(ctx, r, lang) for r in by_level["domain"]],
+        "requirements": [score_entry(ctx, r, lang) for r in by_level["requirement"]],
+        "indicators": indicators,
+        "strengths": by_score[:TOP_N],
+        "weaknesses": by_score[::-1][:TOP_N] if len(by_score) > TOP_N else [],
+        "gaps": _gaps(indicators),
+        "grades": grades_public(ctx, lang),
+    }
+
+
+def _choose_period(ctx: RunContext | None, coverage: list[dict[str, Any]], period: str | None) -> str | None:
+    periods = [c["period"] for c in coverage]
+    if period is not None:
+        return period
+    if ctx is not None and ctx.run["period"] in periods:
+        return str(ctx.run["period"])
+    return periods[-1] if periods else None
+
+
+def indicator_values(conn: Connection, ctx: RunContext | None, labels: Labels, indicator_id: str,
+                     unit: str | None, period: str | None, lang: str) -> dict[str, Any]:
+    """An indicator's values over time (one unit) and across units (one period), sources, coverage."""
+    node = labels.node(indicator_id, "indicator")
+    coverage = queries.indicator_coverage(conn, indicator_id)
+    if not coverage and indicator_id not in labels.nodes:
+        raise ReportNotFound(f"no indicator {indicator_id!r} in the goal model or the data")
+    chosen_period = _choose_period(ctx, coverage, period)
+    across = queries.indicator_across(conn, indicator_id, chosen_period) if chosen_period else []
+    chosen_unit = unit or (ctx and _first_unit(ctx, across)) or (across[0]["unit_code"] if across else None)
+    series = queries.indicator_series(conn, indicator_id, chosen_unit) if chosen_unit else []
+    names = queries.unit_names(conn, [r["unit_code"] for r in across] + ([chosen_unit] if chosen_unit else []))
+    total = int(ctx.run["unit_count"] or len(ctx.units)) if ctx else len(names) or None
+
+    def unit_name(code: str) -> str:
+        row = names.get(code, {})
+        return str((row.get("name_en") if lang == "en" else None) or row.get("name_zh") or code)
+
+    batch_ids = [r["batch_id"] for r in series] + [r["batch_id"] for r in across]
+    return {
+        "run": run_public(ctx.run) if ctx else None,
+        "indicator": node_public(node, labels, lang),
+        "unit": {"code": chosen_unit, "name": unit_name(chosen_unit)} if chosen_unit else None,
+        "period": chosen_period,
+        "over_time": [{"period": r["period"], "value": number(r["value"]), "batch_id": r["batch_id"]} for r in series],
+        "across_units": [
+            {"unit_code": r["unit_code"], "name": unit_name(r["unit_code"]), "value": number(r["value"]),
+             "batch_id": r["batch_id"]}
+            for r in across
+        ],
+        "coverage": [
+            {"period": c["period"], "units": int(c["units"]), "of": total,
+             "share": (min(1.0, int(c["units"]) / total) if total else None)}
+            for c in coverage
+        ],
+        "batches": queries.batches(conn, batch_ids),
+    }
+
+
+def _first_unit(ctx: RunContext, across: list[dict[str, Any]]) -> str | None:
+    """The best-ranked unit of the run that has a value (for a page opened without a unit)."""
+    present = {r["unit_code"] for r in across}
+    return next((c for c in sorted(ctx.units) if c in present), None)

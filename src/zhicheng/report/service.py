@@ -1,0 +1,138 @@
+"""The cockpit's read models behind one cached service object.
+
+:class:`ReportService` answers every read the cockpit makes. Answers are cached per
+(read model, run, unit, lang …) and dropped as soon as the store's generation changes (a new or
+deleted run, a new ingest batch), see :mod:`zhicheng.report.cache`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from sqlalchemy.engine import Connection, Engine
+
+from zhicheng.report import drill, geo, live, overview, queries
+from zhicheng.report.cache import ReadCache, store_generation
+from zhicheng.report.context import (
+    ReportNotFound,
+    RunContext,
+    check_lang,
+    load_context,
+    load_labels,
+)
+from zhicheng.report.labels import Labels, labels_for
+
+T = TypeVar("T")
+
+
+class ReportService:
+    """Cached read models of one store."""
+
+    def __init__(self, engine: Engine, cache: ReadCache | None = None) -> None:
+        self.engine = engine
+        self.cache = cache or ReadCache()
+
+    def _cached(self, key: Hashable, compute: Callable[[Connection], T]) -> T:
+        with self.engine.connect() as conn:
+            generation = store_generation(conn)
+            return self.cache.get(key, generation, lambda: compute(conn))
+
+    def _runs(self, conn: Connection) -> list[dict[str, Any]]:
+        generation = store_generation(conn)
+        return self.cache.get(("runs",), generation, lambda: queries.runs(conn))
+
+    def _context(self, conn: Connection, run_id: int | None) -> RunContext | None:
+        """The run ``run_id`` (the newest when None); None when the store has no run."""
+        runs = self._runs(conn)
+        if not runs:
+            if run_id is not None:
+                raise ReportNotFound(f"no evaluation run {run_id}")
+            return None
+        run = runs[0] if run_id is None else next((r for r in runs if r["id"] == run_id), None)
+        if run is None:
+            raise ReportNotFound(f"no evaluation run {run_id}")
+        generation = store_generation(conn)
+        labels = self.cache.get(("labels", run["framework_version_id"]), generation,
+                                lambda: load_labels(conn, run))
+        return self.cache.get(("context", run["id"]), generation, lambda: load_context(conn, run, labels))
+
+    def _require(self, conn: Connection, run_id: int | None) -> RunContext:
+        ctx = self._context(conn, run_id)
+        if ctx is None:
+            raise ReportNotFound("no evaluation has been run yet")
+        return ctx
+
+    def runs(self) -> list[dict[str, Any]]:
+        """Every evaluation run, newest first."""
+        with self.engine.connect() as conn:
+            return [dict(r) for r in self._runs(conn)]
+
+    def overview(self, run_id: int | None = None, unit: str | None = None, lang: str = "zh") -> dict[str, Any]:
+        """The overview page's data (an empty-state answer when nothing was evaluated yet)."""
+        check_lang(lang)
+
+        def compute(conn: Connection) -> dict[str, Any]:
+            ctx = self._context(conn, run_id)
+            if ctx is None:
+                return overview.empty_overview(lang)
+            return overview.overview(conn, ctx, unit, lang, self._runs(conn))
+
+        return self._cached(("overview", run_id, unit, lang), compute)
+
+    def ranking(self, run_id: int | None = None, code: str | None = None, lang: str = "zh") -> dict[str, Any]:
+        """Every unit ranked on ``code`` (the index by default)."""
+        check_lang(lang)
+        return self._cached(
+            ("ranking", run_id, code, lang),
+            lambda conn: overview.ranking(conn, self._require(conn, run_id), code, lang),
+        )
+
+    def node(self, code: str, run_id: int | None = None, unit: str | None = None,
+             lang: str = "zh") -> dict[str, Any]:
+        """A domain, requirement or indicator of a run, for one unit and across units."""
+        check_lang(lang)
+        return self._cached(
+            ("node", run_id, code, unit, lang),
+            lambda conn: drill.node_detail(conn, self._require(conn, run_id), code, unit, lang),
+        )
+
+    def unit(self, unit: str, run_id: int | None = None, lang: str = "zh") -> dict[str, Any]:
+        """A unit's page: scores, strengths, weaknesses, gaps."""
+        check_lang(lang)
+        return self._cached(
+            ("unit", run_id, unit, lang),
+            lambda conn: drill.unit_page(conn, self._require(conn, run_id), unit, lang),
+        )
+
+    def indicator_values(self, indicator_id: str, run_id: int | None = None, unit: str | None = None,
+                         period: str | None = None, lang: str = "zh") -> dict[str, Any]:
+        """An indicator's values over time and across units, with sources and coverage."""
+        check_lang(lang)
+
+        def compute(conn: Connection) -> dict[str, Any]:
+            ctx = self._context(conn, run_id)
+            labels: Labels = ctx.labels if ctx else labels_for(None, None, None)
+            return drill.indicator_values(conn, ctx, labels, indicator_id, unit, period, lang)
+
+        return self._cached(("values", run_id, indicator_id, unit, period, lang), compute)
+
+    def geojson(self, run_id: int | None = None) -> tuple[bytes, bytes]:
+        """The run's unit boundaries as GeoJSON bytes, plain and gzip-compressed."""
+
+        def compute(conn: Connection) -> tuple[bytes, bytes]:
+            ctx = self._context(conn, run_id)
+            rows = queries.boundaries(conn, list(ctx.units) if ctx else None)
+            body = json.dumps(geo.feature_collection(rows), ensure_ascii=False,
+                              separators=(",", ":")).encode()
+            return body, gzip.compress(body, compresslevel=6)
+
+        return self._cached(("geojson", run_id), compute)
+
+    def live(self, lang: str = "zh") -> dict[str, Any]:
+        """Live air quality, events and alerts (not cached: they change by the minute)."""
+        check_lang(lang)
+        with self.engine.connect() as conn:
+            return live.live_summary(conn, lang)

@@ -1,0 +1,117 @@
+"""Reading and writing indicator values and units as data frames (one query each, no row loops)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+
+import pandas as pd
+import sqlalchemy as sa
+
+from zhicheng.store.bulk import bulk_insert
+from zhicheng.store.schema import indicator_values, ingest_batches, units
+
+VALUE_COLUMNS = ["unit_code", "indicator_id", "period", "value", "batch_id"]
+
+
+def _frame(conn: sa.Connection, stmt: sa.Select[tuple[object, ...]], columns: list[str]) -> pd.DataFrame:
+    result = conn.execute(stmt)
+    return pd.DataFrame(result.fetchall(), columns=columns)
+
+
+def read_values(
+    conn: sa.Connection,
+    *,
+    periods: Collection[str] | None = None,
+    indicators: Collection[str] | None = None,
+    units_: Collection[str] | None = None,
+) -> pd.DataFrame:
+    """Stored values as a long frame ``unit_code, indicator_id, period, value, batch_id``.
+
+    Each filter is optional; ``None`` means all.
+    """
+    t = indicator_values
+    stmt = sa.select(t.c.unit_code, t.c.indicator_id, t.c.period, t.c.value, t.c.batch_id)
+    if periods is not None:
+        stmt = stmt.where(t.c.period.in_(list(periods)))
+    if indicators is not None:
+        stmt = stmt.where(t.c.indicator_id.in_(list(indicators)))
+    if units_ is not None:
+        stmt = stmt.where(t.c.unit_code.in_(list(units_)))
+    frame = _frame(conn, stmt, VALUE_COLUMNS)
+    frame["value"] = frame["value"].astype(float)
+    return frame
+
+
+def read_units(conn: sa.Connection, *, with_boundary: bool = False) -> pd.DataFrame:
+    """All units as a frame (code, names, level, parent, group, lon, lat[, boundary])."""
+    cols = [units.c.code, units.c.name_zh, units.c.name_en, units.c.level, units.c.parent_code,
+            units.c.group_name, units.c.lon, units.c.lat]
+    if with_boundary:
+        cols.append(units.c.boundary)
+    stmt = sa.select(*cols).order_by(units.c.code)
+    return _frame(conn, stmt, [c.name for c in cols])
+
+
+def new_batch(
+    conn: sa.Connection,
+    *,
+    source: str,
+    checksum: str,
+    ingested_by: str,
+    row_count: int,
+    kind: str = "file",
+    note: str | None = None,
+) -> int:
+    """Record one ingest batch and return its id."""
+    result = conn.execute(
+        sa.insert(ingest_batches)
+        .values(
+            source=source[:500],
+            checksum=checksum,
+            kind=kind,
+            ingested_by=ingested_by[:100],
+            ingested_at=dt.datetime.now(dt.UTC),
+            row_count=row_count,
+            note=note,
+        )
+        .returning(ingest_batches.c.id)
+    )
+    return int(result.scalar_one())
+
+
+def batch_with_checksum(conn: sa.Connection, checksum: str) -> int | None:
+    """The id of an earlier batch with this checksum, if any."""
+    stmt = sa.select(ingest_batches.c.id).where(ingest_batches.c.checksum == checksum).limit(1)
+    found = conn.execute(stmt).scalar()
+    return None if found is None else int(found)
+
+
+def write_values(conn: sa.Connection, new: pd.DataFrame, changed: pd.DataFrame, batch_id: int) -> None:
+    """Insert ``new`` values and update ``changed`` ones (frames of unit_code, indicator_id, period, value).
+
+    Runs inside the caller's transaction.
+    """
+    if not changed.empty:
+        t = indicator_values
+        stmt = (
+            sa.update(t)
+            .where(
+                t.c.unit_code == sa.bindparam("u"),
+                t.c.indicator_id == sa.bindparam("i"),
+                t.c.period == sa.bindparam("p"),
+            )
+            .values(value=sa.bindparam("v"), batch_id=batch_id)
+        )
+        params = [
+            {"u": u, "i": i, "p": p, "v": v}
+            for u, i, p, v in zip(
+                changed["unit_code"].tolist(), changed["indicator_id"].tolist(),
+                changed["period"].tolist(), changed["value"].tolist(), strict=True,
+            )
+        ]
+        conn.execute(stmt, params)
+    if not new.empty:
+        frame = new[["unit_code", "indicator_id", "period", "value"]].copy()
+        frame["batch_id"] = batch_id
+        bulk_insert(conn, indicator_values, frame)
