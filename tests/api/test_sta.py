@@ -113,11 +113,13 @@ FILTERS = [
 ]
 
 
-@pytest.mark.parametrize(("expression", "expected"), FILTERS)
-def test_filter_grammar(client: TestClient, day_of_data: int, expression: str, expected: list[int]) -> None:
-    r = client.get(f"/v1.1/Datastreams({day_of_data})/Observations", params={"$filter": expression, "$orderby": "result asc"})
-    assert r.status_code == 200, r.text
-    assert [o["result"] for o in r.json()["value"]] == expected
+def test_filter_grammar(client: TestClient, day_of_data: int) -> None:
+    # One store for every expression (a fresh PostgreSQL database per case would be slow).
+    got = {}
+    for expression, _ in FILTERS:
+        r = client.get(f"/v1.1/Datastreams({day_of_data})/Observations", params={"$filter": expression, "$orderby": "result asc"})
+        got[expression] = [o["result"] for o in r.json()["value"]] if r.status_code == 200 else r.text
+    assert got == dict(FILTERS)
 
 
 def test_filter_on_properties_and_strings(client: TestClient) -> None:
@@ -136,9 +138,7 @@ def test_filter_on_properties_and_strings(client: TestClient) -> None:
     assert _counts(client)["sta_things"] == 2
 
 
-@pytest.mark.parametrize(
-    ("params", "fragment"),
-    [
+BAD_OPTIONS = [
         ({"$filter": "result eq"}, "ends too early"),
         ({"$filter": "nosuch eq 1"}, "no property 'nosuch'"),
         ({"$filter": "result add 1 eq 2"}, "not supported"),
@@ -152,12 +152,14 @@ def test_filter_on_properties_and_strings(client: TestClient) -> None:
         ({"$count": "maybe"}, "true or false"),
         ({"$skiptoken": "!!!"}, "damaged"),
         ({"$frobnicate": "1"}, "unknown query option"),
-    ],
-)
-def test_bad_options_are_400_with_a_message(client: TestClient, params: dict[str, str], fragment: str) -> None:
-    r = client.get("/v1.1/Observations", params=params)
-    assert r.status_code == 400
-    assert fragment in r.json()["error"]["message"]
+]
+
+
+def test_bad_options_are_400_with_a_message(client: TestClient) -> None:
+    for params, fragment in BAD_OPTIONS:
+        r = client.get("/v1.1/Observations", params=params)
+        assert r.status_code == 400, params
+        assert fragment in r.json()["error"]["message"], (params, r.json())
 
 
 def test_select_expand_orderby_top_skip_count(client: TestClient, day_of_data: int) -> None:
@@ -241,9 +243,7 @@ def test_writes_need_the_right_token_and_leave_nothing(client: TestClient) -> No
     assert ("test-viewer", 403) in [tuple(a) for a in audited]
 
 
-@pytest.mark.parametrize(
-    ("path", "body", "fragment"),
-    [
+BAD_BODIES = [
         ("/v1.1/Things", b"{not json", "malformed JSON"),
         ("/v1.1/Things", b"", "needs a JSON body"),
         ("/v1.1/Things", b"[1, 2]", "must be a JSON object"),
@@ -258,15 +258,17 @@ def test_writes_need_the_right_token_and_leave_nothing(client: TestClient) -> No
         ("/v1.1/CreateObservations", b'[{"Datastream": {"@iot.id": 1}, "components": ["result", "mood"], "dataArray": [[1, 2]]}]', "unknown component 'mood'"),
         ("/v1.1/CreateObservations", b'[{"Datastream": {"@iot.id": 1}, "components": ["phenomenonTime", "result"], "dataArray": [[1]]}]', "array of 2 values"),
         ("/v1.1/CreateObservations", b'[{"Datastream": {"@iot.id": 1}, "components": ["phenomenonTime", "result"], "dataArray": [["2017-01-01T00:00:00Z", 1], ["soon", 2]]}]', "ISO 8601"),
-    ],
-)
-def test_bad_bodies_are_400_and_write_nothing(client: TestClient, path: str, body: bytes, fragment: str) -> None:
+]
+
+
+def test_bad_bodies_are_400_and_write_nothing(client: TestClient) -> None:
     _station(client)
     before = _counts(client)
-    r = client.post(path, content=body, headers={**_sensor(client), "content-type": "application/json"})
-    assert r.status_code == 400, r.text
-    assert fragment in r.json()["error"]["message"]
-    assert _counts(client) == before
+    for path, body, fragment in BAD_BODIES:
+        r = client.post(path, content=body, headers={**_sensor(client), "content-type": "application/json"})
+        assert r.status_code == 400, (body, r.text)
+        assert fragment in r.json()["error"]["message"], (body, r.json())
+        assert _counts(client) == before
 
 
 def test_oversized_body_is_413(client: TestClient) -> None:

@@ -11,11 +11,14 @@ eight cities keep the browser tests fast.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from zhicheng.evaluate.config import MethodConfig
@@ -39,6 +42,15 @@ CITIES = {
 YEARS = range(2015, 2021)
 RUN_PERIOD = "2020"
 BASE_PERIOD = "2015"
+
+
+@dataclass
+class Workspace:
+    """A built store, a client of the app on it and what the builder wrote."""
+
+    engine: Engine
+    client: TestClient
+    built: dict[str, Any]
 
 
 def _units() -> pd.DataFrame:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
@@ -71,30 +69,18 @@ def test_replay_twice_skips_what_is_there(sqlite_engine: Engine) -> None:
 
 
 def test_bad_file_reports_located_problems_and_writes_nothing(sqlite_engine: Engine, tmp_path: Path) -> None:
-    with gzip.open(LA2020, "rt", encoding="utf-8") as fh:
-        lines = fh.read().splitlines()
-    header = lines[0].split(",")
-    col = {name: i for i, name in enumerate(header)}
-
-    def patch(line: str, **values: str) -> str:
-        cells = line.split(",")
-        for name, value in values.items():
-            cells[col[name]] = value
-        return ",".join(cells)
-
-    # Rows 2.. of the file; pick simple rows without quoted commas.
-    simple = [i for i, line in enumerate(lines[1:], start=1) if '"' not in line][:5]
-    lines[simple[0]] = patch(lines[simple[0]], requesttype="Flying Saucer")
-    lines[simple[1]] = patch(lines[simple[1]], createddate="yesterday")
-    lines[simple[2]] = patch(lines[simple[2]], status="Teleported")
-    lines[simple[3]] = patch(lines[simple[3]], latitude="123.0")
+    raw = pd.read_csv(LA2020, dtype=str)
+    raw.loc[3, "requesttype"] = "Flying Saucer"
+    raw.loc[10, "createddate"] = "yesterday"
+    raw.loc[20, "status"] = "Teleported"
+    raw.loc[30, "latitude"] = "123.0"
     bad = tmp_path / "bad.csv"
-    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    raw.to_csv(bad, index=False)
     with pytest.raises(EventError) as info:
         load_la311(sqlite_engine, bad)
+    # File rows count the header as row 1.
     got = {(p.row, p.column) for p in info.value.problems}
-    assert got == {(simple[0] + 1, "requesttype"), (simple[1] + 1, "createddate"), (simple[2] + 1, "status"),
-                   (simple[3] + 1, "latitude")}
+    assert got == {(5, "requesttype"), (12, "createddate"), (22, "status"), (32, "latitude")}
     assert all(p.file == "bad.csv" for p in info.value.problems)
     with sqlite_engine.connect() as conn:
         assert table_counts(conn, [events, event_history]) == {"events": 0, "event_history": 0}
@@ -103,4 +89,3 @@ def test_bad_file_reports_located_problems_and_writes_nothing(sqlite_engine: Eng
     with pytest.raises(EventError) as info:
         load_la311(sqlite_engine, missing)
     assert {p.column for p in info.value.problems} == {"requesttype", "createddate", "owner"}
-    assert np.isnan(event_statistics(sqlite_engine, by=None)["mean_hours"]).all() or True

@@ -42,7 +42,7 @@ def test_models_are_frozen() -> None:
 def test_lookups() -> None:
     fw = builtin_framework()
     assert fw.domain("D3").name.en == "Ecology and liveability"
-    assert fw.requirement("D2.R7").name.zh == "城市驾驶舱"
+    assert fw.requirement("D2.R7").name.zh == "驾驶舱应用"
     assert fw.indicator("D3.R1.I2").unit == "µg/m³"
     assert [i.id for i in fw.indicators()][:3] == ["D1.R1.I1", "D1.R1.I2", "D1.R1.I3"]
     with pytest.raises(KeyError):

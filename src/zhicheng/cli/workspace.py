@@ -135,8 +135,8 @@ def _board_table(board: pd.DataFrame, title: str) -> Table:
     for col in ("rank", "unit", "province", "index", "grade", *domains, "coverage"):
         table.add_column(col, justify="left" if col in {"unit", "province"} else "right")
     for _, row in board.iterrows():
-        table.add_row(_fmt(row["rank"]), str(row["unit_name_zh"]), _fmt(row["group_name"]), _fmt(row["score"]),
-                      _fmt(row["grade"]), *[_fmt(row[d], 0) for d in domains], f"{row['coverage']:.0%}")
+        table.add_row(_fmt(row["rank"], 0), str(row["unit_name_zh"]), _fmt(row["group_name"]), _fmt(row["score"]),
+                      _fmt(row["grade"], 0), *[_fmt(row[d], 0) for d in domains], f"{row['coverage']:.0%}")
     return table
 
 
@@ -144,9 +144,10 @@ def _print_board(run_id: int, engine: Any, *, top: int, bottom: int) -> None:
     from zhicheng.evaluate.results import scoreboard
 
     board = scoreboard(engine, run_id)
-    console.print(_board_table(board.head(top), f"top {top}"))
+    width = max(console.width, 110)
+    console.print(_board_table(board.head(top), f"top {top}"), width=width)
     if bottom:
-        console.print(_board_table(board.tail(bottom), f"bottom {bottom}"))
+        console.print(_board_table(board.tail(bottom), f"bottom {bottom}"), width=width)
 
 
 def cmd_results(
@@ -247,6 +248,12 @@ def cmd_demo(
     console.print(f"\n[bold]evaluation run {run.run_id}[/]: {len(run.units)} cities evaluated for {run.period} "
                   f"(trends from {run.base_period}); {len(run.left_out)} left out for too little data", highlight=False)
     _print_board(run.run_id, engine, top=10, bottom=10)
+    scored = set(run.results.loc[run.results["level"] == "domain", "code"])
+    from zhicheng.goals import builtin_framework
+
+    empty = [f"{d.id} {d.name.zh}" for d in builtin_framework().domains if d.id not in scored]
+    if empty:
+        console.print(f"domains without data in this workspace (not scored): {', '.join(empty)}", highlight=False)
     console.print("coverage = indicators with data ÷ indicators of the framework. Next: "
                   "`zhicheng results --level domain`, `zhicheng gaps --unit 440300`.", highlight=False)
 

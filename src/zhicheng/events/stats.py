@@ -36,7 +36,8 @@ STAT_COLUMNS = (
 def _hours_between(conn: sa.Connection, start: Any, end: Any) -> sa.ColumnElement[float]:
     """SQL expression: ``end − start`` [h]."""
     if conn.dialect.name == "sqlite":
-        return (sa.func.julianday(end) - sa.func.julianday(start)) * 24.0
+        # julianday doubles resolve ~40 µs; rounding to whole milliseconds gives exact seconds back.
+        return sa.func.round((sa.func.julianday(end) - sa.func.julianday(start)) * 86400.0, 3) / 3600.0
     return sa.func.extract("epoch", end - start) / 3600.0
 
 

@@ -124,8 +124,11 @@ def pca_weights(data: pd.DataFrame, coin: Coin, level: int = 1, by_groups: bool 
     out = given_weights(coin)
     for cols in groups.values():
         x = data[cols].dropna().to_numpy(dtype=float)
-        if x.shape[0] < 2 or len(cols) < 2:
-            raise IndexInputError(f"PCA weights need at least 2 complete units and 2 indicators (group {cols})")
+        if x.shape[0] < 2:
+            raise IndexInputError(f"PCA weights need at least 2 units with complete data (group {cols})")
+        if len(cols) == 1:  # one variable: its loading on the only component is 1
+            out[cols[0]] = 1.0
+            continue
         z = (x - x.mean(axis=0)) / x.std(axis=0, ddof=1)
         _, _, vt = np.linalg.svd(z, full_matrices=False)
         out.update({c: float(v) for c, v in zip(cols, vt[0], strict=True)})

@@ -565,10 +565,10 @@ def _submission_frame(questionnaire: Questionnaire, respondent: dict[str, str | 
     for k, v in respondent.items():
         row[k] = "" if v is None else str(v)
     for k, v in answers.items():
-        if isinstance(v, list | tuple):
+        if isinstance(v, list | tuple):  # multiple choice
             row[k] = ";".join(str(x) for x in v)
         else:
-            row[k] = "" if v is None else str(v)
+            row[k] = "" if v is None else str(v)  # type: ignore[assignment,unused-ignore]
     frame = pd.DataFrame([row], dtype=str)
     frame[ROW] = [1]
     return frame

@@ -81,22 +81,22 @@ def load_margins(engine: Engine, path: str | Path) -> int:
     for i in np.flatnonzero(~frame["dimension"].isin(RESPONDENT_FIELDS)):
         problems.append(Problem(f"dimension must be one of {', '.join(RESPONDENT_FIELDS)}", file, int(i) + 2, "dimension"))
     frame = frame.assign(share=share)
-    sums = frame.groupby(["unit", "dimension"])["share"].sum()
-    for (unit, dim), total in sums.items():
-        if abs(total - 1.0) > SHARE_SUM_TOL:
-            problems.append(Problem(f"shares of {unit} / {dim} sum to {total:.4f}, not 1", file))
+    sums = frame.groupby(["unit", "dimension"], as_index=False)["share"].sum()
+    for unit, dim, total in zip(sums["unit"], sums["dimension"], sums["share"], strict=True):
+        if abs(float(total) - 1.0) > SHARE_SUM_TOL:
+            problems.append(Problem(f"shares of {unit} / {dim} sum to {float(total):.4f}, not 1", file))
     with engine.begin() as conn:
         known = set(conn.execute(sa.select(units.c.code)).scalars())
         for u in sorted(set(frame["unit"]) - known):
             problems.append(Problem(f"unknown unit {u!r}", file, None, "unit"))
         if problems:
             raise SurveyError(problems=problems)
-        for (unit, dim), _ in sums.items():
+        for unit, dim in zip(sums["unit"], sums["dimension"], strict=True):
             conn.execute(survey_margins.delete().where(survey_margins.c.unit_code == unit,
                                                        survey_margins.c.dimension == dim))
         conn.execute(survey_margins.insert(), [
             {"unit_code": r.unit, "dimension": r.dimension, "category": r.category,
-             "share": float(r.share), "source": r.source[:500]} for r in frame.itertuples()])
+             "share": float(str(r.share)), "source": str(r.source)[:500]} for r in frame.itertuples()])
     return len(frame)
 
 
@@ -264,7 +264,8 @@ def _alphas(data: WaveData) -> pd.DataFrame:
         cols = []
         for qid in ids:
             x = data.values[qid].to_numpy(dtype=float)
-            lo, hi, rev = sc.loc[qid, "scale_low"], sc.loc[qid, "scale_high"], bool(sc.loc[qid, "reverse"])
+            lo, hi = float(sc.at[qid, "scale_low"]), float(sc.at[qid, "scale_high"])  # type: ignore[arg-type]
+            rev = bool(sc.at[qid, "reverse"])
             cols.append((x - lo) / (hi - lo) if not rev else (hi - x) / (hi - lo))
         alpha, n = cronbach_alpha(np.column_stack(cols))
         rows.append({"scale": scale, "items": len(ids), "alpha": alpha, "n": n})

@@ -71,6 +71,15 @@ function acrossTable(data) {
     ${raw ? `<th scope="col" class="num">${esc(t("raw"))}</th>` : ""}</tr></thead><tbody>${rows}</tbody></table></div></section>`;
 }
 
+function overTimeCard(v) {
+  const unitLabel = v.indicator.unit ? ` [${esc(v.indicator.unit)}]` : "";
+  return `<section class="card span-6" id="values" aria-labelledby="h-time"><h2 id="h-time">${esc(t("overTime"))} · ${esc(v.unit?.name ?? "")}${unitLabel}</h2>
+      <div id="values-line" class="chart" data-testid="values-line"></div>
+      <table data-testid="values-table"><thead><tr><th scope="col">${esc(t("period"))}</th><th scope="col" class="num">${esc(t("value"))}</th>
+      <th scope="col">${esc(t("batch"))}</th></tr></thead><tbody>${v.over_time.map((p) => `<tr><td>${esc(p.period)}</td>
+      <td class="num">${amount(p.value, state.lang)}</td><td>#${p.batch_id}</td></tr>`).join("")}</tbody></table></section>`;
+}
+
 function valuesSection(v) {
   const batches = v.batches.map((b) => `<tr><td>#${b.id}</td><td>${esc(b.source)}</td><td>${esc(b.kind)}</td>
     <td>${esc((b.ingested_at ?? "").slice(0, 19).replace("T", " "))}</td><td>${esc(b.ingested_by)}</td>
@@ -80,12 +89,7 @@ function valuesSection(v) {
   const across = v.across_units.map((r) => `<tr><td>${link(r.name, here(`/unit/${encodeURIComponent(r.unit_code)}`, { unit: r.unit_code }))}</td>
     <td class="num">${amount(r.value, state.lang)}</td><td>#${r.batch_id}</td></tr>`).join("");
   const unitLabel = v.indicator.unit ? ` [${esc(v.indicator.unit)}]` : "";
-  return `<section class="card span-6" aria-labelledby="h-time"><h2 id="h-time">${esc(t("overTime"))} · ${esc(v.unit?.name ?? "")}${unitLabel}</h2>
-      <div id="values-line" class="chart" data-testid="values-line"></div>
-      <table data-testid="values-table"><thead><tr><th scope="col">${esc(t("period"))}</th><th scope="col" class="num">${esc(t("value"))}</th>
-      <th scope="col">${esc(t("batch"))}</th></tr></thead><tbody>${v.over_time.map((p) => `<tr><td>${esc(p.period)}</td>
-      <td class="num">${amount(p.value, state.lang)}</td><td>#${p.batch_id}</td></tr>`).join("")}</tbody></table></section>
-    <section class="card span-6" aria-labelledby="h-units"><h2 id="h-units">${esc(t("acrossUnits", { period: v.period ?? "—" }))}${unitLabel}</h2>
+  return `<section class="card span-6" aria-labelledby="h-units"><h2 id="h-units">${esc(t("acrossUnits", { period: v.period ?? "—" }))}${unitLabel}</h2>
       <div class="scroll"><table data-testid="values-across"><thead><tr><th scope="col">${esc(t("unit"))}</th>
       <th scope="col" class="num">${esc(t("value"))}</th><th scope="col">${esc(t("batch"))}</th></tr></thead><tbody>${across}</tbody></table></div></section>
     <section class="card span-6" aria-labelledby="h-cov"><h2 id="h-cov">${esc(t("coverage"))}</h2>
@@ -119,8 +123,8 @@ export async function renderNode(main, [level, code], { stale }) {
   main.dataset.node = data.node.code;
   main.innerHTML = `${crumbs(data.node)}<h1 data-testid="node-title">${esc(data.node.name)} <span class="muted">${esc(data.node.code)}</span></h1>
     ${indicatorFacts(data.node)}${summary(data)}
-    <div class="grid" style="margin-top:14px">${childrenTable(data)}${acrossTable(data)}
-    ${values ? `<div class="span-12" id="values"></div>${valuesSection(values)}` : ""}</div>`;
+    <div class="grid" style="margin-top:14px">${values ? overTimeCard(values) : childrenTable(data)}${acrossTable(data)}
+    ${values ? valuesSection(values) : ""}</div>`;
   const childEl = document.getElementById("children-bars");
   if (childEl && data.children.length) {
     charts.bars(childEl, {

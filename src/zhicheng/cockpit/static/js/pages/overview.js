@@ -17,7 +17,7 @@ export function emptyState() {
     <ol>
       <li>${esc(t("emptyStep1"))} <code>zhicheng ingest &lt;file&gt; --mapping &lt;mapping.yaml&gt;</code></li>
       <li>${esc(t("emptyStep2"))} <code>zhicheng evaluate --period 2020</code></li>
-      <li>${esc(t("emptyStep3"))} <code>make demo</code></li>
+      <li>${esc(t("emptyStep3"))} <code>zhicheng demo</code></li>
     </ol>
   </section>`;
 }

@@ -1,0 +1,143 @@
+"""Browser tests: a real uvicorn over a real workspace, driven by Debian's chromium via Playwright."""
+
+from __future__ import annotations
+
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from sqlalchemy.engine import Engine
+
+from zhicheng.api import create_app
+from zhicheng.cockpit import assets_built
+from zhicheng.store import init_store
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cockpit_workspace import build_workspace  # noqa: E402
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+
+@dataclass
+class LiveServer:
+    """A running server: its base URL and its store."""
+
+    url: str
+    engine: Engine
+    built: dict[str, Any] = field(default_factory=dict)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve(engine: Engine) -> Iterator[str]:
+    """Run the app on ``engine`` in a uvicorn thread; yields its base URL."""
+    app = create_app(engine)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(500):
+        if server.started:
+            break
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def cockpit_assets() -> None:
+    """The ECharts build must be in place; it comes from ``npm ci && npm run build`` (``make install``)."""
+    if not assets_built():
+        pytest.fail("cockpit assets missing: run `npm ci && npm run build` (make install does)")
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} missing: install Debian's chromium (.ci/run does)")
+
+
+@pytest.fixture(scope="module")
+def workspace_server(tmp_path_factory: pytest.TempPathFactory, cockpit_assets: None) -> Iterator[LiveServer]:
+    """A server over eight real cities with one evaluation run."""
+    engine = init_store(f"sqlite:///{tmp_path_factory.mktemp('cockpit') / 'store.db'}")
+    built = build_workspace(engine)
+    for url in serve(engine):
+        yield LiveServer(url=url, engine=engine, built=built)
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def empty_server(tmp_path_factory: pytest.TempPathFactory, cockpit_assets: None) -> Iterator[LiveServer]:
+    """A server over an empty store."""
+    engine = init_store(f"sqlite:///{tmp_path_factory.mktemp('empty') / 'store.db'}")
+    for url in serve(engine):
+        yield LiveServer(url=url, engine=engine)
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser(cockpit_assets: None) -> Iterator[Any]:
+    """One headless chromium for the module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class ConsoleLog:
+    """Console errors and uncaught page errors seen by one page."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def on_console(self, message: Any) -> None:
+        if message.type == "error":
+            self.errors.append(f"console: {message.text}")
+
+    def on_page_error(self, error: Any) -> None:
+        self.errors.append(f"page error: {error}")
+
+
+@pytest.fixture()
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh 1920×1080 page; the test fails if the page logged any console error."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    pg = context.new_page()
+    log = ConsoleLog()
+    pg.on("console", log.on_console)
+    pg.on("pageerror", log.on_page_error)
+    pg.console_log = log
+    yield pg
+    context.close()
+    assert log.errors == [], f"{request.node.name}: {log.errors}"
+
+
+def shot(page: Any, name: str) -> Path:
+    """Save a full-page screenshot under ``tests/cockpit/artifacts/`` (a test artefact)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def wait_ready(page: Any) -> None:
+    """Wait until the page's data is loaded and every chart has rendered."""
+    page.wait_for_function("document.body.dataset.ready === '1'", timeout=15_000)
