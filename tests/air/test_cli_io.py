@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import gzip
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -14,26 +14,11 @@ from zhicheng.air import AirInputError, daily_aqi
 from zhicheng.air.io import read_beijing, read_hourly, read_plain
 from zhicheng.cli import app
 
-BEIJING = Path(__file__).resolve().parents[2] / "data" / "air_quality" / "beijing_multisite"
 runner = CliRunner()
 
 
-def beijing_slice(
-    tmp_path: Path, station: str, first_line: int = 7346, lines: int = 24 * 10
-) -> Path:
-    """The header and ``lines`` rows of a real station file (line 7346 is 2014-01-01 00:00)."""
-    src = BEIJING / f"PRSA_Data_{station}_20130301-20170228.csv.gz"
-    with gzip.open(src, "rt", encoding="utf-8") as f:
-        all_lines = f.read().splitlines()
-    out = tmp_path / f"PRSA_Data_{station}_slice.csv"
-    out.write_text(
-        "\n".join([all_lines[0], *all_lines[first_line - 1 : first_line - 1 + lines]]) + "\n"
-    )
-    return out
-
-
 @pytest.fixture
-def two_stations(tmp_path: Path) -> list[Path]:
+def two_stations(tmp_path: Path, beijing_slice: Callable[..., Path]) -> list[Path]:
     return [beijing_slice(tmp_path, "Dongsi"), beijing_slice(tmp_path, "Huairou")]
 
 

@@ -198,3 +198,58 @@ def test_bad_input() -> None:
     odd.loc[1, "time"] = pd.Timestamp("2016-05-01 01:30")
     with pytest.raises(AirInputError, match="not on the hour"):
         daily_aqi(odd)
+
+
+def test_row_order_and_station_dtype_do_not_matter() -> None:
+    # Two stations, two days, some gaps: grid-ordered rows, shuffled rows and categorical
+    # station names give the same daily table.
+    rng = np.random.default_rng(1)
+    frames = []
+    for station in ("B", "A"):
+        rows = day(
+            "2016-05-01", station=station, hours=48, pm25=list(rng.uniform(0, 150, 48).round(1))
+        )
+        rows.loc[rng.choice(48, 6, replace=False), "o3"] = np.nan
+        frames.append(rows)
+    ordered = pd.concat(frames[::-1], ignore_index=True)  # A then B: grid order
+    shuffled = ordered.sample(frac=1, random_state=3).reset_index(drop=True)
+    categorical = ordered.astype({"station": "category"})
+    expected = daily_aqi(ordered)
+    for other in (shuffled, categorical):
+        got = daily_aqi(other)
+        pd.testing.assert_frame_equal(
+            got.astype({"station": object}),
+            expected.astype({"station": object}),
+            check_categorical=False,
+        )
+
+
+def test_realtime_values_fast_path() -> None:
+    from zhicheng.air.realtime import realtime_aqi_values
+
+    out = realtime_aqi_values(
+        {
+            "so2": [10, 900],
+            "no2": [20, 20],
+            "co": [0.5, 2.2],
+            "o3": [50, np.nan],
+            "pm10": [40, 40],
+            "pm25": [70, 20],
+        }
+    )
+    # Row 0: PM2.5 1 h 70 on the 24 h column → 110 (HJ 633-2026 §4.2.3). Row 1: SO2 1 h 900 > 800
+    # → 200 (note (b)); O3 missing but 200 > 100, so the AQI is published (§5.3.1).
+    assert out["aqi"].tolist() == [110, 200] and out["complete"].tolist() == [True, False]
+    assert out["iaqi_co_1h"].tolist() == [5, 22]  # CO 1 h: 50·0.5/5 = 5; 50·2.2/5 = 22
+    with pytest.raises(AirInputError) as err:
+        realtime_aqi_values(
+            {
+                "so2": [1, -1],
+                "no2": [1, 1],
+                "co": [1, 1],
+                "o3": [1, 1],
+                "pm10": [1, 1],
+                "pm25": [1, 1],
+            }
+        )
+    assert (err.value.problems[0].row, err.value.problems[0].column) == (1, "so2")

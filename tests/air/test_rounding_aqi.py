@@ -46,7 +46,11 @@ def test_aqi_max_primary_ties_and_levels() -> None:
         "HJ633-2026",
     )
     assert t["aqi"].tolist()[:4] == [50, 60, 130, 301] and pd.isna(t["aqi"].iloc[4])
-    assert t["primary"].tolist()[:4] == [pd.NA, "SO2;PM2.5", "PM2.5;O3_8h", "O3_8h"]
+    assert pd.isna(t["primary"][0]) and t["primary"].tolist()[1:4] == [
+        "SO2;PM2.5",
+        "PM2.5;O3_8h",
+        "O3_8h",
+    ]
     assert t["level"].tolist()[:4] == ["优", "良", "轻度污染", "严重污染"]
     assert t["colour"].tolist()[:4] == ["#00E400", "#FFFF00", "#FF7E00", "#7E0023"]
     assert t["exceeding"].isna().all()  # HJ 633-2026 deletes 超标污染物
@@ -78,7 +82,7 @@ def test_level_boundaries(aqi: int, level: str, en: str, colour: str) -> None:
 def test_exceeding_pollutants_2012() -> None:
     # HJ 633-2012 §3.4: 超标污染物 = items with IAQI > 100.
     t = aqi_table({"NO2": [101, 100], "PM2.5": [150, 99], "CO": [100, 20]}, "HJ633-2012")
-    assert t["exceeding"].tolist() == ["NO2;PM2.5", pd.NA]
+    assert t["exceeding"][0] == "NO2;PM2.5" and pd.isna(t["exceeding"][1])
     assert t["primary"].tolist() == ["PM2.5", "NO2"]
 
 

@@ -2,65 +2,19 @@
 
 from __future__ import annotations
 
-import socket
 import sys
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
-from sqlalchemy.engine import Engine
 
-from zhicheng.api import create_app
 from zhicheng.cockpit import assets_built
 from zhicheng.store import init_store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from browser_support import CHROMIUM, CHROMIUM_ARGS, LiveServer, serve  # noqa: E402
 from cockpit_workspace import build_workspace  # noqa: E402
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-
-
-@dataclass
-class LiveServer:
-    """A running server: its base URL and its store."""
-
-    url: str
-    engine: Engine
-    built: dict[str, Any] = field(default_factory=dict)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def serve(engine: Engine) -> Iterator[str]:
-    """Run the app on ``engine`` in a uvicorn thread; yields its base URL."""
-    app = create_app(engine)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(500):
-        if server.started:
-            break
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")
@@ -128,16 +82,3 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     yield pg
     context.close()
     assert log.errors == [], f"{request.node.name}: {log.errors}"
-
-
-def shot(page: Any, name: str) -> Path:
-    """Save a full-page screenshot under ``tests/cockpit/artifacts/`` (a test artefact)."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
-
-
-def wait_ready(page: Any) -> None:
-    """Wait until the page's data is loaded and every chart has rendered."""
-    page.wait_for_function("document.body.dataset.ready === '1'", timeout=15_000)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +12,13 @@ from sqlalchemy.engine import Engine
 
 from zhicheng.evaluate import ingest_file
 from zhicheng.store import init_store
-from zhicheng.store.schema import evaluation_results, evaluation_runs, indicator_values, ingest_batches, units
+from zhicheng.store.schema import (
+    evaluation_results,
+    evaluation_runs,
+    indicator_values,
+    ingest_batches,
+    units,
+)
 
 HERE = Path(__file__).parent
 BROKEN = HERE / "broken"
@@ -43,15 +50,45 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
+def _with_units(url: str, folder: Path) -> Engine:
+    engine = init_store(url)
+    data = write(folder / "units.csv", UNITS_CSV)
+    mapping = write(folder / "units.yaml", UNITS_MAPPING)
+    ingest_file(engine, data, mapping=mapping)
+    return engine
+
+
 @pytest.fixture
 def store(db_url: str, tmp_path: Path) -> Iterator[Engine]:
     """An initialised store holding the eight test cities and their provinces."""
-    engine = init_store(db_url)
-    data = write(tmp_path / "units.csv", UNITS_CSV)
-    mapping = write(tmp_path / "units.yaml", UNITS_MAPPING)
-    ingest_file(engine, data, mapping=mapping)
+    engine = _with_units(db_url, tmp_path)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def shared_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """Like ``store`` but one per module and backend, for tests that must leave it unchanged."""
+    folder = tmp_path_factory.mktemp("shared")
+    if request.param == "sqlite":
+        engine = _with_units(f"sqlite:///{folder / 'store.db'}", folder)
+        yield engine
+        engine.dispose()
+        return
+    url = os.environ.get("ZHICHENG_TEST_PG_URL")
+    if not url:
+        pytest.skip("no PostgreSQL configured (set ZHICHENG_TEST_PG_URL; .ci/run does)")
+    name = f"zt_{os.getpid()}_{abs(hash(request.node.nodeid)) % 10**9}_shared"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine = _with_units(url.rsplit("/", 1)[0] + "/" + name, folder)
+    yield engine
+    engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def store_fingerprint(engine: Engine) -> dict[str, object]:

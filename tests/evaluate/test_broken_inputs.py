@@ -39,9 +39,10 @@ CASES: dict[str, tuple[str, str | None, str, int | None, str | None]] = {
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_broken_file_is_refused_with_located_problem_and_store_unchanged(
-    store: Engine, case: str, broken: Path, fingerprint: Any
+    shared_store: Engine, case: str, broken: Path, fingerprint: Any
 ) -> None:
     data, mapping, reason, row, column = CASES[case]
+    store = shared_store
     before = fingerprint(store)
     with pytest.raises(IngestError) as info:
         ingest_file(store, broken / data, mapping=None if mapping is None else broken / mapping)
@@ -56,7 +57,7 @@ def test_broken_file_is_refused_with_located_problem_and_store_unchanged(
     assert fingerprint(store) == before
 
 
-def test_every_problem_of_a_file_is_reported_at_once(store: Engine, tmp_path: Path, fingerprint: Any) -> None:
+def test_every_problem_of_a_file_is_reported_at_once(shared_store: Engine, tmp_path: Path, fingerprint: Any) -> None:
     bad = tmp_path / "many.csv"
     bad.write_text(
         "unit,indicator,period,value\n"
@@ -68,6 +69,7 @@ def test_every_problem_of_a_file_is_reported_at_once(store: Engine, tmp_path: Pa
         "440600,D4.R1.I2,2020,91000\n",      # duplicate key
         encoding="utf-8",
     )
+    store = shared_store
     before = fingerprint(store)
     with pytest.raises(IngestError) as info:
         ingest_file(store, bad)
@@ -83,10 +85,11 @@ def test_every_problem_of_a_file_is_reported_at_once(store: Engine, tmp_path: Pa
 
 
 def test_dry_run_validates_without_writing(
-    store: Engine, tmp_path: Path, broken: Path, fingerprint: Any
+    shared_store: Engine, tmp_path: Path, broken: Path, fingerprint: Any
 ) -> None:
     good = tmp_path / "good.csv"
     good.write_text("unit,indicator,period,value\n440100,D4.R1.I2,2020,135000\n", encoding="utf-8")
+    store = shared_store
     before = fingerprint(store)
     report = ingest_file(store, good, dry_run=True)
     assert (report.dry_run, report.values_new, report.batch_id) == (True, 1, None)

@@ -8,6 +8,7 @@ from coinr_cases import read_ref
 
 from zhicheng.index import Coin
 
+
 @pytest.fixture(scope="session")
 def asem_idata() -> pd.DataFrame:
     return read_ref("ASEM_iData.csv")

@@ -54,3 +54,17 @@ def test_method_per_level_and_weights() -> None:
     np.testing.assert_allclose(p, [np.exp(3 * np.log(1) / 4 + np.log(4) / 4), np.exp(3 * np.log(4) / 4)], rtol=1e-12)
     np.testing.assert_allclose(res.index.to_numpy(), (p + 3 * 2.0) / 4, rtol=1e-12)
     assert list(res.aggregated.columns) == ["a", "b", "c", "P", "Q", "I"]
+
+
+def test_data_availability_threshold_per_aggregate() -> None:
+    data = pd.DataFrame({"a": [1.0, np.nan], "b": [3.0, 5.0], "c": [np.nan, 2.0]}, index=["u1", "u2"])
+    hier = [("a", "P", 1, 1.0), ("b", "P", 1, 1.0), ("c", "Q", 1, 1.0), ("P", "I", 2, 1.0), ("Q", "I", 2, 1.0),
+            ("I", None, 3, 1.0)]
+    coin = Coin.from_hierarchy(data, hier)
+    res = Pipeline(coin, [{"aggregate": {"method": "amean", "dat_thresh": {"P": 0.6}}}]).run().aggregated
+    # P needs 60 % of its two indicators: u2 has one of two -> missing; Q has no threshold
+    assert res.loc["u1", "P"] == 2.0 and np.isnan(res.loc["u2", "P"])
+    assert np.isnan(res.loc["u1", "Q"]) and res.loc["u2", "Q"] == 2.0
+    assert res.loc["u1", "I"] == 2.0 and res.loc["u2", "I"] == 2.0
+    with pytest.raises(IndexInputError, match="not aggregates"):
+        Pipeline(coin, [{"aggregate": {"dat_thresh": {"a": 0.5}}}]).run()

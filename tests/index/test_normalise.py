@@ -38,6 +38,7 @@ def test_dist2ref_and_dist2targ() -> None:
     np.testing.assert_allclose(col(nrm.n_dist2ref(X, 3)), [0, 1 / 3, 1, np.nan, 8 / 3], rtol=1e-12)
     np.testing.assert_allclose(col(nrm.n_dist2ref(X, 3, cap_max=True)), [0, 1 / 3, 1, np.nan, 1], rtol=1e-12)
     np.testing.assert_allclose(col(nrm.n_dist2targ(X, 5.0, cap_max=True)), [0, 0.25, 0.75, np.nan, 1], rtol=1e-12)
+    np.testing.assert_allclose(col(nrm.n_dist2targ(X, 5.0)), [0, 0.25, 0.75, np.nan, 2], rtol=1e-12)
 
 
 def test_rank_prank_borda_ties_min() -> None:
@@ -50,8 +51,35 @@ def test_rank_prank_borda_ties_min() -> None:
 def test_goalposts_truncated_and_flipped() -> None:
     x = np.array([[0.0], [2.0], [5.0], [12.0]])
     np.testing.assert_allclose(col(nrm.n_goalposts(x, (2, 10, 100))), [0, 0, 37.5, 100], rtol=1e-12)
-    # COINr flips the goalposts (and the scale) with direction = -1 in f_n_para
-    np.testing.assert_allclose(col(nrm.n_goalposts(-x, (2, 10, 1), direction=-1)), [-1, -1, -0.625, 0], rtol=1e-12)
+    # direction = -1 measures from the upper goalpost: (x - u)/(l - u); COINr's example gives 0.9 for x = 1
+    np.testing.assert_allclose(col(nrm.n_goalposts(x, (2, 10, 1), direction=-1)), [1, 1, 0.625, 0], rtol=1e-12)
+    assert nrm.n_goalposts(np.array([[1.0]]), (0, 10, 1), direction=-1)[0, 0] == pytest.approx(0.9)
+
+
+def test_dist2targ_both_directions() -> None:
+    x = np.array([[1.0], [2.0], [4.0]])
+    np.testing.assert_allclose(col(nrm.n_dist2targ(x, 3.0)), [0, 0.5, 1.5], rtol=1e-12)
+    np.testing.assert_allclose(col(nrm.n_dist2targ(x, 2.0, direction=-1)), [1.5, 1, 0], rtol=1e-12)
+
+
+def test_parameters_from_imeta_columns() -> None:
+    from zhicheng.index import Coin, Pipeline
+
+    data = pd.DataFrame({"a": [1.0, 5.0, 9.0], "b": [10.0, 20.0, 30.0]}, index=["u1", "u2", "u3"])
+    idata = data.reset_index().rename(columns={"index": "uCode"})
+    imeta = pd.DataFrame({"iCode": ["a", "b", "I"], "Level": [1, 1, 2], "Parent": ["I", "I", None],
+                          "Direction": [1, -1, 1], "Weight": [1, 1, 1], "Type": ["Indicator"] * 2 + ["Aggregate"],
+                          "goalpost_lower": [0, 10, None], "goalpost_upper": [10, 30, None],
+                          "goalpost_scale": [100, 100, None], "Target": [8, 15, None]})
+    coin = Coin.from_coinr(idata, imeta)
+    gp = Pipeline(coin, [{"normalise": {"method": "goalposts", "f_n_para": "use_iMeta"}}]).run()
+    np.testing.assert_allclose(gp.datasets["Normalised"]["a"], [10, 50, 90], rtol=1e-12)
+    # b is "lower is better": (30 - b)/(30 - 10) * 100
+    np.testing.assert_allclose(gp.datasets["Normalised"]["b"], [100, 50, 0], rtol=1e-12)
+    dt = Pipeline(coin, [{"normalise": {"method": "dist2targ", "f_n_para": "use_iMeta"}}]).run()
+    np.testing.assert_allclose(dt.datasets["Normalised"]["a"], [0, 4 / 7, 8 / 7], rtol=1e-12)
+    # -b with target -15: (x - min)/(targ - min) = (-b + 30)/(15)
+    np.testing.assert_allclose(dt.datasets["Normalised"]["b"], [4 / 3, 2 / 3, 0], rtol=1e-12)
 
 
 def test_normalise_respects_directions_and_individual_specs() -> None:
@@ -64,7 +92,7 @@ def test_normalise_respects_directions_and_individual_specs() -> None:
 
 def test_dist2targ_from_metadata_targets() -> None:
     data = pd.DataFrame({"a": [1.0, 2.0, 3.0]})
-    out = nrm.normalise(data, {"a": 1}, {"method": "dist2targ"}, targets={"a": 2.0})
-    np.testing.assert_allclose(out["a"], [0, 1, 2], rtol=1e-12)
+    out = nrm.normalise(data, {"a": 1}, {"method": "dist2targ"}, targets={"a": 3.0})
+    np.testing.assert_allclose(out["a"], [0, 0.5, 1], rtol=1e-12)
     with pytest.raises(nrm.IndexInputError, match="no target"):
         nrm.normalise(data, {"a": 1}, {"method": "dist2targ"}, targets={})

@@ -7,7 +7,13 @@ import pandas as pd
 import pytest
 
 from zhicheng.index import Coin, IndexInputError
-from zhicheng.index.weights import ahp_weights, effective_weights, entropy_weights, noisy_weights, pca_weights
+from zhicheng.index.weights import (
+    ahp_weights,
+    effective_weights,
+    entropy_weights,
+    noisy_weights,
+    pca_weights,
+)
 
 HIER = [("a", "P", 1, 2.0), ("b", "P", 1, 1.0), ("c", "Q", 1, 1.0), ("P", "I", 2, 1.0), ("Q", "I", 2, 3.0),
         ("I", None, 3, 1.0)]

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from zhicheng.api import create_app
 from zhicheng.goals.loader import builtin_framework
 from zhicheng.store import init_store
-from zhicheng.store.schema import evaluation_results
+from zhicheng.store.schema import evaluation_results, units
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 FW = builtin_framework()
@@ -144,8 +144,17 @@ def test_map_boundaries_are_rounded_geojson(workspace: Workspace) -> None:
     doc = response.json()  # the client undoes the gzip
     assert doc["type"] == "FeatureCollection"
     assert sorted(f["properties"]["code"] for f in doc["features"]) == workspace.built["units"]
-    ring = doc["features"][0]["geometry"]["coordinates"][0][0]
-    assert ring[0] == ring[-1] and all(round(c, 3) == c for pt in ring for c in pt)
+    feature = doc["features"][0]
+    ring = feature["geometry"]["coordinates"][0][0]
+    assert ring[0] == ring[-1] and all(round(c, 4) == c for pt in ring for c in pt)
+    with workspace.engine.connect() as conn:
+        text = conn.execute(sa.select(units.c.boundary).where(units.c.code == feature["properties"]["code"])).scalar_one()
+    stored_geometry = json.loads(text)
+    polygons = stored_geometry["coordinates"]
+    if stored_geometry["type"] == "Polygon":
+        polygons = [polygons]
+    served = sum(len(r) for p in feature["geometry"]["coordinates"] for r in p)
+    assert 4 <= len(ring) and served <= sum(len(r) for p in polygons for r in p)  # snapped, never more points
     plain = workspace.client.get("/api/cockpit/geo", headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers and json.loads(plain.content) == doc
     assert len(gzip.compress(plain.content)) < len(plain.content) / 2

@@ -9,7 +9,8 @@ Main entry points:
 - :func:`iaqi` — individual index of concentrations, any edition;
 - :func:`aqi_table` — AQI, primary / exceeding pollutants, level, colour from IAQIs;
 - :func:`daily_aqi` — station-day statistics with validity and the daily AQI;
-- :func:`hourly_aqi` — real-time AQI of every hourly row;
+- :func:`hourly_aqi` — real-time AQI of every hourly row (:func:`realtime_aqi_values`: the
+  HJ 633-2026 arrays-only fast path);
 - :func:`annual_evaluation`, :func:`good_day_share` — HJ 663 annual evaluation;
 - :func:`city_daily` — a city's daily figures from its stations.
 """
@@ -20,7 +21,7 @@ from zhicheng.air.breakpoints import edition_on, grade2_limits
 from zhicheng.air.daily import add_daily_aqi, daily_aqi, daily_statistics, hourly_grid
 from zhicheng.air.errors import AirInputError
 from zhicheng.air.iaqi import iaqi
-from zhicheng.air.realtime import hourly_aqi
+from zhicheng.air.realtime import hourly_aqi, realtime_aqi_values
 from zhicheng.air.rounding import round_half_even
 
 __all__ = [
@@ -39,5 +40,6 @@ __all__ = [
     "hourly_grid",
     "iaqi",
     "level_index",
+    "realtime_aqi_values",
     "round_half_even",
 ]

@@ -9,6 +9,7 @@ HJ 633-2012 Eq. (2), §3.4 (超标污染物), §7 (首要污染物), Table 2; EP
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -44,21 +45,80 @@ def level_index(aqi: npt.ArrayLike, standard: str = "HJ633-2026") -> npt.NDArray
     return np.where(np.isnan(values), -1, idx)
 
 
-def _labels(mask: npt.NDArray[np.bool_], names: Sequence[str]) -> npt.NDArray[np.object_]:
-    """Join the names flagged in each row of ``mask`` with ";" (NA where none), vectorised."""
-    weights = (1 << np.arange(mask.shape[1], dtype=np.int64)).astype(np.int64)
-    codes = mask.astype(np.int64) @ weights
-    uniq, inverse = np.unique(codes, return_inverse=True)
-    table = np.array(
-        [";".join(n for j, n in enumerate(names) if code >> j & 1) or None for code in uniq],
-        dtype=object,
+def combination_labels(names: Sequence[str]) -> list[str]:
+    """Labels of every non-empty subset of ``names`` by bit code (code 1 → names[0], …)."""
+    return [
+        ";".join(n for j, n in enumerate(names) if code >> j & 1)
+        for code in range(1, 1 << len(names))
+    ]
+
+
+def labels_from_bits(codes: npt.NDArray[np.int64], names: Sequence[str]) -> pd.Categorical[Any]:
+    """A categorical of ";"-joined names from bit codes (0 → NA), without a pass over strings."""
+    return pd.Categorical.from_codes(
+        codes - 1, dtype=pd.CategoricalDtype(combination_labels(names))
     )
-    return table[inverse]
+
+
+def aqi_max(
+    arrays: Sequence[FloatArray],
+    standard: str | npt.NDArray[np.object_],
+    missing: npt.ArrayLike | None = None,
+) -> FloatArray:
+    """AQI = the maximum IAQI of the items present, with HJ 633-2026 §5.3.1 for missing items.
+
+    Parameters
+    ----------
+    arrays : sequence of ndarray
+        IAQI of each item [-], NaN where there is none.
+    standard : str or ndarray of str
+        Edition, or one per row; §5.3.1 applies to ``"HJ633-2026"`` rows.
+    missing : array_like of bool, optional
+        Rows with a missing or invalid item: under §5.3.1 their AQI is NaN unless > 100.
+
+    References
+    ----------
+    HJ 633-2026 Eq. (2), §5.3.1; HJ 633-2012 Eq. (2).
+    """
+    aqi = np.array(arrays[0], dtype=np.float64, copy=True)
+    for a in arrays[1:]:
+        np.fmax(aqi, a, out=aqi)  # NaN-ignoring maximum
+    rule_531 = np.asarray(standard == "HJ633-2026", dtype=bool)
+    if missing is not None and rule_531.any():
+        aqi[np.asarray(missing, dtype=bool) & ~(aqi > 100) & rule_531] = np.nan
+    return aqi
+
+
+def aqi_values(
+    iaqis: Mapping[str, npt.ArrayLike],
+    standard: str | npt.NDArray[np.object_],
+    missing: npt.ArrayLike | None = None,
+) -> tuple[FloatArray, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """AQI, primary-pollutant bit codes and exceeding-pollutant bit codes (arrays only).
+
+    Bit ``j`` of a code stands for the ``j``-th item of ``iaqis``. ``standard`` is one edition
+    or one per row. See :func:`aqi_table`.
+
+    References
+    ----------
+    HJ 633-2026 Eq. (2), §4.3.1, §5.3.1; HJ 633-2012 §3.4.
+    """
+    arrays = [np.asarray(v, dtype=np.float64) for v in iaqis.values()]
+    aqi = aqi_max(arrays, standard, missing)
+    exceeding_rule = np.asarray(standard == "HJ633-2012", dtype=bool)
+    primary = np.zeros(aqi.shape, dtype=np.int64)
+    exceeding = np.zeros(aqi.shape, dtype=np.int64)
+    over_50 = aqi > 50
+    for j, a in enumerate(arrays):
+        primary |= ((a == aqi) & over_50).astype(np.int64) << j
+        if exceeding_rule.any():
+            exceeding |= ((a > 100) & exceeding_rule).astype(np.int64) << j
+    return aqi, primary, exceeding
 
 
 def aqi_table(
     iaqis: Mapping[str, npt.ArrayLike],
-    standard: str,
+    standard: str | npt.NDArray[np.object_],
     missing: npt.ArrayLike | None = None,
 ) -> pd.DataFrame:
     """AQI, primary pollutant(s), exceeding pollutants, level and colour for rows of IAQIs.
@@ -67,8 +127,8 @@ def aqi_table(
     ----------
     iaqis : mapping of item name to array_like
         The IAQI of each item of the report (NaN where there is none) [-].
-    standard : {"HJ633-2026", "HJ633-2012", "EPA2024"}
-        The edition.
+    standard : {"HJ633-2026", "HJ633-2012", "EPA2024"} or array of them
+        The edition, or one per row (HJ 633 editions may be mixed; EPA may not).
     missing : array_like of bool, optional
         Rows where an item of the report is missing or invalid. Under HJ 633-2026 §5.3.1 the
         AQI of such a row is published only when the other items' AQI is above 100, otherwise
@@ -80,40 +140,34 @@ def aqi_table(
     pandas.DataFrame
         ``aqi`` (Int64), ``primary`` (items joined by ";", only when AQI > 50, ties all
         listed), ``exceeding`` (HJ 633-2012: items with IAQI > 100; NA otherwise), ``level``
-        (Chinese category), ``level_en``, ``grade`` (级别), ``colour`` (hex).
+        (Chinese category), ``level_en``, ``grade`` (级别), ``colour`` (hex); text columns are
+        categorical.
 
     References
     ----------
     HJ 633-2026 Eq. (2), §4.3.1, §5.3.1, Table 1; HJ 633-2012 §3.4, §7, Table 2.
     """
     names = list(iaqis)
-    matrix = np.column_stack([np.asarray(iaqis[n], dtype=np.float64) for n in names])
-    have = ~np.isnan(matrix)
-    any_item = have.any(axis=1)
-    aqi: FloatArray = np.where(any_item, np.max(np.where(have, matrix, -1.0), axis=1), np.nan)
-    if missing is not None and standard == "HJ633-2026":
-        miss = np.asarray(missing, dtype=bool)
-        aqi = np.where(miss & ~(aqi > 100), np.nan, aqi)
-    primary = _labels(have & (matrix == aqi[:, None]) & (aqi[:, None] > 50), names)
-    if standard == "HJ633-2012":
-        exceeding = _labels(have & (matrix > 100), names)
-    else:
-        exceeding = np.full(len(aqi), None, dtype=object)
-    levels = levels_for(standard)
-    idx = level_index(aqi, standard)
+    aqi, primary, exceeding = aqi_values(iaqis, standard, missing)
+    epa = np.asarray(standard == "EPA2024", dtype=bool)
+    level_standard = "EPA2024" if epa.all() else "HJ633-2026"
+    levels = levels_for(level_standard)
+    idx = level_index(aqi, level_standard)
 
-    def pick(attr: str) -> npt.NDArray[np.object_]:
-        table = np.array([getattr(lv, attr) for lv in levels] + [None], dtype=object)
-        return table[idx]
+    def pick(attr: str) -> pd.Categorical[Any]:
+        values = [getattr(lv, attr) for lv in levels]
+        categories = list(dict.fromkeys(values))
+        remap = np.array([categories.index(v) for v in values] + [-1], dtype=np.int64)
+        return pd.Categorical.from_codes(remap[idx], dtype=pd.CategoricalDtype(categories))
 
     return pd.DataFrame(
         {
-            "aqi": pd.array(np.where(np.isnan(aqi), np.nan, aqi), dtype="Float64").astype("Int64"),
-            "primary": pd.array(primary, dtype="string"),
-            "exceeding": pd.array(exceeding, dtype="string"),
-            "level": pd.array(pick("name_zh"), dtype="string"),
-            "level_en": pd.array(pick("name_en"), dtype="string"),
-            "grade": pd.array(pick("grade_zh"), dtype="string"),
-            "colour": pd.array(pick("hex"), dtype="string"),
+            "aqi": pd.array(aqi, dtype="Float64").astype("Int64"),
+            "primary": labels_from_bits(primary, names),
+            "exceeding": labels_from_bits(exceeding, names),
+            "level": pick("name_zh"),
+            "level_en": pick("name_en"),
+            "grade": pick("grade_zh"),
+            "colour": pick("hex"),
         }
     )

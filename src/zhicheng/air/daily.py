@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from zhicheng.air.aqi import aqi_table
+from zhicheng.air.aqi import aqi_table, labels_from_bits
 from zhicheng.air.breakpoints import HJ_DECIMALS, POLLUTANTS, SWITCH_DATE
 from zhicheng.air.errors import AirInputError, Problem
 from zhicheng.air.iaqi import hj_iaqi_units
@@ -93,7 +93,8 @@ class HourlyGrid:
     position: IntArray  # flat grid position of every input row
 
 
-def _check_frame(hourly: pd.DataFrame, pollutants: tuple[str, ...]) -> None:
+def check_columns(hourly: pd.DataFrame, pollutants: tuple[str, ...]) -> None:
+    """Raise :class:`AirInputError` naming every missing ``station``/``time``/pollutant column."""
     missing = [c for c in ("station", "time", *pollutants) if c not in hourly.columns]
     if missing:
         raise AirInputError(
@@ -134,7 +135,13 @@ def check_concentrations(
     values: dict[str, FloatArray] = {}
     for p in pollutants:
         col = hourly[p]
-        num = pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        if pd.api.types.is_float_dtype(col.dtype) or pd.api.types.is_integer_dtype(col.dtype):
+            num = col.to_numpy(dtype=np.float64, na_value=np.nan)
+            if not (num < 0).any():
+                values[p] = num
+                continue
+        else:
+            num = pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         bad = np.flatnonzero(np.isnan(num) & col.notna().to_numpy())
         problems += locate(hourly, bad, [f"not a number: {col.iloc[i]!r}" for i in bad], p)
         neg = np.flatnonzero(num < 0)
@@ -168,6 +175,31 @@ def _times(hourly: pd.DataFrame, hour_label: str) -> npt.NDArray[np.datetime64]:
     return t
 
 
+def _station_codes(column: pd.Series) -> tuple[IntArray, npt.NDArray[np.object_]]:
+    """Integer codes of the stations (sorted by name); categorical columns cost nothing."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        cat = column.cat.remove_unused_categories()
+        order = np.argsort(np.asarray(cat.cat.categories, dtype=object))
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        codes = cat.cat.codes.to_numpy(dtype=np.int64)
+        if (codes < 0).any():
+            raise AirInputError(
+                problems=locate(
+                    column.to_frame(), np.flatnonzero(codes < 0), "missing station", "station"
+                )
+            )
+        return rank[codes], np.asarray(cat.cat.categories, dtype=object)[order]
+    codes, stations = pd.factorize(column, sort=True)
+    if (codes < 0).any():
+        raise AirInputError(
+            problems=locate(
+                column.to_frame(), np.flatnonzero(codes < 0), "missing station", "station"
+            )
+        )
+    return codes.astype(np.int64), np.asarray(stations, dtype=object)
+
+
 def hourly_grid(
     hourly: pd.DataFrame, hour_label: str = "start", pollutants: tuple[str, ...] = POLLUTANTS
 ) -> HourlyGrid:
@@ -191,10 +223,10 @@ def hourly_grid(
     ----------
     GB 3095-2026 §3.10 (日平均: the natural day's 24 hourly values).
     """
-    _check_frame(hourly, pollutants)
+    check_columns(hourly, pollutants)
     values = check_concentrations(hourly, pollutants)
     t = _times(hourly, hour_label)
-    codes, stations = pd.factorize(hourly["station"], sort=True)
+    codes, stations = _station_codes(hourly["station"])
     day = t.astype("datetime64[D]")
     dint = day.astype(np.int64)
     d0 = int(dint.min()) if len(dint) else 0
@@ -202,25 +234,33 @@ def hourly_grid(
     hour = (t - day).astype("timedelta64[h]").astype(np.int64)
     position = (codes.astype(np.int64) * nd + (dint - d0)) * 24 + hour
     size = len(stations) * nd * 24
-    counts = np.bincount(position, minlength=size)
-    if (counts > 1).any():
-        dup = np.flatnonzero(counts[position] > 1)
-        raise AirInputError(
-            "duplicate station-hours",
-            locate(hourly, dup, "more than one row for this station and hour", "time"),
-        )
     shape = (len(stations), nd, 24)
+    # Rows already in grid order (one per station-hour, sorted): no scatter needed.
+    in_order = len(position) == size and bool((position == np.arange(size)).all())
+    if in_order:
+        has_rows = np.ones(shape[:2], dtype=bool)
+    else:
+        counts = np.bincount(position, minlength=size)
+        if (counts > 1).any():
+            dup = np.flatnonzero(counts[position] > 1)
+            raise AirInputError(
+                "duplicate station-hours",
+                locate(hourly, dup, "more than one row for this station and hour", "time"),
+            )
+        has_rows = np.asarray((counts.reshape(shape) > 0).any(axis=2), dtype=bool)
     units: dict[str, IntArray] = {}
     present: dict[str, npt.NDArray[np.bool_]] = {}
     for p in pollutants:
         u, ok = to_units(values[p])
+        if in_order:
+            units[p], present[p] = u.reshape(shape), ok.reshape(shape)
+            continue
         grid_u = np.zeros(size, dtype=np.int64)
         grid_p = np.zeros(size, dtype=bool)
         grid_u[position] = u
         grid_p[position] = ok
         units[p] = grid_u.reshape(shape)
         present[p] = grid_p.reshape(shape)
-    has_rows = (counts.reshape(shape) > 0).any(axis=2)
     return HourlyGrid(
         stations=np.asarray(stations, dtype=object),
         day0=np.datetime64(d0, "D"),
@@ -231,7 +271,7 @@ def hourly_grid(
     )
 
 
-def _den(pollutant: str) -> int:
+def units_per_digit(pollutant: str) -> int:
     """Integer units per last kept digit: 1e6 for µg/m³ integers, 1e5 for CO tenths."""
     return SCALE // 10 ** HJ_DECIMALS[pollutant]
 
@@ -252,7 +292,7 @@ def mean_24h(
     """
     n = present.sum(axis=-1)
     total = np.where(present, units, 0).sum(axis=-1)
-    value = ratio_half_even(total, np.maximum(n, 1) * _den(pollutant))
+    value = ratio_half_even(total, np.maximum(n, 1) * units_per_digit(pollutant))
     return value, n >= MIN_HOURS_24H
 
 
@@ -333,8 +373,12 @@ def daily_statistics(grid: HourlyGrid) -> pd.DataFrame:
     station_idx = np.repeat(np.arange(ns), nd)[keep]
     dates = (grid.day0 + np.tile(np.arange(nd), ns))[keep]
     out: dict[str, object] = {"date": dates, "station": grid.stations[station_idx]}
-    flat = {p: grid.units[p].reshape(-1, 24)[keep] for p in grid.units}
-    pres = {p: grid.present[p].reshape(-1, 24)[keep] for p in grid.present}
+    if keep.all():  # every station-day has rows: no copy
+        flat = {p: grid.units[p].reshape(-1, 24) for p in grid.units}
+        pres = {p: grid.present[p].reshape(-1, 24) for p in grid.present}
+    else:
+        flat = {p: grid.units[p].reshape(-1, 24)[keep] for p in grid.units}
+        pres = {p: grid.present[p].reshape(-1, 24)[keep] for p in grid.present}
     for col, p, _period in DAILY_ITEMS:
         if p not in flat:
             continue
@@ -381,7 +425,8 @@ def add_daily_aqi(stats: pd.DataFrame, standard: str | None = None) -> pd.DataFr
     pandas.DataFrame
         ``stats`` with ``standard``, ``iaqi_<item>`` (Int64; NA when the item is not in the
         edition or invalid), ``aqi``, ``primary``, ``exceeding``, ``level``, ``level_en``,
-        ``grade``, ``colour``, ``valid`` (all the edition's items valid) and ``missing``.
+        ``grade``, ``colour``, ``valid`` (all the edition's items valid) and ``missing``
+        (the invalid items); text columns are categorical.
 
     References
     ----------
@@ -390,65 +435,39 @@ def add_daily_aqi(stats: pd.DataFrame, standard: str | None = None) -> pd.DataFr
     dates = stats["date"].to_numpy(dtype="datetime64[D]")
     editions = _standards_for(dates, standard)
     result = stats.copy()
-    result.insert(2, "standard", pd.Series(editions, index=result.index, dtype="string"))
+    result.insert(
+        2,
+        "standard",
+        pd.Series(pd.Categorical(editions, categories=list(HJ_EDITIONS)), index=result.index),
+    )
     n = len(stats)
     iaqi_cols = {col: np.full(n, np.nan) for col, _, _ in DAILY_ITEMS}
-    parts = []
+    missing_bits = np.zeros(n, dtype=np.int64)
     for edition in HJ_EDITIONS:
         rows = editions == edition
         if not rows.any():
             continue
-        items = EDITION_ITEMS[edition]
-        invalid = np.zeros(int(rows.sum()), dtype=bool)
-        missing_names = np.zeros((int(rows.sum()), len(items)), dtype=bool)
-        for j, (col, p, period) in enumerate(c for c in DAILY_ITEMS if c[0] in items):
+        for j, (col, p, period) in enumerate(DAILY_ITEMS):
+            if col not in EDITION_ITEMS[edition]:
+                continue
             iaqi_cols[col][rows] = _item_iaqi(stats, col, p, period, edition, rows)
-            bad = (
-                ~stats[f"{col}_valid"].to_numpy(dtype=bool)[rows]
-                if f"{col}_valid" in stats
-                else np.ones(int(rows.sum()), bool)
-            )
-            missing_names[:, j] = bad
-            invalid |= bad
-        table = aqi_table(
-            {ITEM_NAMES[c]: iaqi_cols[c][rows] for c in items}, edition, missing=invalid
-        )
-        table.index = np.flatnonzero(rows)
-        table["valid"] = ~invalid
-        table["missing"] = _join(missing_names, [ITEM_NAMES[c] for c in items])
-        parts.append(table)
+            flag = f"{col}_valid"
+            if flag in stats:
+                invalid = ~stats[flag].to_numpy(dtype=bool)[rows]
+            else:
+                invalid = np.ones(int(rows.sum()), dtype=bool)
+            missing_bits[rows] |= invalid.astype(np.int64) << j
     for col, _, _ in DAILY_ITEMS:
         result[f"iaqi_{col}"] = pd.array(iaqi_cols[col], dtype="Float64").astype("Int64")
-    combined = (
-        pd.concat(parts).sort_index() if parts else aqi_table({"x": np.zeros(0)}, "HJ633-2026")
+    names = [ITEM_NAMES[c] for c, _, _ in DAILY_ITEMS]
+    table = aqi_table(
+        {ITEM_NAMES[c]: iaqi_cols[c] for c, _, _ in DAILY_ITEMS}, editions, missing=missing_bits > 0
     )
-    for name in (
-        "aqi",
-        "primary",
-        "exceeding",
-        "level",
-        "level_en",
-        "grade",
-        "colour",
-        "valid",
-        "missing",
-    ):
-        result[name] = combined[name].to_numpy() if name in combined else pd.NA
-    result["aqi"] = result["aqi"].astype("Int64")
-    for name in ("primary", "exceeding", "level", "level_en", "grade", "colour", "missing"):
-        result[name] = result[name].astype("string")
-    result["valid"] = result["valid"].astype(bool)
+    for name in table.columns:
+        result[name] = table[name].array
+    result["valid"] = missing_bits == 0
+    result["missing"] = labels_from_bits(missing_bits, names)
     return result
-
-
-def _join(mask: npt.NDArray[np.bool_], names: list[str]) -> npt.NDArray[np.object_]:
-    weights = 1 << np.arange(mask.shape[1], dtype=np.int64)
-    codes = mask.astype(np.int64) @ weights
-    uniq, inverse = np.unique(codes, return_inverse=True)
-    table = np.array(
-        [";".join(n for j, n in enumerate(names) if c >> j & 1) or None for c in uniq], dtype=object
-    )
-    return table[inverse]
 
 
 def daily_aqi(

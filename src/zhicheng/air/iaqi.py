@@ -21,6 +21,7 @@ Conventions (fixed, see docs/standards/air-quality-rules.md):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import overload
 
 import numpy as np
@@ -39,7 +40,7 @@ from zhicheng.air.breakpoints import (
     hj_iaqi_rows,
 )
 from zhicheng.air.errors import AirInputError, Problem
-from zhicheng.air.rounding import FloatArray, IntArray, decimal_units, ratio_half_even
+from zhicheng.air.rounding import FloatArray, IntArray, decimal_units, round_units
 
 DateLike = dt.date | str | np.datetime64 | pd.Timestamp | npt.ArrayLike
 
@@ -88,6 +89,39 @@ def hj_column(pollutant: str, period: str, standard: str) -> tuple[int, ...]:
     return table[key]
 
 
+@functools.lru_cache(maxsize=64)
+def hj_lut(pollutant: str, period: str, standard: str) -> FloatArray:
+    """IAQI of every rounded concentration of a column, computed once with integers.
+
+    Entry ``c`` (an integer in [µg/m³], CO in tenths of [mg/m³]) holds the IAQI of ``c`` for
+    ``0 <= c <= top``; the last entry holds the value above the top breakpoint (500, or the
+    >800 rules: 2026 SO2 1 h 200, O3 8 h 300; 2012 NaN).
+
+    References
+    ----------
+    HJ 633-2026 Eq. (1), §4.2.6, Table 3 notes (b), (c); HJ 633-2012 Table 1 notes (2), (3).
+    """
+    scale = 10 ** HJ_DECIMALS[pollutant]
+    column = hj_column(pollutant, period, standard)
+    bps = np.asarray(column, dtype=np.int64) * scale
+    rows = np.asarray(hj_iaqi_rows(len(column)), dtype=np.int64)
+    c = np.arange(bps[-1] + 1, dtype=np.int64)
+    idx = np.clip(np.searchsorted(bps, c, side="right") - 1, 0, len(bps) - 2)
+    lo, hi = bps[idx], bps[idx + 1]
+    ilo, ihi = rows[idx], rows[idx + 1]
+    # ceil(a / b) = -((-a) // b) for b > 0: exact integer ceiling of Eq. (1).
+    value = ilo - (-(ihi - ilo) * (c - lo) // (hi - lo))
+    if pollutant == "so2" and period == "1h":
+        above = 200.0 if standard == "HJ633-2026" else np.nan
+    elif pollutant == "o3" and period == "8h":
+        above = 300.0 if standard == "HJ633-2026" else np.nan
+    else:
+        above = 500.0
+    lut = np.append(value.astype(np.float64), above)
+    lut.flags.writeable = False
+    return lut
+
+
 def hj_iaqi_units(
     pollutant: str, period: str, standard: str, c: IntArray, present: npt.NDArray[np.bool_]
 ) -> FloatArray:
@@ -98,7 +132,7 @@ def hj_iaqi_units(
     pollutant, period, standard : str
         The item and edition (``"HJ633-2026"`` or ``"HJ633-2012"``).
     c : ndarray of int64
-        Rounded concentrations: [µg/m³] as integers; CO in tenths of [mg/m³].
+        Rounded, non-negative concentrations: [µg/m³] as integers; CO in tenths of [mg/m³].
     present : ndarray of bool
         Which concentrations exist.
 
@@ -112,23 +146,8 @@ def hj_iaqi_units(
     HJ 633-2026 Eq. (1), §4.2.6 (向上进位取整数), Table 3 and its notes (b), (c);
     HJ 633-2012 Eq. (1), §6.2, Table 1 and its notes (2), (3).
     """
-    scale = 10 ** HJ_DECIMALS[pollutant]
-    column = hj_column(pollutant, period, standard)
-    bps = np.asarray(column, dtype=np.int64) * scale
-    rows = np.asarray(hj_iaqi_rows(len(column)), dtype=np.int64)
-    idx = np.clip(np.searchsorted(bps, c, side="right") - 1, 0, len(bps) - 2)
-    lo, hi = bps[idx], bps[idx + 1]
-    ilo, ihi = rows[idx], rows[idx + 1]
-    # ceil(a / b) = -((-a) // b) for b > 0: exact integer ceiling.
-    value = ilo - (-(ihi - ilo) * (c - lo) // (hi - lo))
-    out = value.astype(np.float64)
-    above = c > bps[-1]
-    if pollutant == "so2" and period == "1h":
-        out[above] = 200.0 if standard == "HJ633-2026" else np.nan
-    elif pollutant == "o3" and period == "8h":
-        out[above] = 300.0 if standard == "HJ633-2026" else np.nan
-    else:
-        out[above] = 500.0
+    lut = hj_lut(pollutant, period, standard)
+    out = lut[np.minimum(c, len(lut) - 1)]
     out[~present] = np.nan
     return out
 
@@ -224,11 +243,10 @@ def is_2026(date: DateLike | None) -> npt.NDArray[np.bool_] | bool:
 
 
 def _iaqi_array(pollutant: str, values: FloatArray, period: str, standard: str) -> FloatArray:
-    units9, present = decimal_units(values)
     if standard == "EPA2024":
+        units9, present = decimal_units(values)
         return epa_iaqi_decimal(pollutant, period, units9, present)
-    decimals = HJ_DECIMALS[pollutant]
-    c = ratio_half_even(units9, 10 ** (9 - decimals))
+    c, present = round_units(values, HJ_DECIMALS[pollutant])
     return hj_iaqi_units(pollutant, period, standard, c, present)
 
 

@@ -96,7 +96,12 @@ def read_beijing(paths: Sequence[Path | str]) -> pd.DataFrame:
         frame["file"] = path.name
         frame["row"] = np.arange(2, len(raw) + 2)
         frames.append(frame)
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if not frames:
+        return pd.DataFrame()
+    result = pd.concat(frames, ignore_index=True)
+    result["station"] = result["station"].astype("category")
+    result["file"] = result["file"].astype("category")
+    return result
 
 
 def scale_column(col: pd.Series, factor: float) -> pd.Series:

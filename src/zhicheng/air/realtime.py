@@ -19,16 +19,26 @@ GB 3095-2026 Table 4; GB/T 8170-2008 §3.2.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from zhicheng.air.aqi import aqi_table
-from zhicheng.air.breakpoints import POLLUTANTS, SWITCH_DATE
-from zhicheng.air.daily import HJ_EDITIONS, MIN_HOURS_8H, MIN_HOURS_24H, _den, hourly_grid
+from zhicheng.air.aqi import aqi_max, aqi_table
+from zhicheng.air.breakpoints import HJ_DECIMALS, POLLUTANTS, SWITCH_DATE
+from zhicheng.air.daily import (
+    HJ_EDITIONS,
+    MIN_HOURS_8H,
+    MIN_HOURS_24H,
+    check_columns,
+    check_concentrations,
+    hourly_grid,
+    units_per_digit,
+)
 from zhicheng.air.errors import AirInputError, Problem
 from zhicheng.air.iaqi import hj_iaqi_units
-from zhicheng.air.rounding import FloatArray, IntArray, ratio_half_even
+from zhicheng.air.rounding import FloatArray, IntArray, ratio_half_even, round_units
 
 
 def moving_mean(
@@ -58,11 +68,11 @@ def moving_mean(
     start = np.maximum(end - hours, 0)
     total = cs[:, end] - cs[:, start]
     n = cn[:, end] - cn[:, start]
-    return ratio_half_even(total, np.maximum(n, 1) * _den(pollutant)), n >= min_hours
+    return ratio_half_even(total, np.maximum(n, 1) * units_per_digit(pollutant)), n >= min_hours
 
 
 def _one_hour(units: IntArray, present: npt.NDArray[np.bool_], pollutant: str) -> IntArray:
-    return ratio_half_even(np.where(present, units, 0), _den(pollutant))
+    return ratio_half_even(np.where(present, units, 0), units_per_digit(pollutant))
 
 
 def _items(
@@ -97,10 +107,97 @@ def _items(
     return iaqis, missing
 
 
-_NAMES = {
-    "so2_1h": "SO2", "no2_1h": "NO2", "co_1h": "CO", "o3_1h": "O3", "o3_8h": "O3_8h",
-    "pm10_1h": "PM10", "pm25_1h": "PM2.5", "pm10_24h": "PM10", "pm25_24h": "PM2.5",
-}  # fmt: skip
+def realtime_aqi_values(
+    concentrations: Mapping[str, npt.ArrayLike],
+) -> dict[str, npt.NDArray[np.float64] | npt.NDArray[np.bool_]]:
+    """HJ 633-2026 real-time AQI of rows of six 1 h means, arrays in and out (the fast path).
+
+    Parameters
+    ----------
+    concentrations : mapping
+        ``so2``, ``no2``, ``co``, ``o3``, ``pm10``, ``pm25`` 1 h means [µg/m³] (CO [mg/m³]),
+        equal-length float arrays; NaN for a missing value.
+
+    Returns
+    -------
+    dict of ndarray
+        ``iaqi_<p>_1h`` for the six items (PM on the 24 h columns), ``aqi`` (NaN under
+        §5.3.1 when an item is missing and the others' AQI is <= 100) and ``complete``.
+
+    Raises
+    ------
+    AirInputError
+        A missing pollutant or a negative concentration (row = position).
+
+    References
+    ----------
+    HJ 633-2026 §4.2.3, Table 5, Eq. (1) notes (PM 1 h on the 24 h column), §5.3.1;
+    GB/T 8170-2008 §3.2.
+    """
+    absent = [p for p in POLLUTANTS if p not in concentrations]
+    if absent:
+        raise AirInputError(problems=[Problem("missing pollutant", column=p) for p in absent])
+    out: dict[str, npt.NDArray[np.float64] | npt.NDArray[np.bool_]] = {}
+    iaqis: list[FloatArray] = []
+    missing: npt.NDArray[np.bool_] | None = None
+    problems: list[Problem] = []
+    for p in POLLUTANTS:
+        x = np.asarray(concentrations[p], dtype=np.float64)
+        negative = np.flatnonzero(x < 0)
+        problems += [
+            Problem(f"negative concentration {x[i]}", row=int(i), column=p) for i in negative[:50]
+        ]
+        c, ok = round_units(x, HJ_DECIMALS[p])
+        iaqis.append(hj_iaqi_units(p, "1h", "HJ633-2026", c, ok))
+        out[f"iaqi_{p}_1h"] = iaqis[-1]
+        missing = ~ok if missing is None else missing | ~ok
+    if problems:
+        raise AirInputError(f"{len(problems)} bad concentration value(s)", problems)
+    assert missing is not None
+    out["aqi"] = aqi_max(iaqis, "HJ633-2026", missing)
+    out["complete"] = ~missing
+    return out
+
+
+#: Items of the real-time AQI table, either edition (PM: 1 h in 2026, 24 h moving in 2012).
+_ITEMS = {
+    "so2_1h": "SO2",
+    "no2_1h": "NO2",
+    "co_1h": "CO",
+    "o3_1h": "O3",
+    "o3_8h": "O3_8h",
+    "pm10": "PM10",
+    "pm25": "PM2.5",
+}
+_COLUMNS = (
+    "so2_1h",
+    "no2_1h",
+    "co_1h",
+    "o3_1h",
+    "o3_8h",
+    "pm10_1h",
+    "pm10_24h",
+    "pm25_1h",
+    "pm25_24h",
+)
+
+
+def _editions(hourly: pd.DataFrame, standard: str | None) -> npt.NDArray[np.object_]:
+    if standard is None:
+        days = pd.to_datetime(hourly["time"]).to_numpy(dtype="datetime64[D]")
+        return np.where(days >= np.datetime64(SWITCH_DATE, "D"), "HJ633-2026", "HJ633-2012").astype(
+            object
+        )
+    if standard not in HJ_EDITIONS:
+        raise AirInputError(
+            problems=[
+                Problem(
+                    f"real-time AQI is defined for {', '.join(HJ_EDITIONS)}, not {standard!r}",
+                    column="standard",
+                )
+            ]
+        )
+    return np.full(len(hourly), standard, dtype=object)
 
 
 def hourly_aqi(
@@ -116,59 +213,52 @@ def hourly_aqi(
     standard : {"HJ633-2026", "HJ633-2012"}, optional
         Edition; default: the edition in force on each row's date.
     hour_label : {"start", "end"}
-        What the hour labels mark.
+        What the hour labels mark (used by the 2012 moving means).
 
     Returns
     -------
     pandas.DataFrame
-        Aligned with ``hourly`` (same index): ``standard``, ``iaqi_<item>`` for the items
-        of either edition (NA where not an item), ``aqi``, ``primary``, ``exceeding``,
-        ``level``, ``level_en``, ``grade``, ``colour``, ``complete`` (no item missing).
+        Aligned with ``hourly`` (same index): ``standard``, ``iaqi_<item>`` for the items of
+        either edition (NA where not an item), ``aqi``, ``primary``, ``exceeding``, ``level``,
+        ``level_en``, ``grade``, ``colour``, ``complete`` (no item missing).
 
     References
     ----------
     HJ 633-2026 §4.2.3, §5.3.1, Table 5; HJ 633-2012 §5.1.3, Table 1 notes (2), (3).
     """
-    grid = hourly_grid(hourly, hour_label, POLLUTANTS)
-    ns = grid.units["so2"].shape[0]
-    u = {p: grid.units[p].reshape(ns, -1) for p in POLLUTANTS}
-    ok = {p: grid.present[p].reshape(ns, -1) for p in POLLUTANTS}
-    times = pd.to_datetime(hourly["time"]).to_numpy(dtype="datetime64[D]")
-    if standard is None:
-        editions = np.where(times >= np.datetime64(SWITCH_DATE, "D"), "HJ633-2026", "HJ633-2012")
-    elif standard in HJ_EDITIONS:
-        editions = np.full(len(hourly), standard)
-    else:
-        raise AirInputError(
-            problems=[
-                Problem(
-                    f"real-time AQI is defined for {', '.join(HJ_EDITIONS)}, not {standard!r}",
-                    column="standard",
-                )
-            ]
-        )
+    check_columns(hourly, POLLUTANTS)
+    values = check_concentrations(hourly, POLLUTANTS)
+    editions = _editions(hourly, standard)
     n = len(hourly)
+    columns: dict[str, FloatArray] = {k: np.full(n, np.nan) for k in _COLUMNS}
+    missing = np.zeros(n, dtype=bool)
+    new = editions == "HJ633-2026"
+    if new.any():
+        fast = realtime_aqi_values({p: v[new] for p, v in values.items()})
+        for p in POLLUTANTS:
+            columns[f"{p}_1h"][new] = fast[f"iaqi_{p}_1h"]
+        missing[new] = ~fast["complete"].astype(bool)
+    if (~new).any():
+        grid = hourly_grid(hourly, hour_label, POLLUTANTS)
+        ns = grid.units["so2"].shape[0]
+        u = {p: grid.units[p].reshape(ns, -1) for p in POLLUTANTS}
+        ok = {p: grid.present[p].reshape(ns, -1) for p in POLLUTANTS}
+        iaqis, miss = _items("HJ633-2012", u, ok)
+        pos = grid.position[~new]
+        for k, v in iaqis.items():
+            columns[k][~new] = v[pos]
+        missing[~new] = miss[pos]
+    items = {
+        **{_ITEMS[k]: columns[k] for k in ("so2_1h", "no2_1h", "co_1h", "o3_1h", "o3_8h")},
+        "PM10": np.fmax(columns["pm10_1h"], columns["pm10_24h"]),
+        "PM2.5": np.fmax(columns["pm25_1h"], columns["pm25_24h"]),
+    }
+    table = aqi_table(items, editions, missing=missing)
     out = pd.DataFrame(index=hourly.index)
-    out["standard"] = pd.array(editions, dtype="string")
-    columns: dict[str, FloatArray] = {k: np.full(n, np.nan) for k in _NAMES}
-    parts = []
-    for edition in HJ_EDITIONS:
-        rows = editions == edition
-        if not rows.any():
-            continue
-        iaqis, missing = _items(edition, u, ok)
-        pos = grid.position[rows]
-        picked = {k: v[pos] for k, v in iaqis.items()}
-        for k, v in picked.items():
-            columns[k][rows] = v
-        table = aqi_table({_NAMES[k]: v for k, v in picked.items()}, edition, missing=missing[pos])
-        table["complete"] = ~missing[pos]
-        table.index = np.flatnonzero(rows)
-        parts.append(table)
-    for k, v in columns.items():
-        out[f"iaqi_{k}"] = pd.array(v, dtype="Float64").astype("Int64")
-    combined = pd.concat(parts).sort_index()
-    for name in ("aqi", "primary", "exceeding", "level", "level_en", "grade", "colour", "complete"):
-        out[name] = combined[name].to_numpy()
-    out["aqi"] = out["aqi"].astype("Int64")
+    out["standard"] = pd.Categorical(editions, categories=list(HJ_EDITIONS))
+    for k in _COLUMNS:
+        out[f"iaqi_{k}"] = pd.array(columns[k], dtype="Float64").astype("Int64")
+    for name in table.columns:
+        out[name] = table[name].array
+    out["complete"] = ~missing
     return out

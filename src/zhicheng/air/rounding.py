@@ -43,10 +43,11 @@ def to_units(x: npt.ArrayLike, scale: int = SCALE) -> tuple[IntArray, npt.NDArra
     units, present : ndarray of int64, ndarray of bool
         ``round(x * scale)`` (0 where missing) and the mask of present values.
     """
-    arr = np.asarray(x, dtype=np.float64)
-    present = np.isfinite(arr)
-    units = np.rint(np.where(present, arr, 0.0) * scale).astype(np.int64)
-    return units, present
+    y = np.asarray(x, dtype=np.float64) * scale
+    present = np.isfinite(y)
+    np.rint(y, out=y)
+    y[~present] = 0.0
+    return y.astype(np.int64), present
 
 
 def ratio_half_even(num: npt.ArrayLike, den: npt.ArrayLike) -> IntArray:
@@ -112,3 +113,32 @@ def round_half_even(x: npt.ArrayLike, decimals: int = 0) -> FloatArray:
     den = 10 ** (9 - decimals)
     rounded = ratio_half_even(units, den).astype(np.float64) / 10**decimals
     return np.where(present, rounded, np.nan)
+
+
+def round_units(x: npt.ArrayLike, decimals: int) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+    """Round non-negative concentrations by GB/T 8170 to integers of their last kept digit.
+
+    Fast path of :func:`round_half_even` for arrays: ``rint`` (half to even) of
+    ``x · 10**decimals``. With ``decimals = 0`` a decimal tie (``35.5``) is exact in binary, so
+    ``rint`` decides it right; with ``decimals > 0`` the values within 1e-6 of a tie are
+    re-decided on their decimal value (:func:`decimal_units`).
+
+    Returns
+    -------
+    units, present : ndarray of int64, ndarray of bool
+        ``35.5`` → 36, ``36.5`` → 36; CO ``2.35`` → 24 (tenths), ``2.25`` → 22. 0 where missing.
+
+    References
+    ----------
+    GB/T 8170-2008 §3.2; HJ 633-2026 §4.2.2.
+    """
+    arr = np.asarray(x, dtype=np.float64)
+    present = np.isfinite(arr)
+    y = np.where(present, arr, 0.0) * 10**decimals if not present.all() else arr * 10**decimals
+    r = np.rint(y)
+    if decimals:
+        near = np.abs(y - np.floor(y) - 0.5) < 1e-6
+        if near.any():
+            units9, _ = decimal_units(arr[near])
+            r[near] = ratio_half_even(units9, 10 ** (9 - decimals))
+    return r.astype(np.int64), present

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from zhicheng.cli import air, events, framework, index, server, workspace
+from zhicheng.cli import air, events, framework, index, sensors, server, survey, workspace
 
 app = typer.Typer(
     name="zhicheng",
@@ -15,7 +15,9 @@ app = typer.Typer(
 app.add_typer(framework.app, name="framework")
 app.add_typer(index.app, name="index")
 app.add_typer(air.app, name="air")
+app.add_typer(sensors.app, name="sensors")
 app.add_typer(events.app, name="events")
+app.add_typer(survey.app, name="survey")
 workspace.register(app)
 server.register(app)
 

@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from zhicheng.cli.common import console, handle_errors
@@ -128,8 +135,11 @@ def load_la311_cmd(
     with Progress(*columns, console=console) as progress:
         for path in files:
             task = progress.add_task(path.name, total=None)
-            result = load_la311(engine, path, progress=lambda done, total, t=task: progress.update(
-                t, completed=done, total=total))
+
+            def step(done: int, total: int, task: TaskID = task) -> None:
+                progress.update(task, completed=done, total=total)
+
+            result = load_la311(engine, path, progress=step)
             progress.update(task, completed=1, total=1)
             console.print(f"{path.name}: {result.loaded} loaded, {result.skipped} already present")
     stats = event_statistics(engine)

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
+from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -24,6 +25,11 @@ DbOption = Annotated[
 LEVELS = ("index", "domain", "requirement", "indicator")
 #: Warnings of one kind shown before the rest are counted.
 SHOWN_PER_KIND = 3
+
+
+def _wide() -> Console:
+    """The console for wide tables: the terminal's width, or 140 columns when output is piped."""
+    return console if console.is_terminal else Console(width=max(console.width, 140))
 
 
 def _engine(db: str | None) -> Any:
@@ -144,10 +150,9 @@ def _print_board(run_id: int, engine: Any, *, top: int, bottom: int) -> None:
     from zhicheng.evaluate.results import scoreboard
 
     board = scoreboard(engine, run_id)
-    width = max(console.width, 110)
-    console.print(_board_table(board.head(top), f"top {top}"), width=width)
+    _wide().print(_board_table(board.head(top), f"top {top}"))
     if bottom:
-        console.print(_board_table(board.tail(bottom), f"bottom {bottom}"), width=width)
+        _wide().print(_board_table(board.tail(bottom), f"bottom {bottom}"))
 
 
 def cmd_results(
@@ -188,9 +193,9 @@ def _results_table(frame: pd.DataFrame) -> None:
         table.add_column(col, justify="left" if col in {"level", "code", "name", "unit"} else "right")
     for _, r in frame.iterrows():
         table.add_row(r["level"], r["code"], str(r["code_name_zh"]), str(r["unit_name_zh"]), _fmt(r["raw_value"], 2),
-                      _fmt(r["score"]), _fmt(r["rank"]), _fmt(r["grade"]),
+                      _fmt(r["score"]), _fmt(r["rank"], 0), _fmt(r["grade"], 0),
                       "–" if pd.isna(r["coverage"]) else f"{r['coverage']:.0%}", _fmt(r["gap"], 2))
-    console.print(table)
+    _wide().print(table)
 
 
 def cmd_gaps(
@@ -205,15 +210,15 @@ def cmd_gaps(
     gaps = unit_gaps(engine, unit, run)
     head = read_results(engine, run, level="index", unit=unit).iloc[0]
     console.print(f"{head['unit_name_zh']} ({unit}) {head['period']}: index {head['score']:.1f}, grade "
-                  f"{_fmt(head['grade'])}, rank {_fmt(head['rank'])}", highlight=False)
+                  f"{_fmt(head['grade'], 0)}, rank {_fmt(head['rank'], 0)}", highlight=False)
     table = Table()
     for col in ("indicator", "name", "value", "target", "gap", "score", "lift", "index after", "grade after"):
         table.add_column(col, justify="left" if col in {"indicator", "name"} else "right")
     for _, r in gaps.iterrows():
         table.add_row(r["code"], str(r["code_name_zh"]), _fmt(r["raw_value"], 2), _fmt(r["target"], 2),
                       _fmt(r["gap"], 2), _fmt(r["score"]), _fmt(r["lift"], 2), _fmt(r["index_after"]),
-                      _fmt(r["grade_after"]))
-    console.print(table)
+                      _fmt(r["grade_after"], 0))
+    _wide().print(table)
 
 
 def cmd_demo(

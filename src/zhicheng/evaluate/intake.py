@@ -40,7 +40,13 @@ from zhicheng.evaluate.mapping import (
     load_mapping,
 )
 from zhicheng.evaluate.readers import ROW, ReadFailure, SourceTable, header_key, read_source
-from zhicheng.store.values import batch_with_checksum, new_batch, read_units, read_values, write_values
+from zhicheng.store.values import (
+    batch_with_checksum,
+    new_batch,
+    read_units,
+    read_values,
+    write_values,
+)
 
 #: Cells of a table in long form: source row, unit code, period, series name, text / number.
 CELL_COLUMNS = [ROW, "unit_code", "period", "name", "column", "text"]
@@ -91,6 +97,17 @@ def _user() -> str:
 # --------------------------------------------------------------------------- reading into cells
 
 
+def per_unique(series: pd.Series, func: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """Apply a text operation to the distinct values only and spread the result back.
+
+    Keys (units, periods, indicator names) repeat across a long file: this keeps string work
+    proportional to the number of distinct keys, not to the number of rows.
+    """
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    done = func(pd.Series(uniques, dtype=object)).to_numpy(dtype=object)
+    return pd.Series(done[codes], index=series.index, dtype=object)
+
+
 def _default_mapping(source: SourceTable, catalogue: Catalogue) -> ValuesMapping:
     """The mapping a file without one is read with: long if it has indicator/value columns."""
     cols = set(source.frame.columns)
@@ -139,7 +156,7 @@ def _cells(source: SourceTable, mapping: ValuesMapping, catalogue: Catalogue) ->
         for _, period in _periods_of(frame, mapping):
             parts.append(pd.DataFrame({
                 ROW: frame[ROW], "unit_code": frame[unit_col], "period": period,
-                "name": frame[header_key(mapping.indicator_column)].str.strip(),
+                "name": per_unique(frame[header_key(mapping.indicator_column)], lambda s: s.str.strip()),
                 "column": header_key(mapping.value_column), "text": frame[header_key(mapping.value_column)],
             }))
         return pd.concat(parts, ignore_index=True)
@@ -181,8 +198,7 @@ def _resolve_units(
 ) -> tuple[pd.DataFrame, list[Problem], list[Problem]]:
     """Replace unit text by store codes; returns cells, problems and warnings (skipped units)."""
     spec = mapping.unit
-    text = cells["unit_code"].astype(str).str.strip()
-    text = text.str.replace(r"\.0$", "", regex=True)
+    text = per_unique(cells["unit_code"], lambda s: s.astype(str).str.strip().str.replace(r"\.0$", "", regex=True))
     if spec.recode:
         text = text.replace(spec.recode)
     if spec.by == "name":
@@ -244,8 +260,9 @@ def name_lookup(known: pd.DataFrame, level: str | None) -> pd.Series:
 
 
 def _resolve_periods(cells: pd.DataFrame, mapping: ValuesMapping, file: str) -> tuple[pd.DataFrame, list[Problem]]:
-    text = cells["period"].astype(str).str.strip().str.replace(r"^(\d{4})\.0$", r"\1", regex=True)
-    bad = ~text.str.match(_PERIOD)
+    text = per_unique(cells["period"],
+                      lambda s: s.astype(str).str.strip().str.replace(r"^(\d{4})\.0$", r"\1", regex=True))
+    bad = ~per_unique(text, lambda s: s.str.match(_PERIOD)).astype(bool)
     column = mapping.period.column or "period"
     problems = []
     if bad.any():
@@ -259,11 +276,22 @@ def _resolve_periods(cells: pd.DataFrame, mapping: ValuesMapping, file: str) -> 
 
 def _parse_numbers(cells: pd.DataFrame, mapping: ValuesMapping, file: str) -> tuple[pd.DataFrame, list[Problem]]:
     """Parse cell text to numbers (thousands separators allowed); missing markers become NaN."""
-    text = cells["text"].astype(str).str.strip()
-    missing = text.isin(mapping.missing)
-    cleaned = text.str.replace(r"(?<=\d)[,，](?=\d{3})", "", regex=True)
-    values = pd.to_numeric(cleaned.where(~missing), errors="coerce")
-    bad = values.isna() & ~missing
+    # Fast path: most cells are plain numbers; only the others are cleaned (blanks, missing
+    # markers, thousands separators) and parsed again.
+    values = pd.to_numeric(cells["text"], errors="coerce")
+    slow = values.isna()
+    text = cells["text"].where(slow, "")
+    missing = pd.Series(False, index=cells.index)
+    bad = pd.Series(False, index=cells.index)
+    if slow.any():
+        odd = cells.loc[slow, "text"].astype(str).str.strip()
+        is_missing = odd.isin(mapping.missing)
+        cleaned = odd.str.replace(r"(?<=\d)[,，](?=\d{3})", "", regex=True)
+        again = pd.to_numeric(cleaned.where(~is_missing), errors="coerce")
+        values.loc[slow] = again
+        missing.loc[slow] = is_missing
+        text.loc[slow] = odd
+        bad = values.isna() & ~missing
     bad |= np.isinf(values.fillna(0.0))
     problems = [
         Problem(f"not a number: {t!r}", file, int(r), c)
@@ -405,7 +433,8 @@ def _derive(cells: pd.DataFrame, stored: pd.DataFrame, mapping: ValuesMapping,
 
 def _unknown_indicators(values: pd.DataFrame, catalogue: Catalogue, file: str, column: str) -> list[Problem]:
     ids = values["indicator_id"]
-    bad = ~(ids.isin(catalogue.ids) | ids.str.startswith(DENOMINATOR_PREFIX))
+    known = per_unique(ids, lambda s: s.isin(catalogue.ids) | s.str.startswith(DENOMINATOR_PREFIX))
+    bad = ~known.astype(bool)
     if not bad.any():
         return []
     frame = pd.DataFrame({"key": ids[bad], ROW: values.loc[bad, ROW]})
@@ -504,7 +533,8 @@ def _prepare(conn: sa.Connection, source: SourceTable, mapping: ValuesMapping, c
 def _compare(conn: sa.Connection, values: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """Split values into new, changed and unchanged against the store (one query)."""
     keys = ["unit_code", "indicator_id", "period"]
-    existing = read_values(conn, periods=set(values["period"]), indicators=set(values["indicator_id"]))
+    existing = read_values(conn, periods=values["period"].unique().tolist(),
+                           indicators=values["indicator_id"].unique().tolist())
     if existing.empty:
         return values, values.iloc[:0], 0
     merged = values.merge(existing[[*keys, "value"]], on=keys, how="left", suffixes=("", "_old"))
@@ -533,7 +563,7 @@ def _ingest_values(engine: Engine, source: SourceTable, mapping: ValuesMapping, 
             source=source.name, checksum=digest, dry_run=dry_run, rows_read=prepared.rows,
             values_new=len(new), values_updated=len(changed), values_unchanged=unchanged,
             values_excluded=prepared.excluded,
-            indicators=values["indicator_id"].value_counts().sort_index().to_dict(),
+            indicators={str(k): int(v) for k, v in values["indicator_id"].value_counts().sort_index().items()},
             conversions=_conversions(mapping),
             warnings=tuple(prepared.warnings),
         )
@@ -580,6 +610,10 @@ def ingest_file(
         The indicators values may be given for (default: the built-in framework's).
     dry_run
         Validate and report only; nothing is written.
+    ingested_by
+        Who ingests (stored with the batch; default: the login name).
+    progress
+        Called with a short message at each stage (``checking …``, ``writing …``).
 
     Raises
     ------

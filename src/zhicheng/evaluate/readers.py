@@ -71,9 +71,9 @@ _WRAP_NEAR_CJK = re.compile(r"(?<=[^\x00-\x7f()])\s*[\r\n]+\s*|\s*[\r\n]+\s*(?=[
 
 
 def header_key(name: object) -> str:
-    """A header as matched against mappings: wrapped yearbook headers joined, blanks trimmed.
+    r"""A header as matched against mappings: wrapped yearbook headers joined, blanks trimmed.
 
-    A line break next to Chinese text or before a bracket disappears (``常住人口\\n(万人)`` →
+    A line break next to Chinese text or before a bracket disappears (``常住人口\n(万人)`` →
     ``常住人口(万人)``); elsewhere it becomes one space.
     """
     text = _WRAP_NEAR_CJK.sub("", str(name))

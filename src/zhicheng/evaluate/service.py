@@ -171,11 +171,11 @@ def _base_frame(conn: sa.Connection, base_period: str, tree: Tree, config: Metho
     if values.empty:
         return pd.DataFrame(columns=["unit_code", "code", "base_value"])
     scored = score_period(values, tree, config, with_lift=False)
-    raw = values.stack().rename("base_value").reset_index()
-    raw.columns = ["unit_code", "code", "base_value"]
+    raw = values.stack().reset_index()
+    raw.columns = pd.Index(["unit_code", "code", "base_value"])
     aggs = [c for c in scored.codes if tree.level.get(c, 1) > 1]
-    agg = scored.scores[aggs].stack().rename("base_value").reset_index()
-    agg.columns = ["unit_code", "code", "base_value"]
+    agg = scored.scores[aggs].stack().reset_index()
+    agg.columns = pd.Index(["unit_code", "code", "base_value"])
     return pd.concat([raw, agg], ignore_index=True)
 
 
@@ -228,7 +228,7 @@ def _select_units(conn: sa.Connection, values: pd.DataFrame, units_: Sequence[st
     observed = values.columns[values.notna().any()]
     share = values[observed].notna().mean(axis=1) if len(observed) else pd.Series(0.0, index=values.index)
     keep = share >= min_coverage
-    return values[keep], share[~keep].round(4).to_dict()
+    return values[keep], {str(k): float(v) for k, v in share[~keep].round(4).items()}
 
 
 def evaluate(
@@ -259,6 +259,8 @@ def evaluate(
         The goal framework (default: the built-in one).
     base_period
         An earlier period to measure trends from (change, CAGR).
+    note
+        Free text kept with the run.
     reuse
         Return an earlier stored run instead of a new one when it has the same period, units,
         configuration, framework and data (no ingest since).

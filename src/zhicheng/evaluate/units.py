@@ -148,7 +148,7 @@ def _code(series: pd.Series, recode: dict[str, str]) -> pd.Series:
 def _boundaries(frame: pd.DataFrame, column: str | None, file: str) -> tuple[pd.DataFrame, list[Problem]]:
     """GeoJSON text and label points for each row's boundary (blank = no boundary)."""
     out = pd.DataFrame({"boundary": None, "lon": np.nan, "lat": np.nan}, index=frame.index).astype(object)
-    problems = []
+    problems: list[Problem] = []
     if column is None:
         return out, problems
     texts = frame[header_key(column)].astype(str)
@@ -210,8 +210,10 @@ def _upsert(conn: sa.Connection, incoming: pd.DataFrame, existing: pd.DataFrame)
     diff = ~(a.eq(b) | (a.isna() & b.isna())).all(axis=1)
     changed = a[diff]
     if not changed.empty:
-        rows = [{"c": code, **{k: (None if pd.isna(v) else v) for k, v in rec.items()}}
-                for code, rec in changed.to_dict("index").items()]
+        rows: list[dict[str, Any]] = [
+            {"c": code, **{str(k): (None if pd.isna(v) else v) for k, v in rec.items()}}
+            for code, rec in changed.to_dict("index").items()
+        ]
         stmt = sa.update(units).where(units.c.code == sa.bindparam("c")).values(
             {k: sa.bindparam(k) for k in compare})
         conn.execute(stmt, rows)

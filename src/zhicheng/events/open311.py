@@ -80,6 +80,27 @@ class RequestQuery:
     statuses: tuple[str, ...] = ()
 
 
+def _split(params: dict[str, str], name: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in params.get(name, "").split(",") if p.strip())
+
+
+def _dates(params: dict[str, str], problems: list[Problem]) -> tuple[datetime | None, datetime | None]:
+    found: dict[str, datetime] = {}
+    for name in ("start_date", "end_date"):
+        if params.get(name):
+            try:
+                found[name] = parse_w3c(params[name], name)
+            except EventError as exc:
+                problems.extend(exc.problems)
+    start, end = found.get("start_date"), found.get("end_date")
+    if start and end and end < start:
+        problems.append(Problem("end_date is before start_date", column="end_date"))
+    elif start and end and end - start > timedelta(days=WINDOW_DAYS):
+        problems.append(Problem(f"start_date to end_date may not span more than {WINDOW_DAYS} days",
+                                column="end_date"))
+    return start, end
+
+
 def parse_request_query(params: dict[str, str], now: datetime) -> RequestQuery:
     """Check GET Service Requests parameters; :class:`EventError` (400) lists every problem.
 
@@ -87,51 +108,39 @@ def parse_request_query(params: dict[str, str], now: datetime) -> RequestQuery:
     90 days after it, only ``end_date`` the 90 days before it, neither the last 90 days.
     """
     problems: list[Problem] = []
-
-    def split(name: str) -> tuple[str, ...]:
-        return tuple(p.strip() for p in params.get(name, "").split(",") if p.strip())
-
-    statuses = split("status")
+    statuses = _split(params, "status")
     for s in statuses:
         if s not in ("open", "closed"):
             problems.append(Problem(f"status must be open or closed, got {s!r}", column="status"))
-    start = end = None
-    for name in ("start_date", "end_date"):
-        if params.get(name):
-            try:
-                value = parse_w3c(params[name], name)
-            except EventError as exc:
-                problems.extend(exc.problems)
-                continue
-            start, end = (value, end) if name == "start_date" else (start, value)
-    if start and end and end < start:
-        problems.append(Problem("end_date is before start_date", column="end_date"))
-    elif start and end and end - start > timedelta(days=WINDOW_DAYS):
-        problems.append(Problem(f"start_date to end_date may not span more than {WINDOW_DAYS} days",
-                                column="end_date"))
+    start, end = _dates(params, problems)
     if problems:
         raise EventError(problems=problems)
     window = timedelta(days=WINDOW_DAYS)
-    if start is None and end is None:
-        start, end = now - window, now
-    elif start is None:
-        start = end - window  # type: ignore[operator]
-    elif end is None:
-        end = start + window
-    return RequestQuery(split("service_request_id"), split("service_code"), start, end, statuses)
+    if end is None:
+        end = start + window if start is not None else now
+    if start is None:
+        start = end - window
+    return RequestQuery(_split(params, "service_request_id"), _split(params, "service_code"), start, end, statuses)
 
 
-_COLUMNS = (
+_TIMES = ("requested_at", "updated_at", "expected_at")
+_PLAIN = (
     events.c.id, events.c.request_id, events.c.status, events.c.status_notes, events.c.service_code,
-    events.c.description, events.c.department, events.c.requested_at, events.c.updated_at,
-    events.c.expected_at, events.c.address, events.c.address_id, events.c.zipcode, events.c.lat,
-    events.c.lon, events.c.media_url,
+    events.c.description, events.c.department, events.c.address, events.c.address_id, events.c.zipcode,
+    events.c.lat, events.c.lon, events.c.media_url,
 )
 
 
-def search_requests(conn: sa.Connection, q: RequestQuery, limit: int = MAX_REQUESTS) -> list[sa.Row[Any]]:
+def _columns(dialect: str) -> list[Any]:
+    # SQLite keeps timestamps as UTC text: reading them as text skips parsing and re-formatting.
+    if dialect == "sqlite":
+        return [*_PLAIN, *(sa.type_coerce(events.c[t], sa.String).label(t) for t in _TIMES)]
+    return [*_PLAIN, *(events.c[t] for t in _TIMES)]
+
+
+def search_requests(conn: sa.Connection, q: RequestQuery, limit: int = MAX_REQUESTS) -> list[Any]:
     """Rows for GET Service Requests, newest first; ``service_request_id`` overrides the rest."""
-    stmt = sa.select(*_COLUMNS)
+    stmt = sa.select(*_columns(conn.dialect.name))
     if q.ids:
         stmt = stmt.where(id_condition(q.ids)).order_by(events.c.requested_at.desc())
         return list(conn.execute(stmt.limit(limit)).all())
@@ -148,34 +157,42 @@ def search_requests(conn: sa.Connection, q: RequestQuery, limit: int = MAX_REQUE
     return list(conn.execute(stmt).all())
 
 
-def _notes(status: str, notes: str | None) -> str:
-    zh, en = STATE_LABELS.get(status, (status, status))
-    return f"{zh} / {en}" + (f": {notes}" if notes else "")
+def _w3c_any(value: datetime | str | None) -> str | None:
+    """W3C text of a timestamp read as a datetime or as SQLite's UTC text ``YYYY-MM-DD HH:MM:SS…``."""
+    if isinstance(value, str):
+        return f"{value[:10]}T{value[11:19]}Z"
+    return w3c(value)
 
 
-def request_records(rows: Sequence[sa.Row[Any]], catalogue: Catalogue) -> list[dict[str, Any]]:
+#: Workflow state → (Open311 status, status_notes prefix).
+_STATUS = {s: (open311_status(s), f"{zh} / {en}") for s, (zh, en) in STATE_LABELS.items()}
+
+
+def request_records(rows: Sequence[Any], catalogue: Catalogue) -> list[dict[str, Any]]:
     """GET Service Requests entries for ``rows`` (from :func:`search_requests`)."""
     names = {s.code: f"{s.name_zh} {s.name_en}" for s in catalogue.services}
     out = []
-    for r in rows:
+    for (rid, request_id, state, notes, code, description, department, address, address_id, zipcode,
+         lat, lon, media_url, requested, updated, expected) in rows:
+        status, label = _STATUS.get(state, ("open", state))
         out.append({
-            "service_request_id": public_id_of(r.request_id, r.id),
-            "status": open311_status(r.status),
-            "status_notes": _notes(r.status, r.status_notes),
-            "service_name": names.get(r.service_code, r.service_code),
-            "service_code": r.service_code,
-            "description": r.description,
-            "agency_responsible": r.department,
+            "service_request_id": request_id or str(rid),
+            "status": status,
+            "status_notes": f"{label}: {notes}" if notes else label,
+            "service_name": names.get(code, code),
+            "service_code": code,
+            "description": description,
+            "agency_responsible": department,
             "service_notice": None,
-            "requested_datetime": w3c(r.requested_at),
-            "updated_datetime": w3c(r.updated_at),
-            "expected_datetime": w3c(r.expected_at),
-            "address": r.address,
-            "address_id": r.address_id,
-            "zipcode": r.zipcode,
-            "lat": r.lat,
-            "long": r.lon,
-            "media_url": r.media_url,
+            "requested_datetime": _w3c_any(requested),
+            "updated_datetime": _w3c_any(updated),
+            "expected_datetime": _w3c_any(expected),
+            "address": address,
+            "address_id": address_id,
+            "zipcode": zipcode,
+            "lat": lat,
+            "long": lon,
+            "media_url": media_url,
         })
     return out
 

@@ -74,6 +74,11 @@ def _parse_dates(col: pd.Series, file: str, name: str, problems: list[Problem], 
     return local.dt.tz_convert("UTC")
 
 
+def _col(raw: pd.DataFrame, name: str) -> pd.Series:
+    """Column ``name`` of ``raw``, or a column of missing values when the file has none."""
+    return raw[name] if name in raw.columns else pd.Series(pd.NA, index=raw.index, dtype=object)
+
+
 def read_la311(path: str | Path, catalogue: Catalogue | None = None) -> pd.DataFrame:
     """Read a MyLA311 CSV (either export layout) into rows of the ``events`` table.
 
@@ -92,19 +97,22 @@ def read_la311(path: str | Path, catalogue: Catalogue | None = None) -> pd.DataF
     service = raw["requesttype"].map(mapping)
     state = raw["status"].map(LA_STATUS)
     for col, mapped, what in (("requesttype", service, "request type"), ("status", state, "status")):
-        for value, idx in raw[mapped.isna()].groupby(col, dropna=False).groups.items():
-            first = int(raw.index.get_loc(idx[0])) + 2
-            problems.append(Problem(f"unknown {what} {value!r} ({len(idx)} rows)", file, first, col))
+        keys = raw[col].fillna("").to_numpy(dtype=object)
+        bad = mapped.isna().to_numpy()
+        for value in sorted(set(keys[bad])):
+            rows = np.flatnonzero(bad & (keys == value))
+            problems.append(Problem(f"unknown {what} {value!r} ({len(rows)} rows)", file, int(rows[0]) + 2, col))
     created = _parse_dates(raw["createddate"], file, "createddate", problems, True)
-    updated = _parse_dates(raw.get("updateddate", pd.Series(pd.NA, index=raw.index)), file, "updateddate", problems, False)
-    closed = _parse_dates(raw.get("closeddate", pd.Series(pd.NA, index=raw.index)), file, "closeddate", problems, False)
-    lat = pd.to_numeric(raw.get("latitude"), errors="coerce")
-    lon = pd.to_numeric(raw.get("longitude"), errors="coerce")
+    updated = _parse_dates(_col(raw, "updateddate"), file, "updateddate", problems, False)
+    closed = _parse_dates(_col(raw, "closeddate"), file, "closeddate", problems, False)
+    lat = pd.to_numeric(_col(raw, "latitude"), errors="coerce")
+    lon = pd.to_numeric(_col(raw, "longitude"), errors="coerce")
     bad_xy = (lat.notna() & ~lat.between(-90, 90)) | (lon.notna() & ~lon.between(-180, 180))
     for idx in np.flatnonzero(bad_xy.to_numpy())[:20]:
         problems.append(Problem("coordinates out of range", file, int(idx) + 2, "latitude"))
-    if raw["srnumber"].duplicated().any():
-        idx = int(np.flatnonzero(raw["srnumber"].duplicated().to_numpy())[0])
+    repeated = np.flatnonzero(raw["srnumber"].duplicated().to_numpy())
+    if len(repeated):
+        idx = int(repeated[0])
         problems.append(Problem(f"SR number {raw['srnumber'].iloc[idx]!r} repeated", file, idx + 2, "srnumber"))
     if problems:
         raise EventError(f"{file}: {len(problems)} problem(s)", problems)
@@ -120,9 +128,9 @@ def _to_event_rows(
     is_closed = state == "closed"
     closed_at = closed.where(is_closed)
     updated_at = updated.fillna(closed).fillna(created)
-    zipcode = pd.to_numeric(raw.get("zipcode"), errors="coerce")
-    notes = raw.get("actiontaken", pd.Series("", index=raw.index)).fillna("").astype(str)
-    source = raw.get("requestsource", pd.Series("", index=raw.index)).fillna("")
+    zipcode = pd.to_numeric(_col(raw, "zipcode"), errors="coerce")
+    notes = _col(raw, "actiontaken").fillna("").astype(str)
+    source = _col(raw, "requestsource").fillna("").astype(str)
     return pd.DataFrame({
         "request_id": raw["srnumber"].str.strip(),
         "service_code": service,
@@ -130,7 +138,7 @@ def _to_event_rows(
         "source": np.where(source.str.contains("Self Report", regex=False), "inspector", "citizen"),
         "source_ref": f"la311:{file}",
         "lat": lat, "lon": lon,
-        "address": raw.get("address"),
+        "address": _col(raw, "address"),
         "zipcode": zipcode.map(lambda z: None if pd.isna(z) else str(int(z))),
         "department": raw["owner"].fillna(default_dept),
         "status_notes": (notes + " (LA 311 status: " + raw["status"] + ")").str.strip(),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -33,7 +33,7 @@ STAT_COLUMNS = (
 )
 
 
-def _hours_between(conn: sa.Connection, start: Any, end: Any) -> sa.ColumnElement[float]:
+def _hours_between(conn: sa.Connection, start: Any, end: Any) -> sa.ColumnElement[Any]:
     """SQL expression: ``end − start`` [h]."""
     if conn.dialect.name == "sqlite":
         # julianday doubles resolve ~40 µs; rounding to whole milliseconds gives exact seconds back.
@@ -205,7 +205,7 @@ def store_event_indicators(
                 indicator_values.c.period == period, indicator_values.c.indicator_id == indicator,
                 indicator_values.c.unit_code.in_(list(values["unit_code"].unique())),
             ))
-        rows = values.assign(batch_id=batch).to_dict("records")
+        rows = cast(list[dict[str, Any]], values.assign(batch_id=batch).to_dict("records"))
         if rows:
             conn.execute(indicator_values.insert(), rows)
     return len(values)

@@ -49,7 +49,7 @@ def membership(children: Sequence[str], parents: Sequence[str], parent_of: Mappi
 
 
 def weighted_mean(values: np.ndarray, wmat: np.ndarray, method: str, p: float | None = None,
-                  dat_thresh: float | None = None, member: np.ndarray | None = None) -> np.ndarray:
+                  dat_thresh: float | np.ndarray | None = None, member: np.ndarray | None = None) -> np.ndarray:
     """Weighted means of groups of columns, skipping missing values.
 
     Parameters
@@ -65,7 +65,8 @@ def weighted_mean(values: np.ndarray, wmat: np.ndarray, method: str, p: float | 
     p
         Exponent of the generalised mean [dimensionless].
     dat_thresh
-        Minimum share of present children [fraction]; below it the aggregate is missing.
+        Minimum share of present children [fraction]; below it the aggregate is missing.  One value,
+        or one per parent (``NaN`` = no threshold).
     member
         ``(children, parents)`` 0/1 membership, needed for ``dat_thresh`` and ``genmean``.
 
@@ -120,7 +121,7 @@ def _refuse(values: np.ndarray, present: np.ndarray, used: np.ndarray, bad_fn: A
         bad = present & bad_fn(np.where(present, values, 1.0))
     if not bad.any():
         return
-    child_used = used.any(axis=-1)
+    child_used = np.asarray(used.any(axis=-1))
     if (bad & child_used[..., None, :]).any():
         raise IndexInputError(reason)
 
@@ -172,7 +173,7 @@ def weight_vector(coin: Coin, codes: Sequence[str], weights: Mapping[str, float]
 
 def aggregate(data: pd.DataFrame, coin: Coin, method: str | Sequence[str] = "amean",
               weights: Mapping[str, float] | Sequence[Mapping[str, float] | None] | None = None,
-              dat_thresh: float | Sequence[float | None] | None = None,
+              dat_thresh: float | Sequence[float | None] | Mapping[str, float] | None = None,
               p: float | Sequence[float | None] | None = None) -> pd.DataFrame:
     """Aggregate indicators level by level up to the index (COINr ``Aggregate()``).
 
@@ -188,7 +189,8 @@ def aggregate(data: pd.DataFrame, coin: Coin, method: str | Sequence[str] = "ame
     weights
         Weight overrides by code (metadata weights otherwise), once or one mapping per level.
     dat_thresh
-        Data-availability threshold [fraction], once or per level.
+        Data-availability threshold [fraction]: once, one per level, or a mapping from aggregate code
+        to its own threshold.
     p
         Exponent of ``genmean``, once or per level.
 
@@ -208,8 +210,13 @@ def aggregate(data: pd.DataFrame, coin: Coin, method: str | Sequence[str] = "ame
         wlev: list[Mapping[str, float] | None] = per_level(list(weights), nlev, "weights")
     else:
         wlev = [weights] * (nlev - 1)  # type: ignore[list-item]
-    thr = per_level(dat_thresh, nlev, "dat_thresh")
-    for t in thr:
+    by_code = dict(dat_thresh) if isinstance(dat_thresh, Mapping) else None
+    if by_code is not None:
+        unknown = [c for c in by_code if coin.level_of.get(str(c), 1) < 2]
+        if unknown:
+            raise IndexInputError(f"dat_thresh names codes that are not aggregates: {unknown}")
+    thr = [None] * (nlev - 1) if by_code is not None else per_level(dat_thresh, nlev, "dat_thresh")
+    for t in list(thr) + list((by_code or {}).values()):
         if t is not None and not 0 <= float(t) <= 1:
             raise IndexInputError("dat_thresh must be between 0 and 1")
     ps = per_level(p, nlev, "p")
@@ -226,7 +233,10 @@ def aggregate(data: pd.DataFrame, coin: Coin, method: str | Sequence[str] = "ame
                                     for j in range(len(parents))])
         else:
             t = thr[lev - 2]
-            vals = weighted_mean(vals, w[:, None] * mem, m, ps[lev - 2], None if t is None else float(t), mem)
+            tv: float | np.ndarray | None = None if t is None else float(t)
+            if by_code is not None:
+                tv = np.array([float(by_code.get(c, np.nan)) for c in parents])
+            vals = weighted_mean(vals, w[:, None] * mem, m, ps[lev - 2], tv, mem)
         blocks.append(vals)
         names = names + parents
         current = parents

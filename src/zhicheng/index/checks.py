@@ -285,8 +285,8 @@ def correlation_within_groups(data: pd.DataFrame, groups: dict[str, Sequence[str
     rows = []
     for g, codes in groups.items():
         cols = [c for c in codes if c in data.columns]
-        cm = correlation_matrix(data[cols], method=method)
+        cm = correlation_matrix(data[cols], method=method).to_numpy()
         for i, a in enumerate(cols):
-            for b in cols[i + 1:]:
-                rows.append({"Group": g, "Ind1": a, "Ind2": b, "Corr": float(cm.loc[a, b])})
+            for j in range(i + 1, len(cols)):
+                rows.append({"Group": g, "Ind1": a, "Ind2": cols[j], "Corr": float(cm[i, j])})
     return pd.DataFrame(rows, columns=["Group", "Ind1", "Ind2", "Corr"])

@@ -108,13 +108,14 @@ class Coin:
         keys = [collation_key(c) for c in ucodes]
         order = sorted(range(len(ucodes)), key=keys.__getitem__)
         index = pd.Index([ucodes[i] for i in order], name="uCode", dtype=object)
-        numeric = pd.DataFrame(numeric.to_numpy()[order], index=index, columns=numeric.columns)
+        values = numeric.to_numpy()[order]
+        k = len(ind_codes)
         groups = pd.DataFrame({g: idata[g].to_numpy()[order] for g in grp_codes}, index=index)
         names = None
         if "uName" in idata.columns:
             names = pd.Series(idata["uName"].to_numpy()[order], index=index)
-        return cls(data=numeric[ind_codes], meta=meta, groups=groups,
-                   denominators=numeric[den_codes], unit_names=names)
+        return cls(data=pd.DataFrame(values[:, :k], index=index, columns=ind_codes), meta=meta, groups=groups,
+                   denominators=pd.DataFrame(values[:, k:], index=index, columns=den_codes), unit_names=names)
 
     @classmethod
     def from_hierarchy(cls, data: pd.DataFrame, hierarchy: Iterable[Sequence[object] | Node],
@@ -310,81 +311,99 @@ def _numeric_block(idata: pd.DataFrame, cols: list[str], file: str | None,
     return pd.DataFrame(values, columns=cols)
 
 
+def _to_float(v: object) -> float:
+    try:
+        f = float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return float("nan")
+    return f
+
+
 def _clean_meta(imeta: pd.DataFrame, file: str | None, problems: list[Problem]) -> pd.DataFrame:
-    for col in ("iCode", "Level", "Parent", "Type"):
-        if col not in imeta.columns:
-            problems.append(Problem(f"iMeta has no {col!r} column", file=file))
+    for name in ("iCode", "Level", "Parent", "Type"):
+        if name not in imeta.columns:
+            problems.append(Problem(f"iMeta has no {name!r} column", file=file))
     if problems:
         raise IndexInputError(problems=problems)
-    keep = [t in TREE_TYPES for t in imeta["Type"].tolist()]
-    sub = imeta.loc[keep]
-    n = len(sub)
+    keep = [i for i, t in enumerate(imeta["Type"].tolist()) if t in TREE_TYPES]
 
     def col(name: str, default: object, numeric: bool = False) -> list[object]:
-        if name not in sub.columns:
-            return [default] * n
-        v = sub[name]
-        return (pd.to_numeric(v, errors="coerce") if numeric else v).tolist()
+        if name not in imeta.columns:
+            return [default] * len(keep)
+        v = imeta[name].tolist()
+        return [_to_float(v[i]) for i in keep] if numeric else [v[i] for i in keep]
 
-    parents = [None if p is None or (isinstance(p, float) and np.isnan(p)) or str(p).strip() == "" else str(p)
-               for p in col("Parent", None)]
-    tree = pd.DataFrame({
+    tree: dict[str, list[object]] = {
         "iCode": [str(c) for c in col("iCode", None)], "iName": col("iName", None),
-        "Level": col("Level", np.nan, True), "Parent": pd.Series(parents, dtype=object),
+        "Level": col("Level", np.nan, True),
+        "Parent": [None if p is None or (isinstance(p, float) and np.isnan(p)) or str(p).strip() == ""
+                   else str(p) for p in col("Parent", None)],
         "Direction": col("Direction", 1, True), "Weight": col("Weight", 1.0, True),
         "Type": col("Type", None), "Target": col("Target", np.nan, True),
-        "Denominator": col("Denominator", None)})
+        "Denominator": col("Denominator", None)}
+    for extra in imeta.columns:
+        if extra not in tree and extra != "Type":
+            tree[str(extra)] = col(str(extra), None)
     _check_tree(tree, file, problems)
     if problems:
         raise IndexInputError(problems=problems)
-    tree["Level"] = tree["Level"].astype(int)
-    return tree
+    tree["Level"] = [int(v) for v in tree["Level"]]  # type: ignore[call-overload]
+    out = pd.DataFrame({k: pd.Series(v, dtype=object) if k == "Parent" else v for k, v in tree.items()})
+    return out
 
 
-def _check_tree(tree: pd.DataFrame, file: str | None, problems: list[Problem]) -> None:
-    codes = tree["iCode"].tolist()
-    dup = tree["iCode"].duplicated()
-    for i in np.flatnonzero(dup.to_numpy()):
-        problems.append(Problem(f"duplicate code {codes[i]!r} in iMeta", file=file, row=int(i) + 1,
-                                column="iCode"))
+def _check_tree(tree: Mapping[str, list[object]], file: str | None, problems: list[Problem]) -> None:
+    codes = [str(c) for c in tree["iCode"]]
+    seen: set[str] = set()
+    for k, c in enumerate(codes):
+        if c in seen:
+            problems.append(Problem(f"duplicate code {c!r} in iMeta", file=file, row=k + 1, column="iCode"))
+        seen.add(c)
+    _check_fields(tree, codes, file, problems)
+    if problems:
+        return
     level = dict(zip(codes, tree["Level"], strict=True))
     parent = dict(zip(codes, tree["Parent"], strict=True))
-    types = tree["Type"].tolist()
-    dirs = tree["Direction"].tolist()
-    weights = tree["Weight"].tolist()
+    _check_links(codes, level, parent, file, problems)  # type: ignore[arg-type]
+    _check_cycles(codes, parent, file, problems)  # type: ignore[arg-type]
+    has_child = {p for p in parent.values() if p is not None}
     for i, c in enumerate(codes):
-        row = i + 1
-        lv = level[c]
-        if pd.isna(lv) or float(lv) != int(lv) or lv < 1:
+        if level[c] > 1 and c not in has_child:  # type: ignore[operator]
+            problems.append(Problem(f"aggregate {c!r} has no children", file=file, row=i + 1, column="iCode"))
+
+
+def _check_fields(tree: Mapping[str, list[object]], codes: list[str], file: str | None,
+                  problems: list[Problem]) -> None:
+    levels, types, dirs, weights = tree["Level"], tree["Type"], tree["Direction"], tree["Weight"]
+    for i, c in enumerate(codes):
+        row, lv = i + 1, levels[i]
+        if not isinstance(lv, float) or np.isnan(lv) or lv != int(lv) or lv < 1:
             problems.append(Problem(f"level of {c!r} must be a whole number >= 1", file=file, row=row,
                                     column="Level"))
         if types[i] == "Indicator" and dirs[i] not in (-1, 1):
             problems.append(Problem(f"direction of {c!r} must be 1 or -1, not {dirs[i]!r}", file=file,
                                     row=row, column="Direction"))
-        if pd.isna(weights[i]):
+        w = weights[i]
+        if not isinstance(w, float) or np.isnan(w):
             problems.append(Problem(f"weight of {c!r} is not a number", file=file, row=row, column="Weight"))
-    if problems:
-        return
+
+
+def _check_links(codes: list[str], level: Mapping[str, float], parent: Mapping[str, str | None],
+                 file: str | None, problems: list[Problem]) -> None:
     top = int(max(level.values()))
     for i, c in enumerate(codes):
         p = parent[c]
         row = i + 1
         if p is None:
             if level[c] != top:
-                problems.append(Problem(f"{c!r} (level {level[c]}) has no parent: orphan in the hierarchy",
+                problems.append(Problem(f"{c!r} (level {int(level[c])}) has no parent: orphan in the hierarchy",
                                         file=file, row=row, column="Parent"))
-            continue
-        if p not in level:
+        elif p not in level:
             problems.append(Problem(f"parent {p!r} of {c!r} is not in the hierarchy: orphan",
                                     file=file, row=row, column="Parent"))
         elif level[p] != level[c] + 1:
-            problems.append(Problem(f"parent {p!r} of {c!r} is at level {level[p]}, expected {level[c] + 1}",
-                                    file=file, row=row, column="Parent"))
-    _check_cycles(codes, parent, file, problems)
-    has_child = {p for p in parent.values() if p is not None}
-    for i, c in enumerate(codes):
-        if level[c] > 1 and c not in has_child:
-            problems.append(Problem(f"aggregate {c!r} has no children", file=file, row=i + 1, column="iCode"))
+            problems.append(Problem(f"parent {p!r} of {c!r} is at level {int(level[p])}, expected "
+                                    f"{int(level[c]) + 1}", file=file, row=row, column="Parent"))
 
 
 def _check_cycles(codes: list[str], parent: Mapping[str, str | None], file: str | None,

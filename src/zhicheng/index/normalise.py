@@ -123,10 +123,13 @@ def n_dist2ref(x: np.ndarray, iref: int, cap_max: bool = False) -> np.ndarray:
     return y
 
 
-def n_dist2targ(x: np.ndarray, targ: float | np.ndarray, cap_max: bool = False) -> np.ndarray:
-    """Distance to a target: ``1 - (targ - x) / (targ - min)``.
+def n_dist2targ(x: np.ndarray, targ: float | np.ndarray, direction: int = 1,
+                cap_max: bool = False) -> np.ndarray:
+    """Distance to a target: ``(x - min) / (targ - min)``, or ``(max - x) / (max - targ)`` with ``direction = -1``.
 
-    ``targ`` may be one value or one per indicator column (already multiplied by the direction).
+    ``targ`` may be one value or one per indicator column.  As in COINr, the indicator direction
+    is applied to the data beforehand, so targets from metadata are multiplied by it and this
+    function's own ``direction`` stays 1 unless given explicitly.
 
     References
     ----------
@@ -135,8 +138,13 @@ def n_dist2targ(x: np.ndarray, targ: float | np.ndarray, cap_max: bool = False) 
     t = np.asarray(targ, dtype=float)
     if np.any(np.isnan(t)):
         raise IndexInputError("dist2targ: the target is missing (NA)")
+    if direction not in (1, -1):
+        raise IndexInputError("dist2targ: direction must be 1 or -1")
     with np.errstate(all="ignore"):
-        y = 1 - (t - x) / (t - _colmin(x))
+        if direction == 1:
+            y = (x - _colmin(x)) / (t - _colmin(x))
+        else:
+            y = (_colmax(x) - x) / (_colmax(x) - t)
     if cap_max:
         y = np.where(y > 1, 1.0, y)
     return y
@@ -208,9 +216,9 @@ def n_goalposts(x: np.ndarray, gposts: Sequence[float], direction: int = 1,
                 trunc2posts: bool = True) -> np.ndarray:
     """Goalposts ``(x - l) / (u - l)``, truncated to [0, 1], times ``a`` (``gposts = (l, u, a)``).
 
-    With ``direction = -1`` the goalposts are negated and swapped (as COINr does, including the
-    scale ``a``); this ``direction`` is the function's own parameter (``f_n_para``), separate from
-    the indicator direction applied before.
+    With ``direction = -1`` the fraction is measured from the upper goalpost down:
+    ``(x - u) / (l - u)``.  This ``direction`` is the function's own parameter (``f_n_para``),
+    separate from the indicator direction applied to the data before.
 
     References
     ----------
@@ -221,7 +229,6 @@ def n_goalposts(x: np.ndarray, gposts: Sequence[float], direction: int = 1,
         raise IndexInputError("goalposts: gposts must be (lower, upper, scale)")
     with np.errstate(all="ignore"):
         if direction == -1:
-            g = -g
             y = (x - g[1]) / (g[0] - g[1])
         else:
             y = (x - g[0]) / (g[1] - g[0])
@@ -238,7 +245,7 @@ METHODS: dict[str, Callable[..., np.ndarray]] = {
 }
 _PARAMS: dict[str, set[str]] = {
     "minmax": {"l_u"}, "zscore": {"m_sd"}, "scaled": {"npara"}, "dist2max": set(),
-    "dist2ref": {"iref", "cap_max"}, "dist2targ": {"targ", "cap_max"}, "fracmax": set(),
+    "dist2ref": {"iref", "cap_max"}, "dist2targ": {"targ", "direction", "cap_max"}, "fracmax": set(),
     "prank": {"ties.method"}, "rank": {"ties.method"}, "borda": {"ties.method"},
     "goalposts": {"gposts", "direction", "trunc2posts"}, "none": set(),
 }
@@ -257,11 +264,17 @@ def split_spec(spec: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     """``(method, params)`` from ``{method|f_n: ..., f_n_para: {...}, **params}``."""
     raw = dict(spec)
     name = raw.pop("method", raw.pop("f_n", "minmax"))
-    para = dict(raw.pop("f_n_para", {}) or {})
+    fpara = raw.pop("f_n_para", {}) or {}
+    if isinstance(fpara, list | tuple) and len(fpara) == 1:  # COINr's unnamed list(c(l, u))
+        fpara = {"": fpara[0]}
+    para = dict(fpara)
     para.update(raw)
     m = method_name(name)
-    if m == "minmax" and "l_u" not in para and len(para) == 1 and "" in para:  # unnamed list, as COINr allows
-        para = {"l_u": para[""]}
+    if "" in para and len(para) == 1:  # unnamed first parameter, as COINr allows positionally
+        first = {"minmax": "l_u", "zscore": "m_sd", "scaled": "npara", "dist2ref": "iref", "dist2targ": "targ",
+                 "goalposts": "gposts"}.get(m)
+        if first:
+            para = {first: para[""]}
     unknown = set(para) - _PARAMS[m]
     if unknown:
         raise IndexInputError(f"normalise {m}: unknown setting(s) {sorted(unknown)}; known: {sorted(_PARAMS[m])}")
@@ -274,6 +287,53 @@ def apply_method(x: np.ndarray, method: str, params: Mapping[str, Any]) -> np.nd
     if method == "none":
         return x.copy()
     return METHODS[method](x, **params)
+
+
+#: iMeta columns read by ``f_n_para: use_iMeta`` (COINr ``get_iMeta_norm_paras``).
+IMETA_COLUMNS = {
+    "minmax": ("minmax_lower", "minmax_upper"), "scaled": ("scaled_lower", "scaled_upper"),
+    "zscore": ("zscore_mean", "zscore_sd"), "dist2targ": ("Target",),
+    "goalposts": ("goalpost_lower", "goalpost_upper", "goalpost_scale", "goalpost_trunc2posts"),
+}
+
+
+def specs_from_meta(method: str, meta: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Per-indicator settings from iMeta columns (COINr ``f_n_para = "use_iMeta"``).
+
+    Targets and goalposts are multiplied by the indicator direction (and the goalposts swapped for
+    direction -1), as COINr's ``get_iMeta_norm_paras()`` does, because the data arrive already
+    multiplied by the direction.
+
+    References
+    ----------
+    COINr ``get_iMeta_norm_paras()`` (R/normalise.R).
+    """
+    m = method_name(method)
+    need = IMETA_COLUMNS.get(m)
+    if need is None:
+        raise IndexInputError(f"normalise: {m!r} cannot take its parameters from iMeta")
+    missing = [c for c in need if c not in meta.columns and c != "goalpost_trunc2posts"]
+    if missing:
+        raise IndexInputError(f"normalise {m} with use_iMeta needs iMeta column(s) {missing}")
+    out: dict[str, dict[str, Any]] = {}
+    for r in meta[meta["Level"] == 1].to_dict("records"):
+        d = float(r["Direction"])
+        if m == "minmax":
+            p: dict[str, Any] = {"l_u": [float(r["minmax_lower"]), float(r["minmax_upper"])]}
+        elif m == "scaled":
+            p = {"npara": [float(r["scaled_lower"]), float(r["scaled_upper"])]}
+        elif m == "zscore":
+            p = {"m_sd": [float(r["zscore_mean"]), float(r["zscore_sd"])]}
+        elif m == "dist2targ":
+            cap = r.get("dist2targ_cap_max", False)
+            p = {"targ": float(r["Target"]) * d, "cap_max": bool(cap) if cap == cap else False}
+        else:
+            lo, up, a = float(r["goalpost_lower"]), float(r["goalpost_upper"]), float(r["goalpost_scale"])
+            g = [up * d, lo * d, a] if d == -1 else [lo * d, up * d, a]
+            trunc = r.get("goalpost_trunc2posts", True)
+            p = {"gposts": g, "trunc2posts": bool(trunc) if trunc == trunc else True}
+        out[str(r["iCode"])] = {"method": m, **p}
+    return out
 
 
 def normalise(data: pd.DataFrame, directions: Mapping[str, float] | pd.Series, spec: Mapping[str, Any],

@@ -261,6 +261,9 @@ def _stage_normalise(coin: Coin, res: Results, data: pd.DataFrame, p: dict[str, 
     gspec = _take(p, "global_specs")
     spec = dict(gspec or {})
     spec.update(p)
+    if spec.get("f_n_para") == "use_iMeta":
+        spec.pop("f_n_para")
+        indiv = {**nrm.specs_from_meta(spec.get("method", spec.get("f_n", "minmax")), coin.meta), **(indiv or {})}
     directions = dict(coin.directions)
     if dirs:
         directions.update({str(k): float(v) for k, v in dict(dirs).items()})
@@ -285,11 +288,12 @@ def _stage_aggregate(coin: Coin, res: Results, data: pd.DataFrame, p: dict[str, 
             w = None
         else:
             raise IndexInputError(f"aggregate: unknown weight set {w!r}")
-    inds = [c for c in data.columns if coin.level_of.get(str(c)) == 1]
-    missing = [c for c in coin.indicators if c not in data.columns]
-    if missing:
+    cols = [str(c) for c in data.columns]
+    inds = [c for c in cols if coin.level_of.get(c) == 1]
+    if len(inds) != len(coin.indicators):
+        missing = sorted(set(coin.indicators) - set(inds))
         raise IndexInputError(f"aggregate: indicators missing from the data set: {missing}")
-    out = agg.aggregate(data[inds], coin, method, w, dat, pexp)
+    out = agg.aggregate(data if inds == cols else data[inds], coin, method, w, dat, pexp)
     res.weights = dict(w) if isinstance(w, Mapping) else res.weights
     return out
 

@@ -31,6 +31,30 @@ def rank_desc(values: np.ndarray) -> np.ndarray:
     return rank_min(-np.asarray(values, dtype=float))
 
 
+def rank_desc_rows(values: np.ndarray) -> np.ndarray:
+    """Descending ranks along each row of a 2-D array (ties = min, ``NaN`` kept).
+
+    The row-wise twin of :func:`rank_desc`, for replications x units matrices: one argsort over
+    contiguous rows.
+
+    References
+    ----------
+    COINr ``rank_df()`` applied to each replication of ``get_sensitivity()``.
+    """
+    x = -np.asarray(values, dtype=float)
+    order = np.argsort(x, axis=1, kind="stable")
+    s = np.take_along_axis(x, order, axis=1)
+    n = x.shape[1]
+    pos = np.broadcast_to(np.arange(1, n + 1, dtype=float), x.shape)
+    new = np.ones(x.shape, dtype=bool)
+    new[:, 1:] = s[:, 1:] != s[:, :-1]
+    first = np.maximum.accumulate(np.where(new, pos, 0.0), axis=1)
+    ranks = np.empty_like(first)
+    np.put_along_axis(ranks, order, first, axis=1)
+    ranks[np.isnan(x)] = np.nan
+    return ranks
+
+
 def rank_table(aggregated: pd.DataFrame, coin: Coin, *, order_by: str | None = None) -> pd.DataFrame:
     """Ranks of every indicator and aggregate in COINr's ``get_results(tab_type = "Full", use = "ranks")`` layout.
 
@@ -93,10 +117,11 @@ def strengths_weaknesses(ranks: pd.DataFrame, unit: str, indicators: Sequence[st
     """
     if unit not in ranks.index:
         raise IndexInputError(f"unit {unit!r} not found")
-    r = ranks.loc[unit, list(indicators)].astype(float).dropna()
+    codes = list(indicators)
+    r = pd.Series(ranks.loc[unit, codes].to_numpy(dtype=float), index=codes).dropna()
     if min_discard:
-        worst = ranks[list(r.index)].max()
-        r = r[r != worst]
+        worst = ranks[list(r.index)].max().to_numpy(dtype=float)
+        r = r[r.to_numpy() != worst]
     r = r.sort_values(kind="mergesort")
     return list(r.index[:top_n]), list(r.index[-bottom_n:]) if bottom_n else []
 

@@ -23,6 +23,7 @@ sensitivity: uncertainty analysis, variance-based sensitivity indices).  Saltell
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,7 +35,7 @@ from zhicheng.index import aggregate as agg
 from zhicheng.index.coin import Coin
 from zhicheng.index.errors import IndexInputError
 from zhicheng.index.pipeline import Pipeline, Results
-from zhicheng.index.results import rank_desc
+from zhicheng.index.results import rank_desc, rank_desc_rows
 from zhicheng.index.weights import given_weights, noisy_weights
 
 
@@ -179,6 +180,8 @@ def sa_estimate(y: np.ndarray, n: int, d: int, n_boot: int | None = None,
         Base sample size and number of inputs.
     n_boot
         Bootstrap draws (``None``: no intervals).
+    rng
+        Random generator of the bootstrap.
 
     References
     ----------
@@ -273,22 +276,28 @@ class _Engine:
         out = np.full((choices.shape[0], len(units)), np.nan)
         if self.late:
             return self._run_each(choices, out, progress)
-        groups: dict[tuple[Any, ...], list[int]] = {}
-        agg_params: dict[tuple[Any, ...], dict[str, Any]] = {}
-        for r, choice in enumerate(choices):
-            params = _changes(self.spec, choice, self.pipe, lambda i: i == self.i_agg).get(
-                self.i_agg, dict(self.pipe.steps[self.i_agg][1]))
-            wkey = {k: v for k, v in params.items() if k not in ("w", "weights")}
-            key = (self.pre_key(choice), repr(sorted(wkey.items(), key=lambda kv: kv[0])))
-            groups.setdefault(key, []).append(r)
-            agg_params[key] = wkey
+        # replications sharing the data before aggregation and the aggregation settings other than
+        # the weights form one batch
+        keycols = [k for k, inp in enumerate(self.spec.inputs)
+                   if self.pipe.find(inp.stage) < self.i_agg
+                   or any(key not in ("w", "weights") for alt in inp.alternatives for key in alt)]
+        if keycols:
+            uniq, inv = np.unique(choices[:, keycols], axis=0, return_inverse=True)
+            inv = np.asarray(inv).ravel()
+        else:
+            uniq, inv = np.zeros((1, 0), dtype=int), np.zeros(choices.shape[0], dtype=int)
+        wall = self._weights(choices)
         done = 0
-        for key, rows in groups.items():
-            state = self.pre_state(choices[rows[0]])
+        for g in range(uniq.shape[0]):
+            rows = np.flatnonzero(inv == g)
+            rep = choices[rows[0]]
+            params = _changes(self.spec, rep, self.pipe, lambda i: i == self.i_agg).get(
+                self.i_agg, dict(self.pipe.steps[self.i_agg][1]))
+            params = {k: v for k, v in params.items() if k not in ("w", "weights")}
+            state = self.pre_state(rep)
             if not isinstance(state, Exception):
-                wmat = self._weights(choices[rows])
                 try:
-                    scores = self._aggregate(state, agg_params[key], wmat)
+                    scores = self._aggregate(state, params, wall[rows])
                     pos = units.get_indexer(state.datasets[self._src(state)].index)
                     out[np.ix_(rows, pos[pos >= 0])] = scores[:, pos >= 0]
                 except IndexInputError:
@@ -321,7 +330,8 @@ class _Engine:
         codes = list(self.coin.level_of)
         base_params = self.pipe.steps[self.i_agg][1]
         base = given_weights(self.coin, base_params.get("w") or base_params.get("weights") or None)
-        w = np.tile(np.array([base[c] for c in codes]), (choices.shape[0], 1))
+        w0 = np.array([base[c] for c in codes])
+        w = np.tile(w0, (choices.shape[0], 1))
         col = {c: j for j, c in enumerate(codes)}
         for k, inp in enumerate(self.spec.inputs):
             if self.pipe.find(inp.stage) != self.i_agg:
@@ -329,13 +339,16 @@ class _Engine:
             alts = [a.get("w", a.get("weights")) for a in inp.alternatives]
             if all(a is None for a in alts):
                 continue
-            mat = np.tile(w[0], (len(alts), 1))
+            mat = np.tile(w0, (len(alts), 1))
             for i, a in enumerate(alts):
-                for c, v in (a or {}).items():
-                    if c not in col:
-                        raise IndexInputError(f"weights name unknown code {c!r}")
-                    mat[i, col[c]] = float(v)
-            w = mat[choices[:, k]]
+                if not a:
+                    continue
+                unknown = [c for c in a if c not in col]
+                if unknown:
+                    raise IndexInputError(f"weights name unknown code(s) {unknown}")
+                mat[i, [col[c] for c in a]] = [float(v) for v in a.values()]
+            changed = np.any(mat != w0, axis=0)
+            w[:, changed] = mat[choices[:, k]][:, changed]
         return w
 
     def _aggregate(self, state: Results, params: Mapping[str, Any], wmat: np.ndarray) -> np.ndarray:
@@ -386,10 +399,9 @@ def _level(vals: np.ndarray, wl: np.ndarray, mem: np.ndarray, method: str, p: fl
 
 # ------------------------------------------------------------------------------- public entry
 def _frame(units: pd.Index, nominal: np.ndarray, runs: np.ndarray) -> pd.DataFrame:
-    df = pd.DataFrame(runs.T, columns=[f"r_{i + 1}" for i in range(runs.shape[0])])
-    df.insert(0, "Nominal", nominal)
-    df.insert(0, "uCode", np.asarray(units, dtype=object))
-    return df
+    body = pd.DataFrame(runs.T, columns=[f"r_{i + 1}" for i in range(runs.shape[0])])
+    head = pd.DataFrame({"uCode": np.asarray(units, dtype=object), "Nominal": nominal})
+    return pd.concat([head, body], axis=1)
 
 
 def run_sensitivity(pipeline: Pipeline, spec: SensitivitySpec,
@@ -427,11 +439,19 @@ def run_sensitivity(pipeline: Pipeline, spec: SensitivitySpec,
     nominal = nominal_res.aggregated[engine.target].reindex(units).to_numpy(dtype=float)
     scores = engine.run(choices, progress)
     nom_rank = rank_desc(nominal)
-    ranks = rank_desc(scores.T).T
-    stats = pd.DataFrame({
-        "uCode": np.asarray(units, dtype=object), "Nominal": nom_rank,
-        "Mean": np.nanmean(ranks, axis=0), "Median": np.nanmedian(ranks, axis=0),
-        "Q5": np.nanquantile(ranks, 0.05, axis=0), "Q95": np.nanquantile(ranks, 0.95, axis=0)})
+    ranks = rank_desc_rows(scores)
+    # COINr: for SA, rank statistics use only the 2N random runs (matrices A and B)
+    sample = ranks if spec.sa_type == "UA" else ranks[:2 * spec.n]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # units missing in every run
+        if np.isnan(sample).any():
+            med, q5, q95 = (np.nanmedian(sample, axis=0), np.nanquantile(sample, 0.05, axis=0),
+                            np.nanquantile(sample, 0.95, axis=0))
+        else:  # R's quantile type 7 = numpy's linear interpolation
+            med, q5, q95 = np.quantile(sample, [0.5, 0.05, 0.95], axis=0)
+        stats = pd.DataFrame({
+            "uCode": np.asarray(units, dtype=object), "Nominal": nom_rank,
+            "Mean": np.nanmean(sample, axis=0), "Median": med, "Q5": q5, "Q95": q95})
     params = pd.DataFrame({inp.name: [inp.labels[c] for c in choices[:, k]] for k, inp in enumerate(spec.inputs)})
     params.insert(0, "run", np.arange(1, len(choices) + 1))
     indices = None

@@ -238,9 +238,7 @@ def treat_column(x: np.ndarray, spec: TreatSpec, combine_treat: bool = False
 _SPEC_KEYS = {"winmax", "skew_thresh", "kurt_thresh", "force_win", "f2", "lambda", "lambda_"}
 
 
-def make_spec(params: Mapping[str, Any], base: TreatSpec | None = None) -> TreatSpec:
-    """Build a :class:`TreatSpec` from COINr-named settings (flat, or nested ``f1_para``/``f2_para``/``f_pass_para``)."""
-    s = TreatSpec(**{k: v for k, v in (base or TreatSpec()).__dict__.items()})
+def _flatten(params: Mapping[str, Any], s: TreatSpec) -> dict[str, Any]:
     flat: dict[str, Any] = {}
     for key, val in params.items():
         if key in ("f1_para", "f2_para") and isinstance(val, Mapping):
@@ -256,7 +254,13 @@ def make_spec(params: Mapping[str, Any], base: TreatSpec | None = None) -> Treat
                 raise IndexInputError(f"treat: {key}={val!r} is not supported (only {expected!r})")
         else:
             flat[key] = val
-    for key, val in flat.items():
+    return flat
+
+
+def make_spec(params: Mapping[str, Any], base: TreatSpec | None = None) -> TreatSpec:
+    """Build a :class:`TreatSpec` from COINr-named settings (flat, or nested ``f1_para``/``f2_para``/``f_pass_para``)."""
+    s = TreatSpec(**{k: v for k, v in (base or TreatSpec()).__dict__.items()})
+    for key, val in _flatten(params, s).items():
         if key not in _SPEC_KEYS:
             raise IndexInputError(f"treat: unknown setting {key!r}; known: {sorted(_SPEC_KEYS)}")
         if key == "winmax":

@@ -72,7 +72,7 @@ def effective_weights(coin: Coin, weights: Mapping[str, float] | None = None) ->
     w = given_weights(coin, weights)
     parent = coin.parent_of
     share: dict[str, float] = {}
-    for p, kids in coin.children.items():
+    for kids in coin.children.values():
         total = sum(w[k] for k in kids)
         for k in kids:
             share[k] = w[k] / total if total else float("nan")
@@ -269,7 +269,7 @@ def weights_from_spec(coin: Coin, spec: Mapping[str, object], data: pd.DataFrame
             if kids is None:
                 raise IndexInputError(f"AHP: {parent!r} is not an aggregate of the hierarchy")
             w, _ = ahp_weights(mat, kids, float(spec.get("max_cr", 0.1)))  # type: ignore[arg-type]
-            out.update(w)  # type: ignore[arg-type]
+            out.update(w)
         return out
     if data is None:
         raise IndexInputError(f"{method} weights need data")

@@ -38,25 +38,42 @@ class ReadCache:
         self.max_entries = max_entries
         self._entries: OrderedDict[Hashable, tuple[Generation, object]] = OrderedDict()
         self._lock = threading.Lock()
+        self._computing: dict[Hashable, threading.Lock] = {}
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: Hashable, generation: Generation, compute: Callable[[], T]) -> T:
-        """The cached value for ``key`` at ``generation``; computed (and stored) when absent."""
+    def _lookup(self, key: Hashable, generation: Generation) -> tuple[bool, object]:
         with self._lock:
             found = self._entries.get(key)
             if found is not None and found[0] == generation:
                 self._entries.move_to_end(key)
                 self.hits += 1
-                return found[1]  # type: ignore[return-value]
-        value = compute()
+                return True, found[1]
+            return False, None
+
+    def get(self, key: Hashable, generation: Generation, compute: Callable[[], T]) -> T:
+        """The cached value for ``key`` at ``generation``; computed (and stored) when absent.
+
+        Concurrent requests for one missing key compute it once: the others wait for it.
+        """
+        hit, value = self._lookup(key, generation)
+        if hit:
+            return value  # type: ignore[return-value]
         with self._lock:
-            self.misses += 1
-            self._entries[key] = (generation, value)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-        return value
+            flight = self._computing.setdefault(key, threading.Lock())
+        with flight:
+            hit, value = self._lookup(key, generation)
+            if hit:
+                return value  # type: ignore[return-value]
+            computed = compute()
+            with self._lock:
+                self.misses += 1
+                self._entries[key] = (generation, computed)
+                self._entries.move_to_end(key)
+                while len(self._entries) > self.max_entries:
+                    self._entries.popitem(last=False)
+                self._computing.pop(key, None)
+        return computed
 
     def clear(self) -> None:
         """Forget every entry."""

@@ -1,4 +1,4 @@
-"""Live part of the overview: open and overdue city events, active alerts.
+"""Live part of the overview: station air quality, open and overdue city events, active alerts.
 
 Counts come from indexed GROUP BYs on the events table (``status``, ``expected_at``) and the open
 alerts (``ended_at IS NULL``); nothing reads raw sensor observations. A store without the events
@@ -14,11 +14,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from zhicheng.report.air import stations_air
 from zhicheng.store.schema_events import events
 from zhicheng.store.schema_sensing import alert_rules, alerts, sta_datastreams
 
 #: Workflow states in which an event still waits for handling (Open311 ``open``).
 OPEN_STATES = ("submitted", "accepted", "dispatched", "in_progress", "reopened")
+SENSING_TABLES = {"sta_things", "sta_datastreams", "sta_observed_properties", "sta_observations"}
 #: How many overdue events and active alerts the overview lists.
 LIST_N = 8
 
@@ -88,4 +90,5 @@ def live_summary(conn: Connection, lang: str, now: datetime | None = None) -> di
         "at": now.isoformat(),
         "events": events_summary(conn, now) if "events" in names else {"available": False},
         "alerts": alerts_summary(conn) if {"alerts", "alert_rules"} <= names else {"available": False},
+        "air": stations_air(conn, lang) if names >= SENSING_TABLES else {"available": False, "stations": []},
     }

@@ -10,6 +10,8 @@ from zhicheng.report import queries
 from zhicheng.report.context import RunContext, number, run_public
 
 _NO_RANK = 10**9
+#: Units the overview's ranking lists (the chosen unit is added when it is further down).
+OVERVIEW_TOP = 10
 
 
 def grades_public(ctx: RunContext, lang: str) -> list[dict[str, Any]]:
@@ -138,10 +140,17 @@ def overview(conn: Connection, ctx: RunContext, unit: str | None, lang: str,
         "domains": [score_entry(ctx, r, lang) for r in domains],
         "grades": grades_public(ctx, lang),
         "scores": {"codes": codes, "names": [ctx.labels.name(c, lang) for c in codes], "units": scores},
-        "ranking": ranking_rows(ctx, index_rows, lang),
+        "ranking": _top(ranking_rows(ctx, index_rows, lang), chosen),
         "has_intervals": bool(ctx.intervals),
         "map": {"units_with_boundary": sum(bool(u.get("has_boundary")) for u in ctx.units.values())},
     }
+
+
+def _top(rows: list[dict[str, Any]], chosen: str | None) -> list[dict[str, Any]]:
+    top = rows[:OVERVIEW_TOP]
+    if chosen is not None and all(r["unit_code"] != chosen for r in top):
+        top += [r for r in rows if r["unit_code"] == chosen]
+    return top
 
 
 def empty_overview(lang: str) -> dict[str, Any]:

@@ -184,10 +184,22 @@ def unit_names(conn: Connection, codes: Iterable[str]) -> dict[str, Row]:
     return {r["code"]: dict(r) for r in conn.execute(query).mappings()}
 
 
-def boundaries(conn: Connection, codes: Iterable[str] | None = None) -> list[Row]:
-    """Boundaries (GeoJSON geometry text) of the units ``codes`` (all units with one when None)."""
+def boundaries(conn: Connection, levels: Iterable[str] | None = None) -> list[Row]:
+    """Boundaries (GeoJSON geometry text) of the units at ``levels`` (every level when None)."""
     u = units
     query = sa.select(u.c.code, u.c.name_zh, u.c.name_en, u.c.boundary).where(u.c.boundary.is_not(None))
-    if codes is not None:
-        query = query.where(u.c.code.in_(sorted(set(codes))))
+    if levels is not None:
+        query = query.where(u.c.level.in_(sorted(set(levels))))
     return _dicts(conn.execute(query.order_by(u.c.code)))
+
+
+def boundaries_fingerprint(conn: Connection, levels: Iterable[str] | None = None) -> tuple[int, int]:
+    """(count, total length) of the boundaries at ``levels``: changes whenever a boundary does."""
+    u = units
+    query = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(sa.func.length(u.c.boundary)), 0)).where(
+        u.c.boundary.is_not(None)
+    )
+    if levels is not None:
+        query = query.where(u.c.level.in_(sorted(set(levels))))
+    count, size = conn.execute(query).one()
+    return int(count), int(size)

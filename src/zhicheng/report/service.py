@@ -120,16 +120,29 @@ class ReportService:
         return self._cached(("values", run_id, indicator_id, unit, period, lang), compute)
 
     def geojson(self, run_id: int | None = None) -> tuple[bytes, bytes]:
-        """The run's unit boundaries as GeoJSON bytes, plain and gzip-compressed."""
+        """Boundaries of every unit at the run's levels (scored or not), plain and gzip-compressed.
 
-        def compute(conn: Connection) -> tuple[bytes, bytes]:
+        Cached by the boundaries' own fingerprint, not the store generation: new runs and value
+        ingests leave the map as it is.
+        """
+        with self.engine.connect() as conn:
             ctx = self._context(conn, run_id)
-            rows = queries.boundaries(conn, list(ctx.units) if ctx else None)
-            body = json.dumps(geo.feature_collection(rows), ensure_ascii=False,
-                              separators=(",", ":")).encode()
-            return body, gzip.compress(body, compresslevel=6)
+            found = sorted({u["level"] for u in ctx.units.values() if u.get("level")}) if ctx else []
+            levels = found or None
+            key = ("geojson", tuple(found), queries.boundaries_fingerprint(conn, levels))
 
-        return self._cached(("geojson", run_id), compute)
+            def compute() -> tuple[bytes, bytes]:
+                rows = queries.boundaries(conn, levels)
+                body = json.dumps(geo.feature_collection(rows), ensure_ascii=False,
+                                  separators=(",", ":")).encode()
+                return body, gzip.compress(body, compresslevel=6)
+
+            return self.cache.get(key, (0, 0, 0), compute)
+
+    def warm(self) -> None:
+        """Compute the overview's default answers ahead of the first request (safe to call often)."""
+        self.overview()
+        self.geojson()
 
     def live(self, lang: str = "zh") -> dict[str, Any]:
         """Live air quality, events and alerts (not cached: they change by the minute)."""

@@ -85,14 +85,14 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def rule_json(row: Mapping[str, Any]) -> dict[str, Any]:
+def rule_json(row: Mapping[Any, Any]) -> dict[str, Any]:
     """A rule as JSON."""
     out = {k: row[k] for k in ("id", "name", "kind", "datastream_id", "observed_property", "comparison", "threshold", "aqi_level", "duration_minutes", "enabled", "created_by")}
     out["created_at"] = row["created_at"].isoformat() if row["created_at"] is not None else None
     return out
 
 
-def alert_json(row: Mapping[str, Any]) -> dict[str, Any]:
+def alert_json(row: Mapping[Any, Any]) -> dict[str, Any]:
     """An alert as JSON (times ISO 8601, UTC)."""
     return {
         "id": row["id"],
@@ -180,7 +180,7 @@ def _rules_for(conn: sa.Connection, ds_ids: list[int]) -> list[dict[str, Any]]:
     return [dict(row) for row in conn.execute(stmt).mappings()]
 
 
-def breach_mask(rule: Mapping[str, Any], values: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+def breach_mask(rule: Mapping[Any, Any], values: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
     """Which readings breach the rule (vectorised; NaN never breaches).
 
     For ``aqi_level`` rules the reading's hourly IAQI (HJ 633-2026, 1 h value; PM on the 24 h
@@ -234,14 +234,14 @@ def _runs(mask: npt.NDArray[np.bool_]) -> Iterable[tuple[int, int, bool]]:
     return zip(starts.tolist(), stops.tolist(), mask[starts].tolist(), strict=True)
 
 
-def _message(rule: Mapping[str, Any]) -> str:
+def _message(rule: Mapping[Any, Any]) -> str:
     what = rule["op_name"]
     if rule["kind"] == "aqi_level":
         return f"{rule['name']}: {what} IAQI at level {rule['aqi_level']} or worse for {rule['duration_minutes']} min"
     return f"{rule['name']}: {what} {rule['comparison']} {rule['threshold']} for {rule['duration_minutes']} min"
 
 
-def _step_run(conn: sa.Connection, rule: Mapping[str, Any], st: _State, t: npt.NDArray[np.int64], v: npt.NDArray[np.float64], opened: list[int]) -> None:
+def _step_run(conn: sa.Connection, rule: Mapping[Any, Any], st: _State, t: npt.NDArray[np.int64], v: npt.NDArray[np.float64], opened: list[int]) -> None:
     """Advance the state over one run of breaching readings."""
     high = rule["comparison"] in ("gt", "ge") or rule["kind"] == "aqi_level"
     k = int(np.argmax(v) if high else np.argmin(v))
@@ -265,7 +265,7 @@ def _step_run(conn: sa.Connection, rule: Mapping[str, Any], st: _State, t: npt.N
         conn.execute(sa.update(s.alerts).where(s.alerts.c.id == st.open_alert).values(peak_value=st.peak, peak_at=st.peak_at))
 
 
-def _evaluate_pair(conn: sa.Connection, rule: Mapping[str, Any], t: npt.NDArray[np.int64], v: npt.NDArray[np.float64], opened: list[int]) -> None:
+def _evaluate_pair(conn: sa.Connection, rule: Mapping[Any, Any], t: npt.NDArray[np.int64], v: npt.NDArray[np.float64], opened: list[int]) -> None:
     st = _load_state(conn, rule["id"], rule["ds_id"])
     if st.last_at is not None:
         newer = t > st.last_at

@@ -190,7 +190,8 @@ class Parser:
             return Literal(tok.text[1:-1].replace("''", "'"), "string")
         if tok.kind == "number":
             number = float(tok.text)
-            return Literal(int(number) if number.is_integer() and "." not in tok.text else number, "number")
+            exact = number.is_integer() and "." not in tok.text and "e" not in tok.text.lower() and abs(number) < 2**63
+            return Literal(int(tok.text) if exact else number, "number")
         if tok.kind == "time":
             return Literal(parse_instant(tok.text, "$filter"), "time")
         if tok.kind == "punct":
@@ -358,9 +359,9 @@ def compare(etype: EntityType, left: Operand, op: str, right: Operand) -> Column
             right = Literal(json.dumps(right.value), "string")
         if right.kind == "null":
             return column.is_(None) if op == "eq" else column.is_not(None)
-        return _OPS[op](column, sa.literal(right.value))  # type: ignore[no-untyped-call]
+        return _OPS[op](column, sa.literal(right.value))
     kind = left.kind if isinstance(left, Sql | Literal) else right.kind if isinstance(right, Sql | Literal) else "number"
-    return _OPS[op](as_sql(etype, left, kind), as_sql(etype, right, kind))  # type: ignore[no-untyped-call]
+    return _OPS[op](as_sql(etype, left, kind), as_sql(etype, right, kind))
 
 
 def compile_filter(etype: EntityType, text: str) -> ColumnElement[bool]:

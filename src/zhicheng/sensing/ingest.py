@@ -27,6 +27,7 @@ from zhicheng.errors import Problem
 from zhicheng.sensing.errors import BadRequest, bad
 from zhicheng.sensing.model import FEATURE_OF_INTEREST, OBSERVATION
 from zhicheng.sensing.timefmt import now_micros, parse_instants, parse_time
+from zhicheng.sensing.writer import is_id
 from zhicheng.store import schema_sensing as s
 
 #: Components a data array may carry (OGC 18-088 §14.2, Table 34).
@@ -249,7 +250,7 @@ def _array_problems(i: int, item: Any) -> list[Problem]:
         return [Problem(f"{where} must be an object with Datastream, components and dataArray")]
     problems = [Problem(f"{where}: unknown member {k!r}", column=k) for k in item if k not in ("Datastream", "components", "dataArray", "dataArray@iot.count", "MultiDatastream")]
     ds = item.get("Datastream")
-    if not isinstance(ds, dict) or not isinstance(ds.get("@iot.id"), int) or isinstance(ds.get("@iot.id"), bool):
+    if not isinstance(ds, dict) or not is_id(ds.get("@iot.id")):
         problems.append(Problem(f"{where}: needs \"Datastream\": {{\"@iot.id\": <integer>}}", column="Datastream"))
     comps = item.get("components")
     if not isinstance(comps, list) or not comps or not all(isinstance(c, str) for c in comps):
@@ -285,7 +286,7 @@ def _batch_from_array(item: Mapping[str, Any], i: int) -> ObservationColumns:
     foi = None
     if "FeatureOfInterest/id" in columns:
         raw = columns["FeatureOfInterest/id"]
-        if not all(type(v) is int for v in raw):
+        if not all(is_id(v) for v in raw):
             raise bad(f"{where}: FeatureOfInterest/id values must be integers", "FeatureOfInterest/id")
         foi = np.asarray(raw, dtype=np.int64)
     extra: dict[str, list[Any]] = {}

@@ -92,8 +92,8 @@ def _non_negative_int(name: str, text: str) -> int:
         value = int(text)
     except ValueError:
         raise bad(f"{name} must be a non-negative integer, not {text!r}", name) from None
-    if value < 0:
-        raise bad(f"{name} must be a non-negative integer, not {text!r}", name)
+    if not 0 <= value < 2**53:
+        raise bad(f"{name} must be a non-negative integer below 2^53, not {text!r}", name)
     return value
 
 
@@ -175,6 +175,13 @@ def parse_options(params: Mapping[str, str]) -> QueryOptions:
     return opts
 
 
+def _plain(value: object) -> bool:
+    """A sort key a page token may carry: text, a float or an integer within 64 bits."""
+    if type(value) is int:
+        return -(2**63) <= value < 2**63
+    return isinstance(value, str | float)
+
+
 @dataclass(frozen=True)
 class PageToken:
     """Where the next page starts: the last row's sort keys (keyset) or a row offset."""
@@ -197,8 +204,8 @@ class PageToken:
             payload = json.loads(raw)
         except (ValueError, TypeError):
             raise bad("$skiptoken is damaged; follow @iot.nextLink as given", "$skiptoken") from None
-        if isinstance(payload, dict) and isinstance(payload.get("k"), list):
+        if isinstance(payload, dict) and isinstance(payload.get("k"), list) and all(map(_plain, payload["k"])):
             return PageToken(keys=tuple(payload["k"]))
-        if isinstance(payload, dict) and isinstance(payload.get("o"), int) and payload["o"] >= 0:
+        if isinstance(payload, dict) and type(payload.get("o")) is int and 0 <= payload["o"] < 2**53:
             return PageToken(offset=payload["o"])
         raise bad("$skiptoken is damaged; follow @iot.nextLink as given", "$skiptoken")

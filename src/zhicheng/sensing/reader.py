@@ -54,7 +54,7 @@ def number_out(value: float | None) -> float | int | None:
     return int(value) if float(value).is_integer() and abs(value) < 2**53 else value
 
 
-def prop_value(prop: Prop, row: Mapping[str, Any]) -> Any:
+def prop_value(prop: Prop, row: Mapping[Any, Any]) -> Any:
     """The JSON value of ``prop`` from a table row."""
     if prop.kind == "instant":
         return format_instant(row[prop.column])
@@ -71,7 +71,7 @@ def self_link(base: str, etype: EntityType, entity_id: int) -> str:
     return f"{base}/{etype.plural}({entity_id})"
 
 
-def entity_json(etype: EntityType, row: Mapping[str, Any], base: str, select: Sequence[str] | None) -> dict[str, Any]:
+def entity_json(etype: EntityType, row: Mapping[Any, Any], base: str, select: Sequence[str] | None) -> dict[str, Any]:
     """An entity as JSON: id, selfLink, properties and navigation links (``$select`` applied)."""
     link = self_link(base, etype, row["id"])
     wanted = None if select is None else set(select)
@@ -206,7 +206,7 @@ def read_page(conn: sa.Connection, etype: EntityType, opts: QueryOptions, where:
 
 
 def _expand(
-    conn: sa.Connection, etype: EntityType, rows: Sequence[Mapping[str, Any]], value: list[dict[str, Any]], spec: Expand, base: str
+    conn: sa.Connection, etype: EntityType, rows: Sequence[Mapping[Any, Any]], value: list[dict[str, Any]], spec: Expand, base: str
 ) -> None:
     """Put the entities behind ``spec.nav`` into each entity of ``value`` (one query per entity)."""
     nav = etype.nav(spec.nav)

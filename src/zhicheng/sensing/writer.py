@@ -21,7 +21,14 @@ import sqlalchemy as sa
 
 from zhicheng.errors import Problem
 from zhicheng.sensing.errors import BadRequest, NotFound, bad
-from zhicheng.sensing.model import ENTITY_SETS, HISTORICAL_LOCATION, OBSERVATION, EntityType, Nav, Prop
+from zhicheng.sensing.model import (
+    ENTITY_SETS,
+    HISTORICAL_LOCATION,
+    OBSERVATION,
+    EntityType,
+    Nav,
+    Prop,
+)
 from zhicheng.sensing.timefmt import now_micros, parse_instant, parse_time
 from zhicheng.store import schema_sensing as s
 
@@ -64,6 +71,11 @@ def _type_name(value: Any) -> str:
     )
 
 
+def is_id(value: Any) -> bool:
+    """True for a value usable as an ``@iot.id`` (a non-negative integer below 2^53)."""
+    return type(value) is int and 0 <= value < 2**53
+
+
 def check_keys(etype: EntityType, body: Mapping[str, Any], where: str) -> list[Problem]:
     """Problems for keys the entity type does not have."""
     known = {p.name for p in etype.props} | {n.name for n in etype.navs} | META_KEYS
@@ -96,8 +108,8 @@ def props_to_columns(etype: EntityType, body: Mapping[str, Any], where: str, ful
 def reference(conn: sa.Connection, etype: EntityType, body: Mapping[str, Any], where: str) -> int:
     """The id of an existing entity named by ``{"@iot.id": n}``; 400 when it does not exist."""
     ref = body["@iot.id"]
-    if not isinstance(ref, int) or isinstance(ref, bool):
-        raise bad(f"{where}: @iot.id must be an integer, not {ref!r}", "@iot.id")
+    if not is_id(ref):
+        raise bad(f"{where}: @iot.id must be a non-negative integer below 2^53, not {ref!r}", "@iot.id")
     if conn.execute(sa.select(etype.table.c.id).where(etype.table.c.id == ref)).first() is None:
         raise bad(f"{where}: {etype.name} {ref} does not exist", "@iot.id")
     return ref

@@ -42,7 +42,7 @@ def _copy_postgres(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) ->
     """Stream ``frame`` into ``table`` with ``COPY … FROM STDIN (FORMAT csv)`` on the same transaction."""
     columns = list(frame.columns)
     quoted = ", ".join(f'"{c}"' for c in columns)
-    dbapi = conn.connection.dbapi_connection
+    dbapi: Any = conn.connection.dbapi_connection
     assert dbapi is not None
     sql = f'COPY "{table.name}" ({quoted}) FROM STDIN WITH (FORMAT csv, NULL \'\\N\')'
     with dbapi.cursor() as cur, cur.copy(sql) as copy:

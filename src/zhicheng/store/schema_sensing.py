@@ -29,12 +29,9 @@ def _micros(name: str, nullable: bool = True) -> sa.Column[int]:
     return sa.Column(name, sa.BigInteger, nullable=nullable)
 
 
-#: Keep ids of deleted rows from being handed out again (SQLite AUTOINCREMENT).
-_NO_REUSE = {"sqlite_autoincrement": True}
-
 sta_things = sa.Table(
     "sta_things", metadata, _id(), _text("name", False), _text("description", False), _json("properties"),
-    **_NO_REUSE,
+    sqlite_autoincrement=True,  # ids of deleted rows are never handed out again (all STA tables)
 )
 
 sta_locations = sa.Table(
@@ -46,7 +43,7 @@ sta_locations = sa.Table(
     sa.Column("encoding_type", sa.String(100), nullable=False),
     _json("location"),
     _json("properties"),
-    **_NO_REUSE,
+    sqlite_autoincrement=True,
 )
 
 sta_thing_locations = sa.Table(
@@ -62,7 +59,7 @@ sta_historical_locations = sa.Table(
     _id(),
     sa.Column("thing_id", sa.Integer, sa.ForeignKey("sta_things.id", ondelete="CASCADE"), nullable=False, index=True),
     _micros("time", nullable=False),
-    **_NO_REUSE,
+    sqlite_autoincrement=True,
 )
 
 sta_historical_location_locations = sa.Table(
@@ -86,7 +83,7 @@ sta_sensors = sa.Table(
     sa.Column("encoding_type", sa.String(100), nullable=False),
     _json("metadata"),
     _json("properties"),
-    **_NO_REUSE,
+    sqlite_autoincrement=True,
 )
 
 sta_observed_properties = sa.Table(
@@ -97,7 +94,7 @@ sta_observed_properties = sa.Table(
     _text("definition", False),
     _text("description", False),
     _json("properties"),
-    **_NO_REUSE,
+    sqlite_autoincrement=True,
 )
 
 sta_datastreams = sa.Table(
@@ -123,7 +120,7 @@ sta_datastreams = sa.Table(
         nullable=False,
         index=True,
     ),
-    **_NO_REUSE,
+    sqlite_autoincrement=True,
 )
 
 sta_features_of_interest = sa.Table(
@@ -137,7 +134,7 @@ sta_features_of_interest = sa.Table(
     _json("properties"),
     #: The Location this feature was made from (automatic FeatureOfInterest, OGC 18-088 §8.2.7).
     sa.Column("location_id", sa.Integer, sa.ForeignKey("sta_locations.id", ondelete="SET NULL"), nullable=True, index=True),
-    **_NO_REUSE,
+    sqlite_autoincrement=True,
 )
 
 sta_observations = sa.Table(
@@ -168,7 +165,7 @@ sta_observations = sa.Table(
     # Paging and time filters of one datastream walk this index (keyset, no deep OFFSET).
     sa.Index("ix_sta_observations_ds_time", "datastream_id", "phenomenon_time_start", "id"),
     sa.Index("ix_sta_observations_ds_id", "datastream_id", "id"),
-    **_NO_REUSE,
+    sqlite_autoincrement=True,
 )
 
 #: Alert rules: a threshold or an AQI level on one datastream or on every datastream of an

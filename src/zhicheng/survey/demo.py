@@ -56,7 +56,8 @@ def load_somerville_demo(engine: Engine, *, data_dir: Path | None = None) -> dic
     skipped: list[str] = []
     for wave_id, period in zip(summary.wave_ids, summary.periods, strict=True):
         result = feed_indicators(engine, wave_id, by="demo")
-        fed[period] = {r.indicator_id: round(float(r.value), 2) for r in result.values.itertuples()}
+        fed[period] = {str(i): round(float(v), 2) for i, v in
+                       zip(result.values["indicator_id"], result.values["value"], strict=True)}
         skipped += [f"{period} {s}" for s in result.skipped]
     return {
         "unit": SOMERVILLE_UNIT, "waves": list(summary.wave_ids), "periods": list(summary.periods),

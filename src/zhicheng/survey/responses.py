@@ -327,7 +327,10 @@ def _asked_as(m: QuestionMap, q: Question, period: str | None, low: float | None
     else:
         text = m.asked_as
     scale = f"{low:g}-{high:g}{' reversed' if reverse else ''}" if low is not None and high is not None else q.type
-    return f"{text or q.fingerprint()} [{scale}]"
+    if not text:
+        # Mapped export columns are identified by the column; native files by the question's wording.
+        text = f"column {m.column}" if m.column != q.id else f"wording {q.fingerprint()}"
+    return f"{text} [{scale}]"
 
 
 def _wave_data(period: str | None, label: str | None, resp: pd.DataFrame, answers: pd.DataFrame,
@@ -562,13 +565,13 @@ def _submission_frame(questionnaire: Questionnaire, respondent: dict[str, str | 
                       answers: dict[str, object]) -> pd.DataFrame:
     """A public submission as a one-row native-layout table of text cells."""
     row: dict[str, str] = {"respondent_id": "web"}
-    for k, v in respondent.items():
-        row[k] = "" if v is None else str(v)
+    for k, r in respondent.items():
+        row[k] = "" if r is None else str(r)
     for k, v in answers.items():
         if isinstance(v, list | tuple):  # multiple choice
             row[k] = ";".join(str(x) for x in v)
         else:
-            row[k] = "" if v is None else str(v)  # type: ignore[assignment,unused-ignore]
+            row[k] = "" if v is None else str(v)
     frame = pd.DataFrame([row], dtype=str)
     frame[ROW] = [1]
     return frame

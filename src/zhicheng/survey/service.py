@@ -13,6 +13,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -131,26 +132,39 @@ def _wave_row(conn: sa.Connection, wave_id: int) -> dict[str, object]:
     return dict(row)
 
 
-def read_wave(conn: sa.Connection, wave_id: int) -> WaveData:
-    """Load one wave: the questionnaire version it used, respondents and the Likert answer matrix."""
+def _frame(conn: sa.Connection, stmt: sa.Select[Any], columns: list[str]) -> pd.DataFrame:
+    """A query's rows as a frame built column-wise (no per-row inspection by pandas)."""
+    rows = conn.execute(stmt).fetchall()
+    cols = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
+    return pd.DataFrame({name: list(col) for name, col in zip(columns, cols, strict=True)}, columns=columns)
+
+
+def read_wave(conn: sa.Connection, wave_id: int, questions: list[str] | None = None) -> WaveData:
+    """Load one wave: the questionnaire version it used, respondents and the Likert answer matrix.
+
+    ``questions`` limits the answers read to those questions (all Likert questions by default).
+    """
     wave = _wave_row(conn, wave_id)
     qn = read_wave_questionnaire(conn, wave_id)
-    resp = pd.DataFrame(conn.execute(
-        sa.select(survey_respondents.c.respondent_id, *(survey_respondents.c[f] for f in RESPONDENT_FIELDS))
-        .where(survey_respondents.c.wave_id == wave_id).order_by(survey_respondents.c.respondent_id)
-    ).all(), columns=["respondent_id", *RESPONDENT_FIELDS])
+    resp = _frame(conn, sa.select(survey_respondents.c.respondent_id,
+                                  *(survey_respondents.c[f] for f in RESPONDENT_FIELDS))
+                  .where(survey_respondents.c.wave_id == wave_id).order_by(survey_respondents.c.respondent_id),
+                  ["respondent_id", *RESPONDENT_FIELDS])
     wq = pd.DataFrame(conn.execute(
         sa.select(survey_wave_questions).where(survey_wave_questions.c.wave_id == wave_id)
     ).mappings().all())
     likert = [q.id for q in qn.questions if q.type == "likert"]
+    if questions is not None:
+        likert = [q for q in likert if q in questions]
     if not wq.empty:
         wq = wq[wq["question_id"].isin(likert)]
         order = {q: i for i, q in enumerate(likert)}
         wq = wq.assign(_o=wq["question_id"].map(order)).sort_values("_o").drop(columns="_o").reset_index(drop=True)
-    ans = pd.DataFrame(conn.execute(
-        sa.select(survey_answers.c.respondent_id, survey_answers.c.question_id, survey_answers.c.value)
-        .where(survey_answers.c.wave_id == wave_id, survey_answers.c.value.is_not(None))
-    ).all(), columns=["respondent_id", "question_id", "value"])
+    ans = _frame(conn, sa.select(survey_answers.c.respondent_id, survey_answers.c.question_id,
+                                 survey_answers.c.value)
+                 .where(survey_answers.c.wave_id == wave_id, survey_answers.c.value.is_not(None),
+                        survey_answers.c.question_id.in_(likert)),
+                 ["respondent_id", "question_id", "value"])
     qids = wq["question_id"].tolist() if not wq.empty else []
     values = ans.pivot(index="respondent_id", columns="question_id", values="value") if not ans.empty \
         else pd.DataFrame()
@@ -244,7 +258,8 @@ def _domains(requirements: pd.DataFrame, questions: pd.DataFrame) -> pd.DataFram
     """Domain index: the mean of its requirements' indices (and of questions aimed at the domain itself)."""
     parts = requirements.rename(columns={"requirement": "code"})[["code", "index", "se"]].copy()
     direct = questions[questions["target"].notna() & questions["requirement"].isna()]
-    parts = pd.concat([parts, direct.rename(columns={"target": "code", "index_se": "se"})[["code", "index", "se"]]])
+    direct = direct[["target", "index", "index_se"]].set_axis(["code", "index", "se"], axis=1)
+    parts = pd.concat([parts, direct], ignore_index=True)
     parts["domain"] = parts["code"].astype(str).str.split(".").str[0]
     out = _rollup(parts.rename(columns={"se": "index_se"}), "domain", "domain")
     return out.rename(columns={"questions": "parts"})
@@ -277,7 +292,8 @@ def report_wave(data: WaveData, margins: dict[str, dict[str, float]] | None = No
     """Compute a wave's results from loaded data (weighted when ``margins`` are given)."""
     weighting = make_weights(data.respondents, margins or {}, sources)
     wq = data.questions
-    scales = [Scale(float(r.scale_low), float(r.scale_high), bool(r.reverse)) for r in wq.itertuples()]
+    scales = [Scale(float(lo), float(hi), bool(rev)) for lo, hi, rev in
+              zip(wq.get("scale_low", []), wq.get("scale_high", []), wq.get("reverse", []), strict=True)]
     summary = summarise(data.values.to_numpy(dtype=float), weighting.weights, scales)
     summary.insert(0, "question_id", wq["question_id"].to_numpy() if not wq.empty else [])
     summary["index_se"] = summary["se"] * np.array([s.index_scale() for s in scales])
@@ -293,7 +309,7 @@ def report_wave(data: WaveData, margins: dict[str, dict[str, float]] | None = No
     summary["domain"] = [qs[i].domain() for i in summary["question_id"]]
     usable = summary[summary["n"] >= MIN_ANSWERS]
     requirements = _rollup(usable, "requirement", "requirement")
-    warnings = [f"{r.question_id}: {r.warning}" for r in summary.itertuples() if r.warning]
+    warnings = [f"{qid}: {w}" for qid, w in zip(summary["question_id"], summary["warning"], strict=True) if w]
     if not weighting.weighted:
         warnings.insert(0, weighting.label)
     w = data.wave
@@ -305,10 +321,14 @@ def report_wave(data: WaveData, margins: dict[str, dict[str, float]] | None = No
     )
 
 
-def wave_report(engine: Engine, wave_id: int, *, weighted: bool = True) -> WaveReport:
-    """The satisfaction report of a stored wave, weighted to the unit's margins when there are any."""
+def wave_report(engine: Engine, wave_id: int, *, weighted: bool = True,
+                questions: list[str] | None = None) -> WaveReport:
+    """The satisfaction report of a stored wave, weighted to the unit's margins when there are any.
+
+    ``questions`` limits the report to those questions (e.g. for a trend of one question).
+    """
     with engine.connect() as conn:
-        data = read_wave(conn, wave_id)
+        data = read_wave(conn, wave_id, questions)
         margins, sources = read_margins(conn, str(data.wave["unit_code"])) if weighted else ({}, [])
     return report_wave(data, margins, sources)
 
@@ -338,7 +358,7 @@ def trend(engine: Engine, unit: str, question_id: str, *, weighted: bool = True)
     """
     rows = []
     for wave_id in list_waves(engine, unit)["id"].tolist():
-        rep = wave_report(engine, int(wave_id), weighted=weighted)
+        rep = wave_report(engine, int(wave_id), weighted=weighted, questions=[question_id])
         hit = rep.questions[rep.questions["question_id"] == question_id]
         if hit.empty:
             continue

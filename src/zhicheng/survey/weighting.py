@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from zhicheng.errors import Problem, ZhichengError
 
@@ -51,10 +52,8 @@ class RakeResult:
 
 def encode(values: Sequence[object] | npt.NDArray[np.object_], categories: Sequence[str]) -> IntArray:
     """Codes of ``values`` in ``categories`` (``-1`` for missing or unknown values), vectorised."""
-    lookup = {c: i for i, c in enumerate(categories)}
-    arr = np.asarray(values, dtype=object)
-    out = np.fromiter((lookup.get(v, -1) if isinstance(v, str) else -1 for v in arr), dtype=np.int64, count=len(arr))
-    return out
+    codes = pd.Index(list(categories), dtype=object).get_indexer(pd.Index(np.asarray(values, dtype=object), dtype=object))
+    return np.asarray(codes, dtype=np.int64)
 
 
 def _label(d: Dimension, k: int) -> str:

@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
-from zhicheng.api.routers import cockpit, evaluation, health, sta
+from zhicheng.api.routers import alerts, campaign, cockpit, evaluation, events, health, open311, sta, survey
 
-ROUTERS: list[APIRouter] = [health.router, sta.router, evaluation.router, cockpit.router]
+ROUTERS: list[APIRouter] = [health.router, sta.router, sta.air_router, alerts.router, evaluation.router, cockpit.router, events.router, open311.router, survey.router,
+                         campaign.router]

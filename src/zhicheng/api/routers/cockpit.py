@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +13,10 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from zhicheng.api.deps import EngineDep, PublicReader
 from zhicheng.api.routers.evaluation import Lang, RunId, UnitCode, answer, report_service
 from zhicheng.cockpit import STATIC_DIR
+from zhicheng.report import ReportService
 
 router = APIRouter(tags=["cockpit"])
+log = logging.getLogger(__name__)
 
 #: Client-side routes that all load the same page shell (the page picks its view from the path).
 PAGES = ("/", "/ranking", "/domain/{code}", "/requirement/{code}", "/indicator/{code}", "/unit/{code}")
@@ -20,9 +24,20 @@ _TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css
           ".html": "text/html", ".json": "application/json", ".svg": "image/svg+xml"}
 
 
-def _shell(_: Request) -> HTMLResponse:
+def _shell(request: Request) -> HTMLResponse:
+    # The browser asks for the overview and the boundaries right after loading the scripts;
+    # computing them now (off the request) means a first visit after a new run finds them ready.
+    service = report_service(request, request.app.state.engine)
+    threading.Thread(target=_warm, args=(service,), daemon=True).start()
     text = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
     return HTMLResponse(text, headers={"Cache-Control": "no-cache"})
+
+
+def _warm(service: ReportService) -> None:
+    try:
+        service.warm()
+    except Exception:  # the request that needs the answer reports any problem itself
+        log.debug("cockpit warm-up failed", exc_info=True)
 
 
 for _page in PAGES:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from enum import Enum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
@@ -23,12 +23,14 @@ from starlette.concurrency import run_in_threadpool
 
 from zhicheng.api.deps import EngineDep, PublicReader, require_role
 from zhicheng.api.security import Principal
-from zhicheng.sensing import reader, writer
+from zhicheng.errors import ZhichengError
+from zhicheng.sensing import airlive, reader, writer
 from zhicheng.sensing.alerts import fire_opened, take_opened
 from zhicheng.sensing.errors import SensingError
 from zhicheng.sensing.ingest import IngestResult, create_observations
 from zhicheng.sensing.model import ENTITY_SETS, EntityType, entity_set
 from zhicheng.sensing.options import QueryOptions, parse_options
+from zhicheng.sensing.timefmt import parse_instant
 
 VERSION = "v1.1"
 CONFORMANCE = [
@@ -42,8 +44,8 @@ CONFORMANCE = [
 router = APIRouter(prefix=f"/{VERSION}", tags=["sensorthings"])
 Writer = Annotated[Principal, Depends(require_role("sensor", "operator"))]
 EntitySet = Enum("EntitySet", {name: name for name in ENTITY_SETS}, type=str)  # type: ignore[misc]
-SetPath = Annotated[EntitySet, Path(description="Entity set, e.g. Things, Datastreams, Observations")]  # type: ignore[valid-type]
-IdPath = Annotated[int, Path(description="The entity's @iot.id")]
+SetPath = Annotated[EntitySet, Path(description="Entity set, e.g. Things, Datastreams, Observations")]
+IdPath = Annotated[int, Path(description="The entity's @iot.id", ge=0, le=2**53)]
 T = TypeVar("T")
 
 _JSON_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}}
@@ -79,13 +81,17 @@ def _run(engine: Engine, work: Callable[[Any], T], write: bool = False) -> T:
                 return work(conn)
         with engine.connect() as conn:
             return work(conn)
-    except SensingError as exc:
-        raise HTTPException(exc.status, message(exc)) from None
+    except ZhichengError as exc:
+        raise HTTPException(getattr(exc, "status", 400), message(exc)) from None
 
 
-def message(exc: SensingError) -> str:
+def message(exc: ZhichengError) -> str:
     """The error as one line for the client: every problem's reason."""
     return "; ".join(p.reason for p in exc.problems) if exc.problems else str(exc)
+
+
+def _no_constants(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 async def _json_body(request: Request) -> Any:
@@ -93,7 +99,7 @@ async def _json_body(request: Request) -> Any:
     if not raw.strip():
         raise HTTPException(400, "the request needs a JSON body")
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_no_constants)
     except (ValueError, UnicodeDecodeError) as exc:
         raise HTTPException(400, f"malformed JSON: {exc}") from None
 
@@ -291,3 +297,37 @@ async def create_entity(request: Request, entity_set: SetPath, engine: EngineDep
     new_id, opened = await run_in_threadpool(_run, engine, work, True)
     fire_opened(opened)
     return await _created(request, engine, etype, new_id)
+
+
+# --- live air quality of the stations (HJ 633 via zhicheng.air) ---------------------------------
+
+air_router = APIRouter(prefix="/api/air", tags=["air-live"])
+Standard = Annotated[
+    Literal["HJ633-2026", "HJ633-2012"] | None,
+    Query(description="HJ 633 edition; default: the edition in force on each day"),
+]
+
+
+@air_router.get("/stations", summary="Every station's current hourly AQI")
+def air_stations(engine: EngineDep, _: PublicReader, standard: Standard = None) -> list[dict[str, Any]]:
+    """Latest hour of each station: concentrations, IAQIs, AQI, primary pollutant, level, colour."""
+    return _run(engine, lambda conn: airlive.current_aqi(conn, standard))
+
+
+@air_router.get("/stations/{thing_id}/daily", summary="A station's daily AQI")
+def air_station_daily(
+    thing_id: Annotated[int, Path(ge=0, le=2**53)],
+    engine: EngineDep,
+    _: PublicReader,
+    since: Annotated[str | None, Query(description="ISO 8601 time or date (UTC); first hour read")] = None,
+    until: Annotated[str | None, Query(description="ISO 8601 time or date (UTC); hours before it are read")] = None,
+    standard: Standard = None,
+) -> list[dict[str, Any]]:
+    """Daily means (validity by GB 3095), IAQIs and AQI of each local day (HJ 633)."""
+
+    def work(conn: Any) -> list[dict[str, Any]]:
+        lo = parse_instant(since, "since") if since else None
+        hi = parse_instant(until, "until") if until else None
+        return airlive.daily_station_aqi(conn, thing_id, lo, hi, standard)
+
+    return _run(engine, work)

@@ -7,6 +7,7 @@ const LINE = "#2a4263";
 const ACCENT = "#5cc8ff";
 const ACCENT2 = "#ffd166";
 // A sequential, colour-blind-safe ramp (cividis-like) for choropleths.
+const ZOOM_ITEMS = 20;
 const RAMP = ["#00204d", "#31446b", "#666970", "#958f78", "#cbba69", "#ffea46"];
 
 const live = new Set();
@@ -92,6 +93,7 @@ export function bars(el, { items, label, targetName, markLine, onBar, horizontal
     name: label,
     data: items.map((i) => (i.value === null ? "-" : Number(i.value.toFixed(2)))),
     itemStyle: { color: ACCENT },
+    barMaxWidth: 26,
     label: { show: true, position: horizontal ? "right" : "top", color: TEXT, formatter: (p) => (typeof p.value === "number" ? p.value.toFixed(1) : "") },
     markLine: markLine ? {
       symbol: "none", silent: true, lineStyle: { color: ACCENT2, type: "dashed" },
@@ -105,9 +107,16 @@ export function bars(el, { items, label, targetName, markLine, onBar, horizontal
       data: items.map((i) => (i.target === null || i.target === undefined ? "-" : i.target)),
     });
   }
+  // Long lists (hundreds of units) scroll: the first ZOOM_ITEMS are shown, a slider moves the window.
+  const zoom = items.length > ZOOM_ITEMS
+    ? [{ type: "slider", [horizontal ? "yAxisIndex" : "xAxisIndex"]: 0, startValue: 0, endValue: ZOOM_ITEMS - 1,
+      width: horizontal ? 14 : undefined, right: horizontal ? 4 : undefined, textStyle: { color: MUTED } },
+    { type: "inside", [horizontal ? "yAxisIndex" : "xAxisIndex"]: 0, zoomOnMouseWheel: false, moveOnMouseWheel: true }]
+    : undefined;
   const chart = make(el, {
-    grid: { left: horizontal ? 150 : 50, right: 50, top: 20, bottom: horizontal ? 20 : 60 },
+    grid: { left: horizontal ? 150 : 50, right: zoom ? 70 : 50, top: 20, bottom: horizontal ? 20 : 60 },
     tooltip: { trigger: "axis" },
+    dataZoom: zoom,
     xAxis: horizontal ? valueAxis : { ...catAxis, inverse: false, axisLabel: { color: TEXT, rotate: 30 } },
     yAxis: horizontal ? catAxis : valueAxis,
     series,

@@ -62,7 +62,7 @@ function domainTable(data) {
 }
 
 function rankingTable(data) {
-  const rows = data.ranking.slice(0, 10).map((r) => {
+  const rows = data.ranking.map((r) => {
     const current = r.unit_code === data.unit.code ? ' class="current" aria-current="true"' : "";
     const url = here(`/unit/${encodeURIComponent(r.unit_code)}`, { unit: r.unit_code });
     const interval = data.has_intervals && r.rank_interval ? ` <span class="muted">(${r.rank_interval[0]}–${r.rank_interval[1]})</span>` : "";

@@ -1,0 +1,204 @@
+"""SensorThings ingest and query speed against a local server (SQLite in a temp dir).
+
+One run:
+  1. a Thing with two Datastreams is made through the service layer; 1,000,000 hourly
+     observations are bulk-loaded into the second one through the service layer (the same
+     ``insert_observations`` the API uses, in chunks);
+  2. a local uvicorn (one worker, its own process) serves the store;
+  3. ``POST /v1.1/CreateObservations`` in batches of 1,000 from one keep-alive client:
+     observations per second (target >= 20,000/s);
+  4. ``POST /v1.1/Observations`` one at a time: observations per second (target >= 500/s);
+  5. ``GET /v1.1/Datastreams(2)/Observations?$filter=…&$top=100`` on the million-row
+     Datastream, random time windows: p50 / p99 latency (target p99 < 50 ms), and the same
+     for the 500th page reached through ``@iot.nextLink`` (keyset paging, no deep OFFSET).
+
+Peer: FROST-Server (the OGC reference implementation) publishes no figures for these
+operations and does not run here; none are recorded.
+
+Usage: python benchmarks/sensing_ingest.py [--bulk 200000] [--single 2000] [--queries 500] [--rows 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+from zhicheng.api.security import create_token
+from zhicheng.sensing.ingest import ObservationColumns, insert_observations
+from zhicheng.sensing.model import THING
+from zhicheng.sensing.writer import create
+from zhicheng.store import init_store
+
+TARGET_BULK_PER_S = 20_000.0
+TARGET_SINGLE_PER_S = 500.0
+TARGET_P99_MS = 50.0
+PEER = "FROST-Server: no recorded figures for these operations (none published; it does not run here)"
+T0 = 1_483_228_800_000_000  # 2017-01-01T00:00:00Z [µs]
+HOUR = 3_600_000_000
+
+
+def _thing() -> dict[str, Any]:
+    def ds(name: str) -> dict[str, Any]:
+        return {
+            "name": name,
+            "description": name,
+            "observationType": "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement",
+            "unitOfMeasurement": {"name": "ug/m3", "symbol": "µg/m³", "definition": "ucum"},
+            "Sensor": {"name": "analyser", "description": "d", "encodingType": "text/plain", "metadata": "m"},
+            "ObservedProperty": {"name": f"PM2.5 {name}", "definition": "urn:pm25", "description": "d"},
+        }
+
+    return {
+        "name": "bench station",
+        "description": "benchmark",
+        "Locations": [{"name": "site", "description": "d", "encodingType": "application/geo+json", "location": {"type": "Point", "coordinates": [116.4, 39.9]}}],
+        "Datastreams": [ds("ingest"), ds("million")],
+    }
+
+
+def prepare(db: str, rows: int) -> str:
+    """The store with its Thing, a million-row Datastream and a sensor token."""
+    engine = init_store(db)
+    with engine.begin() as conn:
+        create(conn, THING, _thing())
+    rng = np.random.default_rng(3)
+    chunk = 100_000
+    started = time.perf_counter()
+    for start in range(0, rows, chunk):
+        n = min(chunk, rows - start)
+        t = T0 + (np.arange(start, start + n, dtype=np.int64) * HOUR // 60)  # one a minute
+        values = np.round(rng.gamma(2.0, 30.0, n), 1)
+        with engine.begin() as conn:
+            insert_observations(conn, [ObservationColumns(2, t, values, [None] * n)])
+    print(f"bulk-loaded {rows:,} observations through the service layer in {time.perf_counter() - started:.1f} s")
+    token = create_token(engine, "sensor", "benchmark")
+    engine.dispose()
+    return token
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(db: str, port: int) -> subprocess.Popen[bytes]:
+    """uvicorn serving the app in its own process; returns when it answers /healthz."""
+    code = (
+        "import uvicorn; from zhicheng.api import create_app; "
+        f"uvicorn.run(create_app({db!r}), host='127.0.0.1', port={port}, log_level='warning')"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], env={**os.environ})
+    for _ in range(300):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
+def bulk(client: httpx.Client, total: int) -> float:
+    """Observations per second through CreateObservations in batches of 1,000."""
+    batches = []
+    for b in range(total // 1000):
+        rows = [[_iso(b * 1000 + i), float(i % 97)] for i in range(1000)]
+        batches.append([{"Datastream": {"@iot.id": 1}, "components": ["phenomenonTime", "result"], "dataArray": rows}])
+    started = time.perf_counter()
+    for body in batches:
+        r = client.post("/v1.1/CreateObservations", json=body)
+        assert r.status_code == 201, r.text
+    return len(batches) * 1000 / (time.perf_counter() - started)
+
+
+def _iso(k: int) -> str:
+    """The ``k``-th second from 2018-01-01T00:00:00Z (after the bulk-loaded data)."""
+    return _utc(1_514_764_800 + k)
+
+
+def _utc(secs: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(secs))
+
+
+def single(client: httpx.Client, total: int) -> float:
+    """Observations per second posted one at a time."""
+    bodies = [{"phenomenonTime": _iso(10_000_000 + i), "result": float(i % 50), "Datastream": {"@iot.id": 1}} for i in range(total)]
+    started = time.perf_counter()
+    for body in bodies:
+        r = client.post("/v1.1/Observations", json=body)
+        assert r.status_code == 201, r.text
+    return total / (time.perf_counter() - started)
+
+
+def queries(client: httpx.Client, n: int, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Latencies [ms] of filtered first pages and of deep pages reached by @iot.nextLink."""
+    rng = np.random.default_rng(11)
+    span_minutes = rows - 60 * 24 * 7
+    first, deep = [], []
+    for _ in range(n):
+        start = T0 + int(rng.integers(0, span_minutes)) * 60_000_000
+        t1 = _utc(start // 1_000_000)
+        t2 = _utc(start // 1_000_000 + 7 * 86400)
+        params = {"$filter": f"phenomenonTime ge {t1} and phenomenonTime lt {t2} and result gt 20", "$top": "100", "$orderby": "phenomenonTime asc"}
+        began = time.perf_counter()
+        r = client.get("/v1.1/Datastreams(2)/Observations", params=params)
+        first.append((time.perf_counter() - began) * 1000)
+        assert r.status_code == 200 and len(r.json()["value"]) == 100, r.text[:300]
+    link = client.get("/v1.1/Datastreams(2)/Observations", params={"$top": "100"}).json()["@iot.nextLink"]
+    for _ in range(500):
+        link = client.get(link).json()["@iot.nextLink"]
+    for _ in range(min(n, 200)):
+        began = time.perf_counter()
+        r = client.get(link)
+        deep.append((time.perf_counter() - began) * 1000)
+        assert r.status_code == 200 and len(r.json()["value"]) == 100
+    return np.array(first), np.array(deep)
+
+
+def main() -> None:
+    """Run the benchmark and print our figures next to the targets and the peer's."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bulk", type=int, default=200_000)
+    parser.add_argument("--single", type=int, default=2_000)
+    parser.add_argument("--queries", type=int, default=500)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        db = str(Path(tmp) / "sensing.db")
+        token = prepare(db, args.rows)
+        port = _free_port()
+        proc = start_server(db, port)
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
+                bulk_rate = bulk(client, args.bulk)
+                print(f"  bulk ingest done: {bulk_rate:,.0f} obs/s")
+                single_rate = single(client, args.single)
+                print(f"  single ingest done: {single_rate:,.0f} obs/s")
+                first, deep = queries(client, args.queries, args.rows)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+    print(f"CreateObservations, batches of 1,000: {bulk_rate:,.0f} obs/s (target >= {TARGET_BULK_PER_S:,.0f}/s)")
+    print(f"POST /Observations one by one:       {single_rate:,.0f} obs/s (target >= {TARGET_SINGLE_PER_S:,.0f}/s)")
+    print(
+        f"$filter + $top=100 on {args.rows:,} observations: p50 {np.percentile(first, 50):.1f} ms, "
+        f"p99 {np.percentile(first, 99):.1f} ms (target p99 < {TARGET_P99_MS:.0f} ms; {len(first)} queries)"
+    )
+    print(f"page 502 via @iot.nextLink (keyset): p50 {np.percentile(deep, 50):.1f} ms, p99 {np.percentile(deep, 99):.1f} ms")
+    print(f"peer: {PEER}")
+
+
+if __name__ == "__main__":
+    main()

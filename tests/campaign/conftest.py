@@ -1,0 +1,42 @@
+"""Fixtures of the campaign tests: a real store with two districts, analysts' tokens, an evidence folder."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from zhicheng.api.security import create_token
+from zhicheng.campaign import Actor, EvidenceStore
+from zhicheng.store import init_store
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from campaign_support import ENV, STATS, load_units  # noqa: E402
+
+
+@pytest.fixture
+def store(db_url: str, tmp_path: Path) -> Iterator[Engine]:
+    """A store with the two districts and live tokens of the people who act in the tests."""
+    engine = init_store(db_url)
+    load_units(engine, tmp_path)
+    create_token(engine, "analyst", "alice", STATS)
+    create_token(engine, "analyst", "bob", ENV)
+    create_token(engine, "analyst", "carol", STATS)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def evidence(tmp_path: Path) -> EvidenceStore:
+    """An evidence folder with a 64 KiB limit per file."""
+    return EvidenceStore(tmp_path / "evidence", max_bytes=64 * 1024, max_files=5)
+
+
+ALICE = Actor("alice", "analyst", STATS)
+CAROL = Actor("carol", "analyst", STATS)
+BOB = Actor("bob", "analyst", ENV)
+REVIEWER = Actor("rita", "reviewer")
+ADMIN = Actor("root", "admin")

@@ -1,0 +1,150 @@
+"""The cockpit in a real browser: numbers equal the API's, drill-down clicks, language, empty state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from browser_support import LiveServer, shot, wait_ready
+
+from zhicheng.goals.loader import builtin_framework
+
+pytestmark = pytest.mark.browser
+FW = builtin_framework()
+
+
+def api(server: LiveServer, path: str, **params: Any) -> Any:
+    response = httpx.get(server.url + path, params=params, timeout=10)
+    response.raise_for_status()
+    return response.json()
+
+
+def chart_option(page: Any, selector: str) -> Any:
+    """The option ECharts actually rendered in the chart at ``selector``."""
+    return page.evaluate(
+        "(sel) => { const c = echarts.getInstanceByDom(document.querySelector(sel)); return c && c.getOption(); }",
+        selector,
+    )
+
+
+def test_overview_shows_the_api_numbers(page: Any, workspace_server: LiveServer) -> None:
+    data = api(workspace_server, "/api/cockpit/overview")
+    page.goto(workspace_server.url + "/")
+    wait_ready(page)
+    # Composite index, grade and rank.
+    assert page.get_by_test_id("kpi-index").inner_text() == f"{data['index']['score']:.1f}"
+    assert page.get_by_test_id("kpi-grade").inner_text() == data["index"]["grade_name"]
+    assert page.get_by_test_id("kpi-rank").inner_text() == str(data["index"]["rank"])
+    # Radar: seven axes named after the domains, the unit's scores as drawn.
+    radar = chart_option(page, "[data-testid=radar]")
+    assert [a["name"] for a in radar["radar"][0]["indicator"]] == [d.name.zh for d in FW.domains]
+    drawn = radar["series"][0]["data"][0]["value"]
+    expected = [("-" if d["score"] is None else round(d["score"], 1)) for d in data["domains"]]
+    assert drawn == expected
+    # Map: every unit's boundary, coloured by its index score.
+    chart = chart_option(page, "[data-testid=map]")
+    by_code = {d["name"]: d["value"] for d in chart["series"][0]["data"]}
+    assert sorted(by_code) == workspace_server.built["units"]
+    for code, values in data["scores"]["units"].items():
+        assert by_code[code] == pytest.approx(round(values[0], 2))
+    # Ranking table: the API's units and scores, best first.
+    rows = page.locator("[data-testid=ranking-table] tbody tr")
+    assert rows.count() == len(data["ranking"]) == 8
+    assert [rows.nth(i).get_attribute("data-unit") for i in range(8)] == [r["unit_code"] for r in data["ranking"]]
+    shown = page.locator("[data-testid=ranking-score]").all_inner_texts()
+    assert shown == [f"{r['score']:.1f}" for r in data["ranking"]]
+    # Live panel without sensors or events: helpful notes, not errors.
+    assert page.get_by_test_id("no-air").is_visible() and page.get_by_test_id("no-events").is_visible()
+    shot(page, "overview")
+
+
+def test_drill_down_domain_requirement_indicator_unit(page: Any, workspace_server: LiveServer) -> None:
+    page.goto(workspace_server.url + "/?unit=320100")
+    wait_ready(page)
+    # Domain: the score link in the domain table.
+    page.locator("[data-testid=domain-score][data-code=D4]").click()
+    wait_ready(page)
+    assert page.url.split("?")[0].endswith("/domain/D4")
+    assert FW.domain("D4").name.zh in page.get_by_test_id("node-title").inner_text()
+    node = api(workspace_server, "/api/evaluation/nodes/D4", unit="320100")
+    assert page.get_by_test_id("kpi-score").inner_text() == f"{node['own']['score']:.1f}"
+    shot(page, "domain")
+    # Requirement: the first child.
+    first_req = node["children"][0]["code"]
+    page.locator(f"[data-testid=child-link][data-code='{first_req}']").click()
+    wait_ready(page)
+    assert page.url.split("?")[0].endswith(f"/requirement/{first_req}")
+    assert FW.requirement(first_req).name.zh in page.get_by_test_id("node-title").inner_text()
+    req = api(workspace_server, f"/api/evaluation/nodes/{first_req}", unit="320100")
+    shot(page, "requirement")
+    # Indicator: its values over time, across units, source batch and coverage.
+    first_ind = req["children"][0]["code"]
+    page.locator(f"[data-testid=child-link][data-code='{first_ind}']").click()
+    wait_ready(page)
+    assert page.url.split("?")[0].endswith(f"/indicator/{first_ind}")
+    values = api(workspace_server, f"/api/evaluation/indicators/{first_ind}/values", unit="320100")
+    line = chart_option(page, "[data-testid=values-line]")
+    assert line["xAxis"][0]["data"] == [p["period"] for p in values["over_time"]]
+    assert line["series"][0]["data"] == pytest.approx([p["value"] for p in values["over_time"]])
+    assert page.locator("[data-testid=values-table] tbody tr").count() == len(values["over_time"])
+    batches = page.locator("[data-testid=batches-table] tbody tr")
+    assert batches.count() == 1 and "china_300_cities_macro" in batches.first.inner_text()
+    assert page.locator("[data-testid=coverage-table] tbody tr").count() == len(values["coverage"])
+    shot(page, "indicator")
+    # Unit: a unit of the across-units table.
+    page.locator("[data-testid=across-table] a", has_text="深圳市").first.click()
+    wait_ready(page)
+    assert page.url.split("?")[0].endswith("/unit/440300")
+    unit = api(workspace_server, "/api/evaluation/units/440300")
+    assert "深圳市" in page.get_by_test_id("unit-title").inner_text()
+    assert page.get_by_test_id("unit-index").inner_text() == f"{unit['index']['score']:.1f}"
+    assert page.locator("[data-testid=gaps-table] tbody tr").count() == max(1, len(unit["gaps"]))
+    shot(page, "unit")
+
+
+def test_language_switch_changes_labels_and_is_remembered(page: Any, workspace_server: LiveServer) -> None:
+    page.goto(workspace_server.url + "/")
+    wait_ready(page)
+    assert page.locator("[data-nav=ranking]").inner_text() == "排名"
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    page.locator("#lang-switch").click()
+    wait_ready(page)
+    assert page.locator("[data-nav=ranking]").inner_text() == "Ranking"
+    assert page.evaluate("document.documentElement.lang") == "en"
+    radar = chart_option(page, "[data-testid=radar]")
+    assert [a["name"] for a in radar["radar"][0]["indicator"]] == [d.name.en for d in FW.domains]
+    page.reload()
+    wait_ready(page)
+    assert page.locator("[data-nav=overview]").inner_text() == "Overview"
+    assert page.get_by_test_id("kpi-unit").inner_text() in {"Shenzhen", "Guangzhou", "Nanjing", "Suzhou",
+                                                             "Hangzhou", "Ningbo", "Chengdu", "Wuhan"}
+    shot(page, "overview-en")
+
+
+def test_ranking_sorts_and_searches_by_keyboard(page: Any, workspace_server: LiveServer) -> None:
+    data = api(workspace_server, "/api/evaluation/ranking")
+    page.goto(workspace_server.url + "/ranking")
+    wait_ready(page)
+    rows = page.locator("[data-testid=full-ranking] tbody tr")
+    assert [rows.nth(i).get_attribute("data-unit") for i in range(rows.count())] == [r["unit_code"] for r in data["rows"]]
+    # Keyboard only: focus the score column's sort button and press Enter twice (descending).
+    score_button = page.locator("th[data-key=score] button")
+    score_button.focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    assert page.locator("th[data-key=score]").get_attribute("aria-sort") == "descending"
+    by_score = sorted(data["rows"], key=lambda r: -r["score"])
+    assert rows.first.get_attribute("data-unit") == by_score[0]["unit_code"]
+    page.get_by_test_id("ranking-search").fill("广东")
+    assert sorted(rows.nth(i).get_attribute("data-unit") for i in range(rows.count())) == ["440100", "440300"]
+    shot(page, "ranking")
+
+
+def test_laptop_size_and_empty_workspace(page: Any, empty_server: LiveServer) -> None:
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(empty_server.url + "/")
+    wait_ready(page)
+    empty = page.get_by_test_id("empty-state")
+    assert empty.is_visible() and "zhicheng demo" in empty.inner_text()
+    shot(page, "empty")
