@@ -3,6 +3,8 @@ VENV    ?= .venv
 PYTHON  ?= python3
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
+# The cockpit's browser assets (Apache ECharts from npm), built from node_modules, never committed.
+COCKPIT := src/zhicheng/cockpit/static/vendor/echarts.min.js
 ZHICHENG_DB ?= $(CURDIR)/demo.db
 export ZHICHENG_DB
 
@@ -14,7 +16,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(COCKPIT): package.json $(wildcard package-lock.json) src/zhicheng/cockpit/build.mjs
+	if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+	npm run build
+
+install: $(STAMP) $(COCKPIT)
 
 demo: install
 	$(BIN)/zhicheng demo
@@ -30,4 +36,4 @@ bench: install
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) demo.db demo.db-wal demo.db-shm
+	rm -rf $(VENV) demo.db demo.db-wal demo.db-shm src/zhicheng/cockpit/static/vendor

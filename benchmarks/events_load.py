@@ -81,6 +81,12 @@ def start_server(db: Path, port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("server did not start")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far [s] (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def get_queries(n: int, frame: pd.DataFrame, rng: random.Random) -> list[dict[str, str]]:
     """A mix of GET filters: service + status + 30-day window; id lists; status over the default window."""
     services = sorted(frame["service_code"].unique())
@@ -112,8 +118,8 @@ def measure_gets(url: str, queries: list[dict[str, str]]) -> tuple[np.ndarray, n
         for q in queries:
             t0 = time.perf_counter()
             r = client.get("/open311/v2/requests.json", params=q)
+            latencies.append((time.perf_counter() - t0) * 1000)  # full response received
             body = r.json()
-            latencies.append((time.perf_counter() - t0) * 1000)
             if r.status_code != 200:
                 errors += 1
             sizes.append(len(body))
@@ -171,8 +177,11 @@ def main() -> None:
         proc = start_server(db, port)
         url = f"http://127.0.0.1:{port}"
         try:
+            c0 = cpu_seconds(proc.pid)
             lat, sizes, get_errors = measure_gets(url, get_queries(args.gets, frame, random.Random(1)))
+            c1 = cpu_seconds(proc.pid)
             elapsed, post_errors, samples = asyncio.run(post_load(url, key, args.posts, args.clients))
+            c2 = cpu_seconds(proc.pid)
         finally:
             proc.terminate()
             proc.wait(timeout=10)
@@ -194,6 +203,11 @@ def main() -> None:
           f"zero errors: {'met' if rate >= TARGET_POSTS_PER_S and post_errors == 0 else 'NOT met'})")
     for s in samples:
         print(f"    error sample: {s}")
+    get_cpu = (c1 - c0) / (len(lat) + 30) * 1000
+    post_cpu = (c2 - c1) / args.posts * 1000
+    print(f"  server CPU per request    : GET {get_cpu:.1f} ms, POST {post_cpu:.1f} ms "
+          f"(one free core would sustain about {1000 / post_cpu:,.0f} POST/s; load average now "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
     print("  peer figures              : none recorded (no Open311 peer server runs here and no published "
           "figure for these two measures is on file)")
 

@@ -9,7 +9,16 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from campaign_fixtures import LIMIT, Office, office
-from campaign_support import COORDINATION, DISTRICTS, ENV, GIGABIT, ONLINE, STATS, pdf_bytes, xlsx_bytes
+from campaign_support import (
+    COORDINATION,
+    DISTRICTS,
+    ENV,
+    GIGABIT,
+    ONLINE,
+    STATS,
+    pdf_bytes,
+    xlsx_bytes,
+)
 from fastapi.testclient import TestClient
 
 from zhicheng.store.schema import indicator_values

@@ -182,3 +182,19 @@ def test_workflow_over_http_shows_in_open311(client: TestClient) -> None:
     assert refused.json()["error"]["message"] == "cannot move an event from closed to in_progress; allowed: reopened"
     assert counts(client) == before
     assert client.get(f"/open311/v2/requests/{rid}.json").json()[0]["status"] == "closed"
+
+
+def test_reads_need_a_key_when_open_reads_is_off(tmp_path: Any) -> None:
+    from zhicheng.api import create_app
+    from zhicheng.api.security import create_token
+    from zhicheng.settings import Settings
+
+    app = create_app(f"sqlite:///{tmp_path}/closed.db", Settings(open_reads=False))
+    with TestClient(app) as c:
+        token = create_token(app.state.engine, "viewer", "v")
+        refused = c.get("/open311/v2/services.json")
+        assert refused.status_code == 403 and "api_key" in refused.json()[0]["description"]
+        assert c.get("/open311/v2/requests.xml", params={"api_key": "wrong"}).status_code == 403
+        assert c.get("/open311/v2/services.json", params={"api_key": token}).status_code == 200
+        assert c.get("/open311/v2/requests.json", headers={"Authorization": f"Bearer {token}"}).json() == []
+    app.state.engine.dispose()

@@ -10,6 +10,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from sqlalchemy.engine import Engine
 
+from zhicheng.campaign import Actor
 from zhicheng.evaluate import ingest_file
 
 #: Two districts of Guangzhou and the city itself (codes as GB/T 2260).
@@ -30,6 +31,12 @@ ENV = "生态环境局"
 GIGABIT = "D1.R1.I3"  # 千兆光网家庭覆盖率 [%], statistic
 ONLINE = "D1.R2.I1"  # 政务服务事项全程网办率 [%], statistic
 COORDINATION = "D6.R1.I1"  # 统筹机制建设达标率 [%], checklist
+
+ALICE = Actor("alice", "analyst", STATS)
+CAROL = Actor("carol", "analyst", STATS)
+BOB = Actor("bob", "analyst", ENV)
+REVIEWER = Actor("rita", "reviewer")
+ADMIN = Actor("root", "admin")
 
 
 def load_units(engine: Engine, folder: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from zhicheng.api.security import create_token
-from zhicheng.campaign import Actor, EvidenceStore
+from zhicheng.campaign import EvidenceStore
 from zhicheng.store import init_store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -34,9 +34,3 @@ def evidence(tmp_path: Path) -> EvidenceStore:
     """An evidence folder with a 64 KiB limit per file."""
     return EvidenceStore(tmp_path / "evidence", max_bytes=64 * 1024, max_files=5)
 
-
-ALICE = Actor("alice", "analyst", STATS)
-CAROL = Actor("carol", "analyst", STATS)
-BOB = Actor("bob", "analyst", ENV)
-REVIEWER = Actor("rita", "reviewer")
-ADMIN = Actor("root", "admin")

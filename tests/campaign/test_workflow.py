@@ -8,8 +8,21 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from campaign_support import COORDINATION, DISTRICTS, ENV, GIGABIT, ONLINE, STATS, pdf_bytes, png_bytes
-from conftest import ADMIN, ALICE, BOB, CAROL, REVIEWER
+from campaign_support import (
+    ADMIN,
+    ALICE,
+    BOB,
+    CAROL,
+    COORDINATION,
+    DISTRICTS,
+    ENV,
+    GIGABIT,
+    ONLINE,
+    REVIEWER,
+    STATS,
+    pdf_bytes,
+    png_bytes,
+)
 from sqlalchemy.engine import Engine
 
 from zhicheng.campaign import (

@@ -14,6 +14,7 @@ import uvicorn
 from sqlalchemy.engine import Engine
 
 from zhicheng.api import create_app
+from zhicheng.settings import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -36,9 +37,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(engine: Engine) -> Iterator[str]:
+def serve(engine: Engine, settings: Settings | None = None) -> Iterator[str]:
     """Run the app on ``engine`` in a uvicorn thread; yields its base URL."""
-    app = create_app(engine)
+    app = create_app(engine, settings=settings)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

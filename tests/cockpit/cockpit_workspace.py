@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
@@ -25,12 +26,14 @@ from zhicheng.evaluate.config import MethodConfig
 from zhicheng.evaluate.service import evaluate
 from zhicheng.evaluate.units import label_point, wkt_to_geojson
 from zhicheng.goals.loader import builtin_framework
+from zhicheng.store import schema_sensing as s
 from zhicheng.store.schema import (
     evaluation_results,
     indicator_values,
     ingest_batches,
     units,
 )
+from zhicheng.store.schema_events import events
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 #: Census code → English name of the cities in the workspace (none of them a municipality, so
@@ -132,6 +135,61 @@ def build_workspace(engine: Engine, *, with_run: bool = True) -> dict[str, objec
     if with_run:
         run_id = evaluate(engine, RUN_PERIOD, config=MethodConfig(lookback=1), base_period=BASE_PERIOD).run_id
     return {"run_id": run_id, "units": sorted(CITIES), "framework": fw, "values": values}
+
+
+#: One station's constant hourly concentrations over a day [µg/m³] (CO [mg/m³]).
+READINGS = {"SO2": 10.0, "NO2": 20.0, "CO": 0.5, "O3": 30.0, "PM10": 60.0, "PM2.5": 80.0}
+
+
+def add_station(conn: Any, name: str, start: datetime, hours: int, readings: dict[str, float],
+                lonlat: tuple[float, float] | None = None) -> list[int]:
+    """A SensorThings station (Thing, six pollutant Datastreams) with constant hourly readings."""
+    thing = conn.execute(s.sta_things.insert().values(name=name, description="station")).inserted_primary_key[0]
+    if lonlat is not None:
+        loc = conn.execute(s.sta_locations.insert().values(
+            name=name, description="-", encoding_type="application/geo+json",
+            location={"type": "Point", "coordinates": list(lonlat)})).inserted_primary_key[0]
+        conn.execute(s.sta_thing_locations.insert().values(thing_id=thing, location_id=loc))
+    sensor = conn.execute(s.sta_sensors.insert().values(name="analyser", description="-", encoding_type="text/plain")).inserted_primary_key[0]
+    foi = conn.execute(s.sta_features_of_interest.insert().values(name=name, description="-", encoding_type="application/geo+json")).inserted_primary_key[0]
+    t0 = int(start.timestamp() * 1e6)
+    streams = []
+    for prop, value in readings.items():
+        op = conn.execute(s.sta_observed_properties.insert().values(name=prop, definition=prop, description=prop)).inserted_primary_key[0]
+        unit = {"symbol": "mg/m³" if prop == "CO" else "µg/m³"}
+        ds = conn.execute(s.sta_datastreams.insert().values(
+            name=f"{name} {prop}", description="-", unit_of_measurement=unit, observation_type="OM_Measurement",
+            thing_id=thing, sensor_id=sensor, observed_property_id=op)).inserted_primary_key[0]
+        times = t0 + np.arange(hours, dtype=np.int64) * 3_600_000_000
+        conn.execute(s.sta_observations.insert(), [
+            {"datastream_id": ds, "feature_of_interest_id": foi, "phenomenon_time_start": int(t), "result_number": value}
+            for t in times
+        ])
+        streams.append(ds)
+    return streams
+
+
+
+def add_live_data(engine: Engine, now: datetime) -> None:
+    """Two stations (2016-06-01, Beijing time), an active alert and four city events."""
+    with engine.begin() as conn:
+        streams = add_station(conn, "Dongsi", datetime(2016, 5, 31, 16, 0, tzinfo=UTC), 24, READINGS,
+                              (116.417, 39.929))
+        add_station(conn, "Tiantan", datetime(2016, 5, 31, 16, 0, tzinfo=UTC), 24,
+                    {**READINGS, "PM2.5": 20.0, "PM10": 30.0}, (116.407, 39.886))
+        rule = conn.execute(s.alert_rules.insert().values(
+            name="PM2.5 > 75", datastream_id=streams[-1], kind="threshold", threshold=75.0, created_by="test",
+            created_at=now)).inserted_primary_key[0]
+        at = int(now.timestamp() * 1e6)
+        conn.execute(s.alerts.insert().values(rule_id=rule, datastream_id=streams[-1], started_at=at,
+                                              peak_value=80.0, peak_at=at, message="PM2.5 80"))
+        base = {"source": "citizen", "requested_at": now - timedelta(days=3), "updated_at": now}
+        conn.execute(events.insert(), [
+            {**base, "service_code": "road", "status": "dispatched", "expected_at": now - timedelta(hours=5)},
+            {**base, "service_code": "noise", "status": "submitted", "expected_at": now + timedelta(hours=5)},
+            {**base, "service_code": "road", "status": "reopened", "expected_at": now - timedelta(hours=1)},
+            {**base, "service_code": "light", "status": "closed", "expected_at": now - timedelta(hours=9)},
+        ])
 
 
 def store_rows(engine: Engine, run_id: int) -> pd.DataFrame:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from zhicheng.store import init_store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from browser_support import CHROMIUM, CHROMIUM_ARGS, LiveServer, serve  # noqa: E402
-from cockpit_workspace import build_workspace  # noqa: E402
+from cockpit_workspace import add_live_data, build_workspace  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -28,9 +29,10 @@ def cockpit_assets() -> None:
 
 @pytest.fixture(scope="module")
 def workspace_server(tmp_path_factory: pytest.TempPathFactory, cockpit_assets: None) -> Iterator[LiveServer]:
-    """A server over eight real cities with one evaluation run."""
+    """A server over eight real cities with one evaluation run, two air stations, events, an alert."""
     engine = init_store(f"sqlite:///{tmp_path_factory.mktemp('cockpit') / 'store.db'}")
     built = build_workspace(engine)
+    add_live_data(engine, datetime.now(UTC))
     for url in serve(engine):
         yield LiveServer(url=url, engine=engine, built=built)
     engine.dispose()

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from browser_support import LiveServer, shot, wait_ready
+import sqlalchemy as sa
+from browser_support import LiveServer, serve, shot, wait_ready
+from cockpit_workspace import build_workspace
 
+from zhicheng.api.security import create_token
 from zhicheng.goals.loader import builtin_framework
+from zhicheng.settings import Settings
+from zhicheng.store import init_store
+from zhicheng.store.schema import units
 
 pytestmark = pytest.mark.browser
 FW = builtin_framework()
@@ -44,7 +51,8 @@ def test_overview_shows_the_api_numbers(page: Any, workspace_server: LiveServer)
     assert drawn == expected
     # Map: every unit's boundary, coloured by its index score.
     chart = chart_option(page, "[data-testid=map]")
-    by_code = {d["name"]: d["value"] for d in chart["series"][0]["data"]}
+    # (with a geo component ECharts appends the regions it drew without data, value-less)
+    by_code = {d["name"]: d["value"] for d in chart["series"][0]["data"] if "value" in d}
     assert sorted(by_code) == workspace_server.built["units"]
     for code, values in data["scores"]["units"].items():
         assert by_code[code] == pytest.approx(round(values[0], 2))
@@ -54,9 +62,24 @@ def test_overview_shows_the_api_numbers(page: Any, workspace_server: LiveServer)
     assert [rows.nth(i).get_attribute("data-unit") for i in range(8)] == [r["unit_code"] for r in data["ranking"]]
     shown = page.locator("[data-testid=ranking-score]").all_inner_texts()
     assert shown == [f"{r['score']:.1f}" for r in data["ranking"]]
-    # Live panel without sensors or events: helpful notes, not errors.
-    assert page.get_by_test_id("no-air").is_visible() and page.get_by_test_id("no-events").is_visible()
+    # Live panel: stations' AQI in the official colours (HJ 633 Table 2), events and alerts.
+    live = api(workspace_server, "/api/cockpit/live")
+    pills = page.get_by_test_id("station-aqi")
+    assert pills.all_inner_texts() == [str(st["aqi"]) for st in live["air"]["stations"]] == ["107", "30"]
+    colours = [pills.nth(i).evaluate("e => getComputedStyle(e).backgroundColor") for i in range(2)]
+    assert colours == ["rgb(255, 126, 0)", "rgb(0, 228, 0)"]
+    assert page.get_by_test_id("events-open").inner_text() == "3"
+    assert page.get_by_test_id("events-overdue").inner_text() == "2"
+    assert page.get_by_test_id("alerts-active").inner_text() == "1"
+    dots = chart_option(page, "[data-testid=map]")["series"][1]["data"]
+    assert [(d["name"], d["value"][2], d["itemStyle"]["color"].upper()) for d in dots] == [
+        ("Dongsi", 107, "#FF7E00"), ("Tiantan", 30, "#00E400")]
     shot(page, "overview")
+    # A laptop screen: the same page reflows, nothing scrolls sideways.
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.wait_for_timeout(200)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shot(page, "overview-laptop")
 
 
 def test_drill_down_domain_requirement_indicator_unit(page: Any, workspace_server: LiveServer) -> None:
@@ -147,4 +170,40 @@ def test_laptop_size_and_empty_workspace(page: Any, empty_server: LiveServer) ->
     wait_ready(page)
     empty = page.get_by_test_id("empty-state")
     assert empty.is_visible() and "zhicheng demo" in empty.inner_text()
+    assert page.locator("#unit-select").is_disabled()
     shot(page, "empty")
+    for path in ("/ranking", "/domain/D1", "/unit/320100"):
+        page.goto(empty_server.url + path)
+        wait_ready(page)
+        assert page.get_by_test_id("empty-state").is_visible()
+
+
+def test_a_server_with_closed_reads_asks_for_a_token(page: Any, tmp_path: Path) -> None:
+    engine = init_store(f"sqlite:///{tmp_path / 'store.db'}")
+    build_workspace(engine)
+    token = create_token(engine, "viewer", "wall screen")
+    for url in serve(engine, Settings(open_reads=False)):
+        page.goto(url + "/")
+        wait_ready(page)
+        page.locator("#token-input").fill(token)
+        page.locator("#token-input").press("Enter")
+        wait_ready(page)
+        assert page.get_by_test_id("kpi-index").is_visible()
+        assert page.evaluate("localStorage.getItem('zhicheng.token')") == token
+    engine.dispose()
+
+
+def test_a_click_on_the_map_opens_the_unit(page: Any, workspace_server: LiveServer) -> None:
+    with workspace_server.engine.connect() as conn:
+        lon, lat = conn.execute(sa.select(units.c.lon, units.c.lat).where(units.c.code == "330200")).one()
+    page.goto(workspace_server.url + "/")
+    wait_ready(page)
+    x, y = page.evaluate(
+        """([lon, lat]) => echarts.getInstanceByDom(document.querySelector('[data-testid=map]'))
+             .convertToPixel({geoIndex: 0}, [lon, lat])""",
+        [lon, lat],
+    )
+    page.locator("[data-testid=map] canvas").first.click(position={"x": x, "y": y})
+    wait_ready(page)
+    assert page.url.split("?")[0].endswith("/unit/330200")
+    assert "宁波市" in page.get_by_test_id("unit-title").inner_text()

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+import sqlalchemy as sa
 from events_fixtures import LA2020
 from typer.testing import CliRunner
 
 from zhicheng.cli import app
-from zhicheng.events import get_event
+from zhicheng.events import event_statistics, get_event
 from zhicheng.store import init_store
+from zhicheng.store.schema import indicator_values, units
 
 runner = CliRunner()
 
@@ -30,6 +33,25 @@ def test_replay_list_show_and_transition(tmp_path: Path) -> None:
     assert r.exit_code == 0 and "now reopened" in r.output
     e = get_event(init_store(db), "1-1523590121")
     assert (e["status"], e["reopen_count"], e["history"][-1]["actor"]) == ("reopened", 1, "chen")
+
+
+def test_indicators_command_writes_the_city_values(tmp_path: Path) -> None:
+    db = str(tmp_path / "cli.db")
+    engine = init_store(db)
+    with engine.begin() as conn:
+        conn.execute(sa.insert(units).values(code="LA", name_zh="洛杉矶", name_en="Los Angeles", level="city"))
+    assert runner.invoke(app, ["events", "load-la311", "--db", db, "--file", str(LA2020)]).exit_code == 0
+    r = runner.invoke(app, ["events", "indicators", "2020", "--city", "LA", "--db", db])
+    assert r.exit_code == 0, r.output
+    assert "2 indicator values written" in r.output
+    with engine.connect() as conn:
+        got = dict(conn.execute(sa.select(indicator_values.c.indicator_id, indicator_values.c.value)).all())
+    expected = event_statistics(engine, by=None).iloc[0]
+    assert got["D2.R1.I1"] == pytest.approx(expected["closed_within_sla_pct"], abs=1e-9)
+    assert got["D2.R1.I2"] == pytest.approx(expected["mean_hours"], abs=1e-9)
+    # 9,723 of the file's requests are Closed (PROVENANCE), 9,705 of them with a ClosedDate:
+    # the share and the mean are over those 9,705.
+    assert (expected["closed"], expected["closed_timed"]) == (9723, 9705)
 
 
 def test_errors_are_one_clear_line_and_exit_2(tmp_path: Path) -> None:

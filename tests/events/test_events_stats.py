@@ -53,10 +53,10 @@ def test_statistics_and_indicators_per_grid_and_up_the_tree(engine: Engine) -> N
 
     stats = event_statistics(engine, T0, T0 + timedelta(days=30), by="grid_code")
     expected = pd.read_csv(StringIO(
-        "grid_code,events,open,overdue,closed,rejected,closed_within_sla,closed_within_sla_pct,mean_hours,median_hours,p90_hours,reopened,reopen_rate_pct\n"
-        ",1,0,0,1,0,0,0.0,30.0,30.0,30.0,0,0.0\n"
-        "G1,2,0,0,2,0,1,50.0,35.0,35.0,55.0,0,0.0\n"
-        "G2,2,1,1,1,0,1,100.0,20.0,20.0,20.0,1,50.0\n"), keep_default_na=False).set_index("grid_code")
+        "grid_code,events,open,overdue,closed,closed_timed,rejected,closed_within_sla,closed_within_sla_pct,mean_hours,median_hours,p90_hours,reopened,reopen_rate_pct\n"
+        ",1,0,0,1,1,0,0,0.0,30.0,30.0,30.0,0,0.0\n"
+        "G1,2,0,0,2,2,0,1,50.0,35.0,35.0,55.0,0,0.0\n"
+        "G2,2,1,1,1,1,0,1,100.0,20.0,20.0,20.0,1,50.0\n"), keep_default_na=False).set_index("grid_code")
     pd.testing.assert_frame_equal(stats, expected, check_dtype=False, atol=1e-6, rtol=0)
 
     got = event_indicators(engine, "2025-06", city_code="C1")

@@ -48,6 +48,8 @@ def test_within_group_correlations(asem: Coin) -> None:
     assert set(tab["Group"]) == {"Physical", "ConEcFin", "Political", "Instit", "P2P", "Environ", "Social", "SusEcFin"}
     row = tab[(tab.Ind1 == "Goods") & (tab.Ind2 == "Services")]
     assert row["Corr"].item() == pytest.approx(correlation_matrix(res.scores(1)[["Goods", "Services"]]).iloc[0, 1])
+    flags = correlation_within_groups(res.scores(1), asem.children, cor_thresh=0.9)
+    assert (flags["Corr"] > 0.9).all() and len(flags) == int((tab["Corr"] > 0.9).sum())
 
 
 def test_signif_like_r() -> None:

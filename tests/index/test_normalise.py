@@ -41,6 +41,14 @@ def test_dist2ref_and_dist2targ() -> None:
     np.testing.assert_allclose(col(nrm.n_dist2targ(X, 5.0)), [0, 0.25, 0.75, np.nan, 2], rtol=1e-12)
 
 
+def test_dist2ref_by_unit_code() -> None:
+    data = pd.DataFrame({"a": [1.0, 2.0, 4.0]}, index=["u1", "u2", "u3"])
+    by_code = nrm.normalise(data, {"a": 1}, {"method": "dist2ref", "iref": "u2"})
+    by_pos = nrm.normalise(data, {"a": 1}, {"method": "dist2ref", "iref": 2})
+    pd.testing.assert_frame_equal(by_code, by_pos)
+    np.testing.assert_allclose(by_code["a"], [0, 1, 3], rtol=1e-12)
+
+
 def test_rank_prank_borda_ties_min() -> None:
     x = np.array([[3.0], [1.0], [3.0], [np.nan], [2.0]])
     np.testing.assert_array_equal(col(nrm.n_rank(x)), [3, 1, 3, np.nan, 2])

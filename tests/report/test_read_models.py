@@ -154,7 +154,7 @@ def test_map_boundaries_are_rounded_geojson(workspace: Workspace) -> None:
     if stored_geometry["type"] == "Polygon":
         polygons = [polygons]
     served = sum(len(r) for p in feature["geometry"]["coordinates"] for r in p)
-    assert 4 <= len(ring) and served <= sum(len(r) for p in polygons for r in p)  # snapped, never more points
+    assert len(ring) >= 4 and served <= sum(len(r) for p in polygons for r in p)  # snapped, never more points
     plain = workspace.client.get("/api/cockpit/geo", headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers and json.loads(plain.content) == doc
     assert len(gzip.compress(plain.content)) < len(plain.content) / 2
@@ -217,4 +217,56 @@ def test_read_models_on_both_backends(db_url: str) -> None:
         assert len(client.get("/api/cockpit/geo").json()["features"]) == 8
         assert client.get("/api/evaluation/units/440300").json()["index"]["rank"] >= 1
         assert client.get("/api/cockpit/live").json()["events"] == {"available": False}
+    engine.dispose()
+
+
+def test_rank_intervals_shown_where_an_uncertainty_analysis_is_stored(tmp_path: Path) -> None:
+    """The layout the cockpit reads: ``evaluation_uncertainty(run_id, unit_code, rank_q5, rank_q95)``."""
+    engine = init_store(f"sqlite:///{tmp_path / 'store.db'}")
+    run_id = build_workspace(engine)["run_id"]
+    table = sa.Table("evaluation_uncertainty", sa.MetaData(), sa.Column("run_id", sa.Integer),
+                     sa.Column("unit_code", sa.String), sa.Column("rank_q5", sa.Float), sa.Column("rank_q95", sa.Float))
+    app = create_app(engine)
+    with TestClient(app) as client:
+        before = client.get("/api/cockpit/overview").json()
+        assert before["has_intervals"] is False and before["index"]["rank_interval"] is None
+        with engine.begin() as conn:
+            table.create(conn)
+            ranks = conn.execute(sa.select(evaluation_results.c.unit_code, evaluation_results.c.rank).where(
+                evaluation_results.c.run_id == run_id, evaluation_results.c.level == "index")).all()
+            conn.execute(table.insert(), [{"run_id": run_id, "unit_code": u, "rank_q5": max(1, r - 1), "rank_q95": r + 2}
+                                          for u, r in ranks])
+            # A new run makes every cached answer stale; so does this one, made for the same period.
+        from zhicheng.evaluate.config import MethodConfig
+        from zhicheng.evaluate.service import evaluate
+
+        evaluate(engine, "2020", config=MethodConfig(lookback=1))
+        after = client.get("/api/cockpit/overview", params={"run": run_id}).json()
+        assert after["has_intervals"] is True
+        expected = {u: [float(max(1, r - 1)), float(r + 2)] for u, r in ranks}
+        assert {r["unit_code"]: r["rank_interval"] for r in after["ranking"]} == expected
+        assert after["index"]["rank_interval"] == expected[after["unit"]["code"]]
+        ranking = client.get("/api/evaluation/ranking", params={"run": run_id}).json()
+        assert ranking["has_intervals"] is True and ranking["rows"][0]["rank_interval"] is not None
+        domain = client.get("/api/evaluation/ranking", params={"run": run_id, "code": "D4"}).json()
+        assert domain["has_intervals"] is False  # intervals belong to the index ranking
+    engine.dispose()
+
+
+def test_closed_reads_need_a_token(tmp_path: Path) -> None:
+    from zhicheng.api.security import create_token
+    from zhicheng.settings import Settings
+
+    engine = init_store(f"sqlite:///{tmp_path / 'store.db'}")
+    build_workspace(engine)
+    token = create_token(engine, "viewer", "wall screen")
+    app = create_app(engine, settings=Settings(open_reads=False))
+    with TestClient(app) as client:
+        assert client.get("/api/cockpit/access").json() == {"open_reads": False, "authenticated": False}
+        for url in ("/api/cockpit/overview", "/api/evaluation/ranking", "/api/cockpit/live", "/api/cockpit/geo"):
+            assert client.get(url).status_code == 401
+            assert client.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        auth = {"Authorization": f"Bearer {token}"}
+        assert client.get("/api/cockpit/access", headers=auth).json() == {"open_reads": False, "authenticated": True}
+        assert client.get("/").status_code == 200  # the page itself is public; it asks for the token
     engine.dispose()

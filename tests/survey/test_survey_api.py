@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from conftest import UNIT
 from fastapi.testclient import TestClient
 
+from conftest import UNIT
 from zhicheng.api.routers.survey import RateLimiter
 from zhicheng.store.schema import indicator_values
 from zhicheng.store.schema_survey import survey_respondents

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from conftest import UNIT
 from sqlalchemy.engine import Engine
 
+from conftest import UNIT
 from zhicheng.store.schema import indicator_values
 from zhicheng.survey import participation as part
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 import pytest
 
 from zhicheng.goals import builtin_framework
-from zhicheng.survey.questionnaire import QuestionnaireError, builtin_questionnaire, parse_questionnaire
+from zhicheng.survey.questionnaire import (
+    QuestionnaireError,
+    builtin_questionnaire,
+    parse_questionnaire,
+)
 
 
 def test_builtin_questionnaire_covers_seven_domains_and_targets_exist() -> None:

@@ -19,6 +19,13 @@ from zhicheng.air.breakpoints import EPA_LEVELS, HJ_LEVELS, Level
 from zhicheng.air.rounding import FloatArray
 
 
+def int_array(values: npt.ArrayLike) -> pd.arrays.IntegerArray:
+    """Integer-valued floats (NaN for none) as a nullable Int64 array, without a pass in Python."""
+    arr = np.asarray(values, dtype=np.float64)
+    mask = np.isnan(arr)
+    return pd.arrays.IntegerArray(np.where(mask, 0, arr).astype(np.int64), mask)
+
+
 def levels_for(standard: str) -> tuple[Level, ...]:
     """The categories of a standard: HJ 633 (both editions) or the EPA's."""
     return EPA_LEVELS if standard == "EPA2024" else HJ_LEVELS
@@ -162,7 +169,7 @@ def aqi_table(
 
     return pd.DataFrame(
         {
-            "aqi": pd.array(aqi, dtype="Float64").astype("Int64"),
+            "aqi": int_array(aqi),
             "primary": labels_from_bits(primary, names),
             "exceeding": labels_from_bits(exceeding, names),
             "level": pick("name_zh"),

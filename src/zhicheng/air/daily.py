@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from zhicheng.air.aqi import aqi_table, labels_from_bits
+from zhicheng.air.aqi import aqi_table, int_array, labels_from_bits
 from zhicheng.air.breakpoints import HJ_DECIMALS, POLLUTANTS, SWITCH_DATE
 from zhicheng.air.errors import AirInputError, Problem
 from zhicheng.air.iaqi import hj_iaqi_units
@@ -80,8 +80,9 @@ _LCM_8H: Final = 168  # lcm(6, 7, 8): common denominator of valid 8 h means
 class HourlyGrid:
     """Hourly values on a station × day × 24 grid.
 
-    ``units[p]`` holds integers of 1e-6 of the unit, shape (stations, days, 24); ``present[p]``
-    the mask of values present. ``stations`` and ``day0`` name the axes; ``has_rows`` marks the
+    ``units[p]`` holds integers of 1e-6 of the unit, shape (stations, days, 24), and 0 where no
+    value is present (the statistics rely on it); ``present[p]`` the mask of values present.
+    ``stations`` and ``day0`` name the axes; ``has_rows`` marks the
     station-days with at least one input row.
     """
 
@@ -160,7 +161,7 @@ def _times(hourly: pd.DataFrame, hour_label: str) -> npt.NDArray[np.datetime64]:
             ]
         )
     try:
-        t = pd.to_datetime(hourly["time"]).to_numpy(dtype="datetime64[ns]")
+        t = pd.to_datetime(hourly["time"]).to_numpy()
     except (ValueError, TypeError) as exc:
         raise AirInputError(problems=[Problem(f"unreadable time: {exc}", column="time")]) from None
     bad = np.isnat(t) | (t.astype("datetime64[h]") != t)
@@ -176,28 +177,24 @@ def _times(hourly: pd.DataFrame, hour_label: str) -> npt.NDArray[np.datetime64]:
 
 
 def _station_codes(column: pd.Series) -> tuple[IntArray, npt.NDArray[np.object_]]:
-    """Integer codes of the stations (sorted by name); categorical columns cost nothing."""
+    """Integer codes of the stations (sorted by name); categorical columns cost no string pass."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        cat = column.cat.remove_unused_categories()
-        order = np.argsort(np.asarray(cat.cat.categories, dtype=object))
-        rank = np.empty(len(order), dtype=np.int64)
-        rank[order] = np.arange(len(order))
-        codes = cat.cat.codes.to_numpy(dtype=np.int64)
-        if (codes < 0).any():
-            raise AirInputError(
-                problems=locate(
-                    column.to_frame(), np.flatnonzero(codes < 0), "missing station", "station"
-                )
-            )
-        return rank[codes], np.asarray(cat.cat.categories, dtype=object)[order]
-    codes, stations = pd.factorize(column, sort=True)
+        codes = column.cat.codes.to_numpy()
+        names = np.asarray(column.cat.categories, dtype=object)
+    else:
+        codes, uniques = pd.factorize(column)
+        names = np.asarray(uniques, dtype=object)
     if (codes < 0).any():
         raise AirInputError(
             problems=locate(
                 column.to_frame(), np.flatnonzero(codes < 0), "missing station", "station"
             )
         )
-    return codes.astype(np.int64), np.asarray(stations, dtype=object)
+    used = np.flatnonzero(np.bincount(codes, minlength=len(names)) > 0)
+    order = np.argsort(names[used].astype(str), kind="stable")
+    rank = np.full(len(names), -1, dtype=np.int64)
+    rank[used[order]] = np.arange(len(order))
+    return rank[codes], names[used[order]]
 
 
 def hourly_grid(
@@ -281,6 +278,8 @@ def mean_24h(
 ) -> tuple[IntArray, npt.NDArray[np.bool_]]:
     """Rounded 24 h means of the last axis, and their validity (>= 20 hourly values).
 
+    ``units`` are integers of 1e-6 of the unit and must be 0 where not ``present``.
+
     Returns
     -------
     value, valid : ndarray of int64, ndarray of bool
@@ -291,7 +290,7 @@ def mean_24h(
     GB 3095-2026 §3.10, Table 4 (>= 20 hourly values); GB/T 8170 §3.2; HJ 633-2026 §4.2.2.
     """
     n = present.sum(axis=-1)
-    total = np.where(present, units, 0).sum(axis=-1)
+    total = units.sum(axis=-1)  # units are 0 where not present (HourlyGrid)
     value = ratio_half_even(total, np.maximum(n, 1) * units_per_digit(pollutant))
     return value, n >= MIN_HOURS_24H
 
@@ -316,14 +315,15 @@ def mda8(units: IntArray, present: npt.NDArray[np.bool_]) -> tuple[IntArray, npt
     The 17 windows cover the day's hours 0–7 … 16–23 (start-of-hour), i.e. they end at
     08:00 … 24:00. A window is valid with >= 6 hourly values (the mean of those present).
     The MDA8 is valid with >= 14 valid windows, or with fewer when its rounded value
-    exceeds 160 µg/m³. Means are compared exactly on the common denominator 168.
+    exceeds 160 µg/m³. Means are compared exactly on the common denominator 168. ``units``
+    must be 0 where not ``present``.
 
     References
     ----------
     HJ 663-2013 §6.1.2; GB 3095-2026 §3.9 and Table 4 (8 h: >= 6 hourly values); GB/T 8170.
     """
     zeros = np.zeros((*units.shape[:-1], 1), dtype=np.int64)
-    cs = np.concatenate([zeros, np.cumsum(np.where(present, units, 0), axis=-1)], axis=-1)
+    cs = np.concatenate([zeros, np.cumsum(units, axis=-1)], axis=-1)  # 0 where not present
     cn = np.concatenate([zeros, np.cumsum(present, axis=-1)], axis=-1)
     s8 = cs[..., 8:25] - cs[..., 0:17]
     n8 = cn[..., 8:25] - cn[..., 0:17]
@@ -458,7 +458,7 @@ def add_daily_aqi(stats: pd.DataFrame, standard: str | None = None) -> pd.DataFr
                 invalid = np.ones(int(rows.sum()), dtype=bool)
             missing_bits[rows] |= invalid.astype(np.int64) << j
     for col, _, _ in DAILY_ITEMS:
-        result[f"iaqi_{col}"] = pd.array(iaqi_cols[col], dtype="Float64").astype("Int64")
+        result[f"iaqi_{col}"] = int_array(iaqi_cols[col])
     names = [ITEM_NAMES[c] for c, _, _ in DAILY_ITEMS]
     table = aqi_table(
         {ITEM_NAMES[c]: iaqi_cols[c] for c, _, _ in DAILY_ITEMS}, editions, missing=missing_bits > 0

@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from zhicheng.air.aqi import aqi_max, aqi_table
+from zhicheng.air.aqi import aqi_max, aqi_table, int_array
 from zhicheng.air.breakpoints import HJ_DECIMALS, POLLUTANTS, SWITCH_DATE
 from zhicheng.air.daily import (
     HJ_EDITIONS,
@@ -49,7 +49,8 @@ def moving_mean(
     Parameters
     ----------
     units, present : ndarray, shape (stations, hours)
-        Hourly values in 1e-6 of the unit and their presence, consecutive hours per station.
+        Hourly values in 1e-6 of the unit (0 where not present) and their presence,
+        consecutive hours per station.
     hours : int
         Window length [h].
     pollutant : str
@@ -62,7 +63,7 @@ def moving_mean(
     GB 3095-2026 Table 4 (8 h: >= 6 values); GB/T 8170-2008 §3.2.
     """
     zeros = np.zeros((units.shape[0], 1), dtype=np.int64)
-    cs = np.concatenate([zeros, np.cumsum(np.where(present, units, 0), axis=1)], axis=1)
+    cs = np.concatenate([zeros, np.cumsum(units, axis=1)], axis=1)  # 0 where not present
     cn = np.concatenate([zeros, np.cumsum(present, axis=1)], axis=1)
     end = np.arange(1, units.shape[1] + 1)
     start = np.maximum(end - hours, 0)
@@ -257,7 +258,7 @@ def hourly_aqi(
     out = pd.DataFrame(index=hourly.index)
     out["standard"] = pd.Categorical(editions, categories=list(HJ_EDITIONS))
     for k in _COLUMNS:
-        out[f"iaqi_{k}"] = pd.array(columns[k], dtype="Float64").astype("Int64")
+        out[f"iaqi_{k}"] = int_array(columns[k])
     for name in table.columns:
         out[name] = table[name].array
     out["complete"] = ~missing

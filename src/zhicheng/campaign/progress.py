@@ -93,10 +93,9 @@ def progress(engine: Engine, actor: Actor, cid: int, *, now: dt.datetime | None 
     departments = _counts(frame, ["department"], late)
     indicators = _counts(frame, ["department", "indicator_id"], late)
     indicators.insert(2, "indicator_name", indicators["indicator_id"].map(names))
-    totals = _counts(frame.assign(all="all"), ["all"], late).drop(columns="all").iloc[0].to_dict()
+    totals = _records(_counts(frame.assign(all="all"), ["all"], late).drop(columns="all"))[0]
     return {"campaign": _summary(camp), "overdue_now": late, "departments": _records(departments),
-            "indicators": _records(indicators),
-            "totals": {k: (v.item() if hasattr(v, "item") else v) for k, v in totals.items()}}
+            "indicators": _records(indicators), "totals": totals}
 
 
 def _summary(camp: Row) -> Row:
@@ -132,7 +131,7 @@ def my_assignments(engine: Engine, actor: Actor, *, now: dt.datetime | None = No
         left = camp["deadline"] - moment
         rec.update(campaign=camp["name"], period=camp["period"], deadline=camp["deadline"],
                    indicator_name=ind.name.get(lang), kind=ind.kind, unit=ind.unit,
-                   days_left=round(left.total_seconds() / 86400, 1),
+                   days_left=round(left.total_seconds() / 86400, 2),
                    overdue=left.total_seconds() < 0 and rec["status"] not in HANDED_IN)
         out.append(rec)
     return sorted(out, key=lambda r: (r["deadline"], r["campaign_id"], r["indicator_id"], r["unit_code"]))

@@ -56,6 +56,8 @@ from zhicheng.store.schema_campaign import (
 from zhicheng.store.values import new_batch, read_values, write_values
 
 Row = dict[str, Any]
+#: Most checklist items one indicator is checked against.
+MAX_ITEMS = 10_000
 Upload = tuple[str, BinaryIO]
 
 
@@ -125,7 +127,7 @@ def create_campaign(engine: Engine, actor: Actor, *, name: str, period: str, dea
         problems.append(Problem("a campaign needs a period such as 2024", column="period"))
     try:
         due = parse_deadline(deadline)
-    except ValueError:
+    except (ValueError, OverflowError):
         problems.append(Problem(f"deadline {deadline!r} is not an ISO date or datetime", column="deadline"))
     codes = list(dict.fromkeys(units_))
     with engine.begin() as conn:
@@ -174,7 +176,7 @@ def campaign_units_of(conn: sa.Connection, cid: int) -> list[str]:
 
 
 def get_campaign(engine: Engine, cid: int, *, lang: str = "zh") -> Row:
-    """A campaign with its units and assignments (indicator names in ``lang``)."""
+    """A campaign with its units, assignments and maturity grades (names in ``lang``)."""
     with engine.connect() as conn:
         camp = load_campaign(conn, cid)
         camp["units"] = campaign_units_of(conn, cid)
@@ -184,6 +186,7 @@ def get_campaign(engine: Engine, cid: int, *, lang: str = "zh") -> Row:
         ind = fw.indicator(a["indicator_id"])
         a.update(indicator_name=ind.name.get(lang), kind=ind.kind, unit=ind.unit)
     camp["assignments"] = assignments
+    camp["grades"] = [{"level": g.level, "name": g.name.get(lang), "min": g.min} for g in fw.grades]
     return camp
 
 
@@ -358,8 +361,8 @@ def _checklist_fields(ind: Any, fw: Any, data: SubmissionInput, problems: list[P
         return None
     if met is None or total is None:
         return None
-    if total <= 0 or met < 0 or met > total:
-        problems.append(Problem(f"items met ({met}) must lie between 0 and items checked ({total})",
+    if not 0 <= met <= total <= MAX_ITEMS or total == 0:
+        problems.append(Problem(f"items met ({met}) must lie between 0 and items checked ({total}), at most {MAX_ITEMS:,}",
                                 column="items_met"))
         return None
     return 100.0 * met / total if ind.unit.strip() in {"%", "％"} else None

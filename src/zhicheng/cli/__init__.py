@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from zhicheng.cli import air, events, framework, index, sensors, server, survey, workspace
+from zhicheng.cli import air, campaign, events, framework, index, sensors, server, survey, workspace
 
 app = typer.Typer(
     name="zhicheng",
@@ -17,6 +17,7 @@ app.add_typer(index.app, name="index")
 app.add_typer(air.app, name="air")
 app.add_typer(sensors.app, name="sensors")
 app.add_typer(events.app, name="events")
+app.add_typer(campaign.app, name="campaign")
 app.add_typer(survey.app, name="survey")
 workspace.register(app)
 server.register(app)

@@ -27,7 +27,8 @@ DAILY_COLUMNS = [
 ]  # fmt: skip
 
 Inputs = Annotated[
-    list[Path], typer.Argument(help="Hourly CSV file(s) or folder(s): Beijing layout or plain layout")
+    list[Path],
+    typer.Argument(help="Hourly CSV file(s) or folder(s): Beijing layout or plain layout"),
 ]
 Out = Annotated[Path, typer.Option("--out", "-o", help="Output CSV file")]
 HourLabel = Annotated[

@@ -151,3 +151,21 @@ def load_la311_cmd(
         table.add_row(str(code), str(int(r["events"])), str(int(r["closed"])), pct,
                       fmt(r["mean_hours"]), fmt(r["median_hours"]), fmt(r["p90_hours"]))
     console.print(table)
+
+
+@app.command("indicators")
+@handle_errors
+def indicators_cmd(
+    period: Annotated[str, typer.Argument(help="YYYY or YYYY-MM (UTC) of the requests counted.")],
+    city: Annotated[str | None, typer.Option(help="Unit code that gets every event of the period.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Write D2.R1.I1 (closed within SLA, %) and D2.R1.I2 (mean handling time, h) into the store."""
+    from zhicheng.events.stats import event_indicators, store_event_indicators
+
+    engine = init_store(_db(db))
+    written = store_event_indicators(engine, period, city, actor=getpass.getuser())
+    table = Table("unit", "indicator", "period", "value", title=f"{written} indicator values written")
+    for r in event_indicators(engine, period, city).itertuples():
+        table.add_row(str(r.unit_code), str(r.indicator_id), str(r.period), f"{r.value:.2f}")
+    console.print(table)

@@ -157,11 +157,13 @@ def _print_report(engine: Any, rep: Any, lang: str) -> None:
     texts = {q.id: q.text.get(lang) for q in qn.questions}
     console.print(f"[bold]{rep.label}[/bold] — {rep.unit} {rep.period}: {rep.respondents} respondents")
     console.print(rep.weighting)
-    t = Table("question", "target", "n", "index", "95% CI", "% satisfied", "deff", "non-resp.", "asked as", "warning")
+    t = Table("question", "n", "index", "95% CI", "% sat.", "deff", "miss", "!")
+    t.columns[0].min_width = 32
     for r in rep.questions.to_dict(orient="records"):
-        t.add_row(texts.get(r["question_id"], r["question_id"]), _s(r["target"]), str(r["n"]), _fmt(r["index"]),
-                  f"{_fmt(r['index_ci_low'])}–{_fmt(r['index_ci_high'])}", _fmt(r["top_box"]),
-                  _fmt(r["deff"], 2), f"{100 * r['nonresponse']:.0f}%", _s(r["asked_as"])[:40], _s(r["warning"]))
+        name = f"{texts.get(r['question_id'], r['question_id'])} ({_s(r['target']) or r['question_id']})"
+        t.add_row(name, str(r["n"]), _fmt(r["index"]), f"{_fmt(r['index_ci_low'])}–{_fmt(r['index_ci_high'])}",
+                  _fmt(r["top_box"]), _fmt(r["deff"], 2), f"{100 * r['nonresponse']:.0f}%",
+                  "!" if _s(r["warning"]) else "")
     console.print(t)
     for frame, key in ((rep.requirements, "requirement"), (rep.domains, "domain")):
         t = Table(key, "index", "95% CI")

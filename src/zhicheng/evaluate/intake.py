@@ -105,7 +105,12 @@ def per_unique(series: pd.Series, func: Callable[[pd.Series], pd.Series]) -> pd.
     """
     codes, uniques = pd.factorize(series, use_na_sentinel=False)
     done = func(pd.Series(uniques, dtype=object)).to_numpy(dtype=object)
-    return pd.Series(done[codes], index=series.index, dtype=object)
+    if done.dtype == object and all(isinstance(v, bool) for v in done):
+        return pd.Series(done.astype(bool)[codes], index=series.index)
+    # The result stays categorical: later grouping and duplicate checks work on integer codes.
+    result_codes, categories = pd.factorize(done, use_na_sentinel=True)
+    values = pd.Categorical.from_codes(result_codes[codes], categories=categories)
+    return pd.Series(values, index=series.index)
 
 
 def _default_mapping(source: SourceTable, catalogue: Catalogue) -> ValuesMapping:
@@ -563,7 +568,7 @@ def _ingest_values(engine: Engine, source: SourceTable, mapping: ValuesMapping, 
             source=source.name, checksum=digest, dry_run=dry_run, rows_read=prepared.rows,
             values_new=len(new), values_updated=len(changed), values_unchanged=unchanged,
             values_excluded=prepared.excluded,
-            indicators={str(k): int(v) for k, v in values["indicator_id"].value_counts().sort_index().items()},
+            indicators={str(k): int(v) for k, v in values["indicator_id"].value_counts().sort_index().items() if v},
             conversions=_conversions(mapping),
             warnings=tuple(prepared.warnings),
         )

@@ -148,14 +148,50 @@ def _steps(config: MethodConfig, indiv: dict[str, Any]) -> list[dict[str, Any]]:
     return steps
 
 
+def _linear_lift(result: Results, normalised: pd.DataFrame) -> pd.DataFrame:
+    """Lift under weighted arithmetic means: (100 − score) × the indicator's effective weight.
+
+    The effective weight is the product, down the tree, of each node's weight over the summed
+    weights of its siblings that have a score for the unit (missing ones are skipped and the
+    weights renormalised, as the aggregation does), so it is exact for every unit.
+
+    References
+    ----------
+    OECD/JRC Handbook on Constructing Composite Indicators (2008), §6.2 (linear aggregation);
+    COINr ``get_eff_weights()``.
+    """
+    coin = result.coin
+    weights = pd.Series(dict(coin.weights), dtype=float)
+    for code, w in (result.weights or {}).items():
+        if code in weights.index:
+            weights[code] = float(w)
+    scores = result.aggregated
+    present = scores.notna().astype(float)
+    parent = pd.Series(coin.parent_of)
+    eff = pd.DataFrame(1.0, index=scores.index, columns=scores.columns)
+    for level in range(coin.max_level - 1, 0, -1):
+        codes = [c for c, lv in coin.level_of.items() if lv == level and c in scores.columns]
+        weighted = present[codes] * weights[codes]
+        sums = weighted.T.groupby(parent[codes]).sum().T
+        share = weighted / sums[parent[codes].to_list()].to_numpy()
+        eff[codes] = share.to_numpy() * eff[parent[codes].to_list()].to_numpy()
+    inds = list(normalised.columns)
+    return (100.0 - normalised) * eff[inds]
+
+
 def _lift(pipeline: Pipeline, state: Results, normalised: pd.DataFrame, index_code: str) -> pd.DataFrame | None:
     """Index points each unit gains when one indicator (that it has) reaches its target (score 100).
 
-    All "what if" variants are stacked into one frame and aggregated in one pass.
+    Weighted arithmetic means (without a data threshold) have an exact closed form
+    (:func:`_linear_lift`); for other aggregations all "what if" variants are stacked into one
+    frame and aggregated in one pass.
     """
-    method = str(pipeline.steps[-1][1].get("method", "amean")).removeprefix("a_")
-    if method == "copeland":
+    params = pipeline.steps[-1][1]
+    method = params.get("method", params.get("f_ag", "amean"))
+    if isinstance(method, str) and method.removeprefix("a_") == "copeland":
         return None
+    if isinstance(method, str) and method.removeprefix("a_") == "amean" and params.get("dat_thresh") is None:
+        return _linear_lift(state, normalised)
     cols = list(normalised.columns)
     base = normalised.to_numpy(dtype=float)
     n_units, n_inds = base.shape

@@ -144,20 +144,22 @@ def locate_points(cells: GridCells, lon: FloatArray, lat: FloatArray) -> list[st
 
 
 _CACHE: dict[tuple[str, tuple[Any, ...]], GridCells] = {}
+_GRID_WHERE = (units.c.level == "grid") & units.c.boundary.is_not(None)
+#: A cheap fingerprint of the grid cells: the cache is rebuilt when it changes.
+_GRID_STAMP = sa.select(
+    sa.func.count(), sa.func.max(units.c.code), sa.func.sum(sa.func.length(units.c.boundary))
+).where(_GRID_WHERE)
+_GRID_ROWS = sa.select(units.c.code, units.c.boundary).where(_GRID_WHERE)
 
 
 def load_grid_cells(conn: sa.Connection) -> GridCells:
     """The store's grid cells (units of level ``grid`` with a boundary), cached until they change."""
-    where = (units.c.level == "grid") & units.c.boundary.is_not(None)
-    stamp = conn.execute(
-        sa.select(sa.func.count(), sa.func.max(units.c.code), sa.func.sum(sa.func.length(units.c.boundary)))
-        .where(where)
-    ).one()
+    stamp = conn.execute(_GRID_STAMP).one()
     key = (str(conn.engine.url), tuple(stamp))
     cached = _CACHE.get(key)
     if cached is not None:
         return cached
-    rows = conn.execute(sa.select(units.c.code, units.c.boundary).where(where)).all()
+    rows = conn.execute(_GRID_ROWS).all()
     cells = grid_cells_from([(r.code, r.boundary) for r in rows])
     if len(_CACHE) > 32:
         _CACHE.clear()

@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import math
 import secrets
+import threading
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -144,6 +146,20 @@ def _check_new(new: NewEvent, catalogue: Catalogue) -> tuple[Service | None, dic
     return service, answers
 
 
+#: Candidates for a duplicate: same service, not rejected, in the time window and bounding box.
+_DUPLICATE_CANDIDATES = sa.select(events.c.id, events.c.lat, events.c.lon, events.c.duplicate_of).where(
+    events.c.service_code == sa.bindparam("code"),
+    events.c.status != "rejected",
+    events.c.requested_at >= sa.bindparam("since"),
+    events.c.requested_at <= sa.bindparam("at"),
+    events.c.lat.between(sa.bindparam("lat0"), sa.bindparam("lat1")),
+    events.c.lon.between(sa.bindparam("lon0"), sa.bindparam("lon1")),
+)
+_INSERT_EVENT = events.insert().returning(events.c.id)
+_INSERT_HISTORY = event_history.insert()
+_REQUEST_ID = sa.select(events.c.request_id).where(events.c.id == sa.bindparam("id"))
+
+
 def find_duplicate(
     conn: sa.Connection, service: Service, lat: float, lon: float, at: datetime
 ) -> int | None:
@@ -155,16 +171,10 @@ def find_duplicate(
     rule = service.duplicate
     dlat = rule.radius_m / 111_000.0
     dlon = dlat / max(math.cos(math.radians(lat)), 1e-6)
-    rows = conn.execute(
-        sa.select(events.c.id, events.c.lat, events.c.lon, events.c.duplicate_of).where(
-            events.c.service_code == service.code,
-            events.c.status != "rejected",
-            events.c.requested_at >= at - timedelta(hours=rule.window_hours),
-            events.c.requested_at <= at,
-            events.c.lat.between(lat - dlat, lat + dlat),
-            events.c.lon.between(lon - dlon, lon + dlon),
-        )
-    ).all()
+    rows = conn.execute(_DUPLICATE_CANDIDATES, {
+        "code": service.code, "since": at - timedelta(hours=rule.window_hours), "at": at,
+        "lat0": lat - dlat, "lat1": lat + dlat, "lon0": lon - dlon, "lon1": lon + dlon,
+    }).all()
     if not rows:
         return None
     arr = np.array([(r.lat, r.lon) for r in rows], dtype=float)
@@ -184,6 +194,21 @@ def _notice(service: Service, expected: datetime, duplicate: str | None) -> str:
     return text
 
 
+_WRITE_LOCKS: dict[str, threading.Lock] = {}
+
+
+def _writing(engine: Engine) -> AbstractContextManager[Any]:
+    """One writer at a time per SQLite store within this process.
+
+    SQLite allows a single writer; threads that collide wait in SQLite's busy handler, which
+    sleeps in growing steps and wastes most of the time. Queuing on a lock hands the store over
+    at once. PostgreSQL needs no such lock.
+    """
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    return _WRITE_LOCKS.setdefault(str(engine.url), threading.Lock())
+
+
 def create_event(
     engine: Engine,
     new: NewEvent,
@@ -201,31 +226,30 @@ def create_event(
     at = utc(new.requested_at) if new.requested_at else now_utc()
     expected = at + timedelta(hours=service.sla_hours)
     token = secrets.token_hex(16)
-    with engine.begin() as conn:
+    with _writing(engine), engine.begin() as conn:
         grid = dup_id = dup_public = None
         if new.lat is not None and new.lon is not None:
             grid = load_grid_cells(conn).locate(new.lon, new.lat)[0]
             dup_id = find_duplicate(conn, service, new.lat, new.lon, at)
         if dup_id is not None:
-            dup_row = conn.execute(sa.select(events.c.request_id).where(events.c.id == dup_id)).one()
-            dup_public = public_id_of(dup_row.request_id, dup_id)
+            dup_public = public_id_of(conn.execute(_REQUEST_ID, {"id": dup_id}).scalar_one(), dup_id)
         notes = f"疑似重复 / possible duplicate of {dup_public}" if dup_public else None
-        event_id = conn.execute(
-            events.insert().values(
-                token=token, service_code=service.code, status="submitted", source=new.source,
-                source_ref=new.source_ref, description=new.description, lat=new.lat, lon=new.lon,
-                address=new.address, address_id=new.address_id, zipcode=new.zipcode,
-                media_url=new.media_url, attributes=json.dumps(answers, ensure_ascii=False) if answers else None,
-                contact=json.dumps(new.contact, ensure_ascii=False) if new.contact else None,
-                department=service.department, grid_code=grid, duplicate_of=dup_id, status_notes=notes,
-                requested_at=at, updated_at=at, expected_at=expected,
-            ).returning(events.c.id)
-        ).scalar_one()
-        conn.execute(event_history.insert().values(
-            event_id=event_id, at=at, from_status=None, to_status="submitted", actor=actor, role=role,
-            note=f"{new.source} report" + (f"; {notes}" if notes else ""),
-            department=service.department, grid_code=grid,
-        ))
+        event_id = conn.execute(_INSERT_EVENT, {
+            "request_id": None, "token": token, "service_code": service.code, "status": "submitted",
+            "source": new.source, "source_ref": new.source_ref, "description": new.description,
+            "lat": new.lat, "lon": new.lon, "address": new.address, "address_id": new.address_id,
+            "zipcode": new.zipcode, "media_url": new.media_url,
+            "attributes": json.dumps(answers, ensure_ascii=False) if answers else None,
+            "contact": json.dumps(new.contact, ensure_ascii=False) if new.contact else None,
+            "department": service.department, "grid_code": grid, "duplicate_of": dup_id,
+            "status_notes": notes, "reopen_count": 0, "requested_at": at, "updated_at": at,
+            "expected_at": expected, "resolved_at": None, "closed_at": None, "batch_id": None,
+        }).scalar_one()
+        conn.execute(_INSERT_HISTORY, {
+            "event_id": event_id, "at": at, "from_status": None, "to_status": "submitted", "actor": actor,
+            "role": role, "note": f"{new.source} report" + (f"; {notes}" if notes else ""),
+            "department": service.department, "grid_code": grid,
+        })
     return Created(int(event_id), str(event_id), token, _notice(service, expected, dup_public),
                    expected, grid, dup_public)
 
@@ -278,7 +302,7 @@ def transition_event(
     if not note or not note.strip():
         raise EventError(problems=[Problem("a note is required for every transition", column="note")])
     at = utc(at) if at else now_utc()
-    with engine.begin() as conn:
+    with _writing(engine), engine.begin() as conn:
         event_id = find_event_id(conn, public_id)
         row = conn.execute(sa.select(events).where(events.c.id == event_id)).one()
         check_transition(row.status, to)

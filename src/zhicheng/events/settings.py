@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import os
+
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -19,3 +22,13 @@ class EventsSettings(BaseSettings):
 
     open311_public_key: SecretStr | None = None
     events_catalogue: str | None = None
+
+
+@functools.lru_cache(maxsize=4)
+def _settings_for(public_key: str | None, catalogue: str | None) -> EventsSettings:
+    return EventsSettings()
+
+
+def events_settings() -> EventsSettings:
+    """The settings as the environment gives them now (re-read only when those variables change)."""
+    return _settings_for(os.environ.get("ZHICHENG_OPEN311_PUBLIC_KEY"), os.environ.get("ZHICHENG_EVENTS_CATALOGUE"))

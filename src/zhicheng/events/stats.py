@@ -28,7 +28,7 @@ INDICATOR_ON_TIME = "D2.R1.I1"
 INDICATOR_MEAN_HOURS = "D2.R1.I2"
 GROUPINGS = ("service_code", "department", "grid_code", "source")
 STAT_COLUMNS = (
-    "events", "open", "overdue", "closed", "rejected", "closed_within_sla", "closed_within_sla_pct",
+    "events", "open", "overdue", "closed", "closed_timed", "rejected", "closed_within_sla", "closed_within_sla_pct",
     "mean_hours", "median_hours", "p90_hours", "reopened", "reopen_rate_pct",
 )
 
@@ -71,14 +71,17 @@ def event_frame(
 def summarise(frame: pd.DataFrame, by: str | None) -> pd.DataFrame:
     """Statistics of ``frame`` (from :func:`event_frame`) per value of column ``by`` (or overall).
 
-    Columns: events, open, overdue (open past the SLA deadline), closed, rejected,
-    closed_within_sla, closed_within_sla_pct [%] (of closed), mean/median/p90_hours [h] (closed
-    − requested, closed events), reopened (events reopened at least once), reopen_rate_pct [%].
+    Columns: events, open, overdue (open past the SLA deadline), closed, closed_timed (closed
+    with a known closing time), rejected, closed_within_sla, closed_within_sla_pct [%] (of
+    closed_timed), mean/median/p90_hours [h] (closed − requested, over closed_timed), reopened
+    (events reopened at least once), reopen_rate_pct [%]. A closed event whose closing time is
+    unknown (a replayed record without one) counts as closed but in neither share nor times.
     """
     f = frame.assign(
         _events=1,
         _open=frame["status"].isin(OPEN_STATES).astype(int),
         _closed=(frame["status"] == "closed").astype(int),
+        _timed=((frame["status"] == "closed") & frame["hours"].notna()).astype(int),
         _rejected=(frame["status"] == "rejected").astype(int),
         _reopened=(frame["reopen_count"] > 0).astype(int),
         _key=frame[by].fillna("") if by else "all",
@@ -89,6 +92,7 @@ def summarise(frame: pd.DataFrame, by: str | None) -> pd.DataFrame:
         "open": g["_open"].sum(),
         "overdue": g["late"].sum(),
         "closed": g["_closed"].sum(),
+        "closed_timed": g["_timed"].sum(),
         "rejected": g["_rejected"].sum(),
         "closed_within_sla": g["on_time"].sum(),
         "mean_hours": g["hours"].mean(),
@@ -96,8 +100,8 @@ def summarise(frame: pd.DataFrame, by: str | None) -> pd.DataFrame:
         "p90_hours": g["hours"].quantile(0.9),
         "reopened": g["_reopened"].sum(),
     })
-    closed = out["closed"].astype(float)
-    out["closed_within_sla_pct"] = np.where(closed > 0, 100.0 * out["closed_within_sla"] / closed.where(closed > 0), np.nan)
+    timed = out["closed_timed"].astype(float)
+    out["closed_within_sla_pct"] = np.where(timed > 0, 100.0 * out["closed_within_sla"] / timed.where(timed > 0), np.nan)
     out["reopen_rate_pct"] = 100.0 * out["reopened"] / out["events"]
     out.index.name = by or "all"
     return out[list(STAT_COLUMNS)]
@@ -171,7 +175,7 @@ def event_indicators(engine: Engine, period: str, city_code: str | None = None) 
         return pd.DataFrame(columns=["unit_code", "indicator_id", "period", "value"])
     long = pd.concat(parts, ignore_index=True)
     stats = summarise(long, "unit_code")
-    stats = stats[stats["closed"] > 0]
+    stats = stats[stats["closed_timed"] > 0]
     out = pd.concat([
         pd.DataFrame({"unit_code": stats.index, "indicator_id": INDICATOR_ON_TIME,
                       "value": stats["closed_within_sla_pct"].to_numpy()}),

@@ -100,6 +100,10 @@ def signif(x: float, digits: int) -> float:
 
     R scales by a power of ten and rounds with ``nearbyint`` (half to even) on the scaled double,
     so ``signif(9.205, 3)`` is 9.2 (the product 920.4999... rounds down).
+
+    References
+    ----------
+    R ``signif()`` (src/nmath/fprec.c), used by COINr ``get_stats(nsignif = 3)``.
     """
     if not np.isfinite(x) or x == 0:
         return x
@@ -175,7 +179,9 @@ def get_stats(data: pd.DataFrame, *, t_skew: float = 2.0, t_kurt: float = 3.5, t
             "Flag.Avail": "ok" if r["Frc.Avail"] >= t_avail else "LOW",
             "Flag.NonZero": "ok" if r["N.NonZero"] / n >= t_zero else "LOW",
             "Flag.Unique": "ok" if r["N.Unique"] / n >= t_unq else "LOW",
-            "Flag.SkewKurt": "OUT" if (abs(r["Skew"]) > t_skew and r["Kurt"] > t_kurt) else "ok",
+            # R's ifelse() gives NA when skew or kurtosis is NA (fewer than 3 or 4 values)
+            "Flag.SkewKurt": (None if np.isnan(r["Skew"]) or np.isnan(r["Kurt"])
+                              else "OUT" if (abs(r["Skew"]) > t_skew and r["Kurt"] > t_kurt) else "ok"),
         }
         if nsignif is not None:
             r = {k: signif(float(v), nsignif) for k, v in r.items()}
@@ -275,8 +281,12 @@ def cronbach_alpha(data: pd.DataFrame) -> float:
 
 
 def correlation_within_groups(data: pd.DataFrame, groups: dict[str, Sequence[str]],
-                              method: str = "pearson") -> pd.DataFrame:
+                              method: str = "pearson", cor_thresh: float | None = None,
+                              thresh_type: str = "high") -> pd.DataFrame:
     """Pairwise correlations of indicators sharing a parent, long layout ``Group, Ind1, Ind2, Corr``.
+
+    With ``cor_thresh`` only the pairs above it (``thresh_type = "high"``: collinearity, double
+    counting) or below it (``"low"``) are kept, as COINr's ``get_corr_flags()``.
 
     References
     ----------
@@ -289,4 +299,10 @@ def correlation_within_groups(data: pd.DataFrame, groups: dict[str, Sequence[str
         for i, a in enumerate(cols):
             for j in range(i + 1, len(cols)):
                 rows.append({"Group": g, "Ind1": a, "Ind2": cols[j], "Corr": float(cm[i, j])})
-    return pd.DataFrame(rows, columns=["Group", "Ind1", "Ind2", "Corr"])
+    out = pd.DataFrame(rows, columns=["Group", "Ind1", "Ind2", "Corr"])
+    if cor_thresh is not None:
+        if thresh_type not in ("high", "low"):
+            raise IndexInputError("thresh_type must be 'high' or 'low'")
+        keep = out["Corr"] > cor_thresh if thresh_type == "high" else out["Corr"] < cor_thresh
+        out = out[keep].reset_index(drop=True)
+    return out

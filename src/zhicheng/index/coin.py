@@ -136,6 +136,11 @@ class Coin:
             ``+1`` (higher is better) or ``-1`` per indicator; missing indicators default to ``+1``.
         groups, denominators
             Optional unit grouping and denominator columns indexed like ``data``.
+
+        References
+        ----------
+        OECD/JRC Handbook (2008), Step 1 (theoretical framework: the indicator tree);
+        COINr ``new_coin()`` (same checks as ``from_coinr``).
         """
         rows = []
         for item in hierarchy:

@@ -162,7 +162,13 @@ def n_fracmax(x: np.ndarray) -> np.ndarray:
 
 
 def rank_min(x: np.ndarray) -> np.ndarray:
-    """Ranks down each column, ascending, ties get the minimum rank, ``NaN`` kept (R ``rank(ties="min")``)."""
+    """Ranks down each column, ascending, ties get the minimum rank, ``NaN`` kept.
+
+    References
+    ----------
+    R ``rank(x, ties.method = "min", na.last = "keep")`` as used by COINr ``n_rank()`` and ``rank_df()``;
+    OECD/JRC Handbook (2008), section 5.2 (ranking).
+    """
     x = np.asarray(x, dtype=float)
     two_d = x.ndim == 2
     a = x if two_d else x[:, None]
@@ -228,10 +234,7 @@ def n_goalposts(x: np.ndarray, gposts: Sequence[float], direction: int = 1,
     if g.size != 3:
         raise IndexInputError("goalposts: gposts must be (lower, upper, scale)")
     with np.errstate(all="ignore"):
-        if direction == -1:
-            y = (x - g[1]) / (g[0] - g[1])
-        else:
-            y = (x - g[0]) / (g[1] - g[0])
+        y = (x - g[1]) / (g[0] - g[1]) if direction == -1 else (x - g[0]) / (g[1] - g[0])
     if trunc2posts:
         y = np.where(y > 1, 1.0, y)
         y = np.where(y < 0, 0.0, y)
@@ -336,6 +339,16 @@ def specs_from_meta(method: str, meta: pd.DataFrame) -> dict[str, dict[str, Any]
     return out
 
 
+def _unit_ref(params: dict[str, Any], units: pd.Index) -> dict[str, Any]:
+    """Allow ``iref`` to name the reference unit by its code (COINr takes its 1-based position)."""
+    ref = params.get("iref")
+    if isinstance(ref, str):
+        if ref not in units:
+            raise IndexInputError(f"dist2ref: reference unit {ref!r} not in the data")
+        return {**params, "iref": list(units).index(ref) + 1}
+    return params
+
+
 def normalise(data: pd.DataFrame, directions: Mapping[str, float] | pd.Series, spec: Mapping[str, Any],
               indiv: Mapping[str, Mapping[str, Any]] | None = None,
               targets: Mapping[str, float] | None = None) -> pd.DataFrame:
@@ -371,12 +384,14 @@ def normalise(data: pd.DataFrame, directions: Mapping[str, float] | pd.Series, s
         raise IndexInputError(f"directions must be 1 or -1 (check {bad})")
     x = data.to_numpy(dtype=float) * dirs
     gm, gp = split_spec(spec)
+    gp = _unit_ref(gp, data.index)
     if not indiv and gm != "dist2targ":
         return pd.DataFrame(apply_method(x, gm, gp), index=data.index, columns=data.columns)
     groups: dict[tuple[str, str], list[int]] = {}
     specs: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
     for j, c in enumerate(codes):
-        m, p = split_spec(indiv[c]) if indiv and c in indiv else (gm, gp)
+        m, p = (split_spec(indiv[c]) if indiv and c in indiv else (gm, gp))
+        p = _unit_ref(p, data.index)
         if m == "dist2targ" and "targ" not in p:
             if targets is None or c not in targets or np.isnan(targets[c]):
                 raise IndexInputError(f"dist2targ: no target for {c!r}")

@@ -165,6 +165,10 @@ class Pipeline:
 
         ``state`` continues from an earlier partial run (used by sensitivity analysis to reuse the
         stages before the one being varied).
+
+        References
+        ----------
+        COINr ``Regen()`` (re-running the logged steps of a coin).
         """
         res = state if state is not None else Results(coin=self.coin, datasets={"Raw": self.coin.data})
         if state is not None:
@@ -263,7 +267,7 @@ def _stage_normalise(coin: Coin, res: Results, data: pd.DataFrame, p: dict[str, 
     spec.update(p)
     if spec.get("f_n_para") == "use_iMeta":
         spec.pop("f_n_para")
-        indiv = {**nrm.specs_from_meta(spec.get("method", spec.get("f_n", "minmax")), coin.meta), **(indiv or {})}
+        indiv = {**nrm.specs_from_meta(str(spec.get("method", spec.get("f_n", "minmax"))), coin.meta), **(indiv or {})}
     directions = dict(coin.directions)
     if dirs:
         directions.update({str(k): float(v) for k, v in dict(dirs).items()})

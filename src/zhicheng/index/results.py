@@ -42,15 +42,21 @@ def rank_desc_rows(values: np.ndarray) -> np.ndarray:
     COINr ``rank_df()`` applied to each replication of ``get_sensitivity()``.
     """
     x = -np.asarray(values, dtype=float)
-    order = np.argsort(x, axis=1, kind="stable")
-    s = np.take_along_axis(x, order, axis=1)
+    # the order among equal values does not matter: a tie block gets the rank of its first position
+    order = np.argsort(x, axis=1)
     n = x.shape[1]
-    pos = np.broadcast_to(np.arange(1, n + 1, dtype=float), x.shape)
-    new = np.ones(x.shape, dtype=bool)
-    new[:, 1:] = s[:, 1:] != s[:, :-1]
-    first = np.maximum.accumulate(np.where(new, pos, 0.0), axis=1)
-    ranks = np.empty_like(first)
-    np.put_along_axis(ranks, order, first, axis=1)
+    ranks = np.empty(x.shape, dtype=float)
+    np.put_along_axis(ranks, order, np.broadcast_to(np.arange(1, n + 1, dtype=float), x.shape), axis=1)
+    s = np.take_along_axis(x, order, axis=1)
+    tied = np.flatnonzero((s[:, 1:] == s[:, :-1]).any(axis=1))
+    if tied.size:  # ties are rare: give each tie block its first position, only in rows that have one
+        st, ot = s[tied], order[tied]
+        new = np.ones(st.shape, dtype=bool)
+        new[:, 1:] = st[:, 1:] != st[:, :-1]
+        first = np.maximum.accumulate(np.where(new, np.arange(1, n + 1, dtype=float), 0.0), axis=1)
+        sub = np.empty(st.shape)
+        np.put_along_axis(sub, ot, first, axis=1)
+        ranks[tied] = sub
     ranks[np.isnan(x)] = np.nan
     return ranks
 

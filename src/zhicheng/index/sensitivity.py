@@ -295,9 +295,12 @@ class _Engine:
                 self.i_agg, dict(self.pipe.steps[self.i_agg][1]))
             params = {k: v for k, v in params.items() if k not in ("w", "weights")}
             state = self.pre_state(rep)
-            if not isinstance(state, Exception):
+            if not _batchable(params):  # settings the batched path does not cover: plain re-runs
+                self._run_each(choices[rows], out, None, rows)
+            elif not isinstance(state, Exception):
+                w = wall[rows] if not state.weights or self._explicit_w() else self._weights(choices[rows], state.weights)
                 try:
-                    scores = self._aggregate(state, params, wall[rows])
+                    scores = self._aggregate(state, params, w)
                     pos = units.get_indexer(state.datasets[self._src(state)].index)
                     out[np.ix_(rows, pos[pos >= 0])] = scores[:, pos >= 0]
                 except IndexInputError:
@@ -311,10 +314,11 @@ class _Engine:
         p = self.pipe.steps[self.i_agg][1]
         return str(p.get("dset") or self.pipe._last_name(state, self.i_agg))
 
-    def _run_each(self, choices: np.ndarray, out: np.ndarray,
-                  progress: Callable[[int], None] | None) -> np.ndarray:
+    def _run_each(self, choices: np.ndarray, out: np.ndarray, progress: Callable[[int], None] | None,
+                  rows: np.ndarray | None = None) -> np.ndarray:
         units = self.coin.data.index
-        for r, choice in enumerate(choices):
+        for k, choice in enumerate(choices):
+            r = k if rows is None else int(rows[k])
             try:
                 res = _apply(self.pipe, _changes(self.spec, choice, self.pipe, lambda i: True)).run()
                 s = res.aggregated[self.target]
@@ -322,14 +326,22 @@ class _Engine:
             except IndexInputError:
                 pass
             if progress:
-                progress(r + 1)
+                progress(k + 1)
         return out
 
-    def _weights(self, choices: np.ndarray) -> np.ndarray:
-        """Weights of every code per replication (replications x codes)."""
+    def _explicit_w(self) -> bool:
+        p = self.pipe.steps[self.i_agg][1]
+        return p.get("w") is not None or p.get("weights") is not None
+
+    def _weights(self, choices: np.ndarray, nominal: Mapping[str, float] | None = None) -> np.ndarray:
+        """Weights of every code per replication (replications x codes).
+
+        The base is the aggregate step's ``w``, else ``nominal`` (weights set by a ``weights``
+        step), else the metadata weights; weight inputs override it per replication.
+        """
         codes = list(self.coin.level_of)
         base_params = self.pipe.steps[self.i_agg][1]
-        base = given_weights(self.coin, base_params.get("w") or base_params.get("weights") or None)
+        base = given_weights(self.coin, base_params.get("w") or base_params.get("weights") or nominal or None)
         w0 = np.array([base[c] for c in codes])
         w = np.tile(w0, (choices.shape[0], 1))
         col = {c: j for j, c in enumerate(codes)}
@@ -375,6 +387,14 @@ class _Engine:
         raise IndexInputError(f"target {self.target!r} was not reached by aggregation")
 
 
+def _batchable(params: Mapping[str, Any]) -> bool:
+    """Whether the batched aggregation covers these aggregate settings exactly."""
+    known = {"method", "f_ag", "dat_thresh", "p", "dset", "write_to"}
+    if set(params) - known:
+        return False
+    return not isinstance(params.get("dat_thresh"), Mapping)
+
+
 def _level(vals: np.ndarray, wl: np.ndarray, mem: np.ndarray, method: str, p: float | None,
            thr: float | None, chunk: int = 2048) -> np.ndarray:
     """One aggregation level for shared (units x children) or batched (R x units x children) values."""
@@ -398,6 +418,37 @@ def _level(vals: np.ndarray, wl: np.ndarray, mem: np.ndarray, method: str, p: fl
 
 
 # ------------------------------------------------------------------------------- public entry
+def rank_quantiles(ranks: np.ndarray, probs: Sequence[float]) -> list[np.ndarray]:
+    """Quantiles of integer ranks per unit (columns), R's type 7, from rank counts.
+
+    Ranks take at most ``units`` distinct integer values, so each unit's order statistics come from
+    the cumulative counts of its ranks instead of a sort of the replications.
+
+    References
+    ----------
+    Hyndman & Fan (1996), "Sample quantiles in statistical packages", definition 7 (R's default,
+    used by COINr ``get_sensitivity()`` rank statistics).
+    """
+    r = np.asarray(ranks).astype(np.int64)
+    n_rep, n_units = r.shape
+    top = int(r.max()) + 1
+    counts = np.bincount((np.arange(n_units)[None, :] * top + r).ravel(), minlength=n_units * top)
+    cum = np.cumsum(counts.reshape(n_units, top), axis=1)
+
+    def order_stat(k: np.ndarray) -> np.ndarray:  # k-th smallest (0-based) per unit
+        return np.argmax(cum > k[:, None], axis=1).astype(float)
+
+    out = []
+    for p in probs:
+        h = (n_rep - 1) * float(p)
+        lo = int(np.floor(h))
+        k = np.full(n_units, lo)
+        a = order_stat(k)
+        b = order_stat(np.minimum(k + 1, n_rep - 1))
+        out.append(a + (h - lo) * (b - a))
+    return out
+
+
 def _frame(units: pd.Index, nominal: np.ndarray, runs: np.ndarray) -> pd.DataFrame:
     body = pd.DataFrame(runs.T, columns=[f"r_{i + 1}" for i in range(runs.shape[0])])
     head = pd.DataFrame({"uCode": np.asarray(units, dtype=object), "Nominal": nominal})
@@ -447,8 +498,8 @@ def run_sensitivity(pipeline: Pipeline, spec: SensitivitySpec,
         if np.isnan(sample).any():
             med, q5, q95 = (np.nanmedian(sample, axis=0), np.nanquantile(sample, 0.05, axis=0),
                             np.nanquantile(sample, 0.95, axis=0))
-        else:  # R's quantile type 7 = numpy's linear interpolation
-            med, q5, q95 = np.quantile(sample, [0.5, 0.05, 0.95], axis=0)
+        else:
+            med, q5, q95 = rank_quantiles(sample, (0.5, 0.05, 0.95))
         stats = pd.DataFrame({
             "uCode": np.asarray(units, dtype=object), "Nominal": nom_rank,
             "Mean": np.nanmean(sample, axis=0), "Median": med, "Q5": q5, "Q95": q95})

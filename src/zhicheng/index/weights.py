@@ -256,7 +256,15 @@ def noisy_weights(coin: Coin, noise: Mapping[int, float], n_rep: int, rng: np.ra
 
 def weights_from_spec(coin: Coin, spec: Mapping[str, object], data: pd.DataFrame | None = None
                       ) -> dict[str, float]:
-    """Weights from a pipeline ``weights`` step: ``{method: given|equal|pca|ahp|entropy, ...}``."""
+    """Weights from a pipeline ``weights`` step: ``{method: given|equal|pca|ahp|entropy, ...}``.
+
+    ``ahp`` takes ``matrices: {parent: pairwise matrix of its children}``; ``pca`` takes ``level`` and
+    ``by_groups``; ``entropy`` weighs each parent's indicators from the step's input data.
+
+    References
+    ----------
+    OECD/JRC Handbook (2008), section 6.1; COINr ``get_PCA(weights_to = ...)``.
+    """
     method = str(spec.get("method", "given"))
     if method == "given":
         return given_weights(coin, spec.get("w") or spec.get("weights"))  # type: ignore[arg-type]

@@ -23,12 +23,13 @@ Generation = tuple[int, int, int]
 
 
 def store_generation(conn: Connection) -> Generation:
-    """The generation of the store: (newest run id, run count, newest batch id)."""
-    runs = conn.execute(
-        sa.select(sa.func.coalesce(sa.func.max(evaluation_runs.c.id), 0), sa.func.count())
-    ).one()
-    batch = conn.execute(sa.select(sa.func.coalesce(sa.func.max(ingest_batches.c.id), 0))).scalar_one()
-    return int(runs[0]), int(runs[1]), int(batch)
+    """The generation of the store: (newest run id, run count, newest batch id), in one query."""
+    r, b = evaluation_runs, ingest_batches
+    newest = sa.select(sa.func.coalesce(sa.func.max(r.c.id), 0)).scalar_subquery()
+    count = sa.select(sa.func.count()).select_from(r).scalar_subquery()
+    batch = sa.select(sa.func.coalesce(sa.func.max(b.c.id), 0)).scalar_subquery()
+    row = conn.execute(sa.select(newest, count, batch)).one()
+    return int(row[0]), int(row[1]), int(row[2])
 
 
 class ReadCache:

@@ -1,26 +1,29 @@
 """Live part of the overview: station air quality, open and overdue city events, active alerts.
 
 Counts come from indexed GROUP BYs on the events table (``status``, ``expected_at``) and the open
-alerts (``ended_at IS NULL``); nothing reads raw sensor observations. A store without the events
-or sensing tables (or with them empty) gives ``available: false`` and the page leaves the panel
-out.
+alerts (``ended_at IS NULL``). The stations' real-time AQI comes from the sensing service's own
+reader, handed in by the caller (:data:`AirSource`), so this module depends on no sibling
+service. A store without the events or sensing tables (or with them empty) gives
+``available: false`` and the page shows a short note instead of the panel.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from zhicheng.report.air import stations_air
 from zhicheng.store.schema_events import events
 from zhicheng.store.schema_sensing import alert_rules, alerts, sta_datastreams
 
 #: Workflow states in which an event still waits for handling (Open311 ``open``).
 OPEN_STATES = ("submitted", "accepted", "dispatched", "in_progress", "reopened")
 SENSING_TABLES = {"sta_things", "sta_datastreams", "sta_observed_properties", "sta_observations"}
+#: Reads every station's current real-time AQI (e.g. ``zhicheng.sensing.airlive.current_aqi``).
+AirSource = Callable[[Connection], list[dict[str, Any]]]
 #: How many overdue events and active alerts the overview lists.
 LIST_N = 8
 
@@ -49,7 +52,8 @@ def events_summary(conn: Connection, now: datetime) -> dict[str, Any]:
     overdue_filter = sa.and_(e.c.status.in_(OPEN_STATES), e.c.expected_at < now)
     overdue = int(conn.execute(sa.select(sa.func.count()).where(overdue_filter)).scalar_one())
     listed = conn.execute(
-        sa.select(e.c.id, e.c.service_code, e.c.status, e.c.department, e.c.address, e.c.expected_at)
+        sa.select(e.c.id, e.c.request_id, e.c.service_code, e.c.status, e.c.department, e.c.address,
+                  e.c.expected_at)
         .where(overdue_filter).order_by(e.c.expected_at).limit(LIST_N)
     ).mappings()
     return {
@@ -81,8 +85,40 @@ def alerts_summary(conn: Connection) -> dict[str, Any]:
     return {"available": rules > 0 or active > 0, "active": active, "list": listed}
 
 
-def live_summary(conn: Connection, lang: str, now: datetime | None = None) -> dict[str, Any]:
-    """Events and alerts for the overview; parts whose tables are missing are not available."""
+def air_summary(conn: Connection, air: AirSource, lang: str) -> dict[str, Any]:
+    """Stations' current AQI, worst first, with the level's name in ``lang`` and its colour."""
+    stations = []
+    for st in air(conn):
+        level = st.get("level_en") if lang == "en" else st.get("level")
+        lon, lat = _point(st.get("location"))
+        stations.append({
+            "id": st.get("thing_id"), "name": st.get("name"), "at": st.get("hour_start"), "lon": lon, "lat": lat,
+            "aqi": st.get("aqi"), "level_name": level, "colour": st.get("colour"),
+            "primary": st.get("primary"), "standard": st.get("standard"),
+        })
+    stations.sort(key=_worst_first)
+    return {"available": bool(stations), "stations": stations}
+
+
+def _point(location: Any) -> tuple[float | None, float | None]:
+    """Longitude and latitude of a GeoJSON Point (or a Feature holding one); None when absent."""
+    if isinstance(location, dict) and location.get("type") == "Feature":
+        location = location.get("geometry")
+    if isinstance(location, dict) and location.get("type") == "Point":
+        coords = location.get("coordinates") or []
+        if len(coords) >= 2:
+            return float(coords[0]), float(coords[1])
+    return None, None
+
+
+def _worst_first(station: dict[str, Any]) -> tuple[int, str]:
+    aqi = station["aqi"]
+    return (-aqi if isinstance(aqi, int) else 1, str(station["name"]))
+
+
+def live_summary(conn: Connection, lang: str, now: datetime | None = None,
+                 air: AirSource | None = None) -> dict[str, Any]:
+    """Air, events and alerts for the overview; parts whose tables or readers are missing are not available."""
     now = now or datetime.now(UTC)
     names = _tables(conn)
     return {
@@ -90,5 +126,6 @@ def live_summary(conn: Connection, lang: str, now: datetime | None = None) -> di
         "at": now.isoformat(),
         "events": events_summary(conn, now) if "events" in names else {"available": False},
         "alerts": alerts_summary(conn) if {"alerts", "alert_rules"} <= names else {"available": False},
-        "air": stations_air(conn, lang) if names >= SENSING_TABLES else {"available": False, "stations": []},
+        "air": (air_summary(conn, air, lang) if air is not None and names >= SENSING_TABLES
+                else {"available": False, "stations": []}),
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import time
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
@@ -26,14 +27,26 @@ from zhicheng.report.context import (
 from zhicheng.report.labels import Labels, labels_for
 
 T = TypeVar("T")
+#: Answers at least this big [bytes] are also kept gzip-compressed.
+GZIP_FROM_BYTES = 1024
+#: How long live answers (air, events, alerts) are reused [s]: a wall screen polls; the store is not.
+LIVE_TTL_S = 10.0
+
+
+def encode(value: Any) -> tuple[bytes, bytes | None]:
+    """An answer as compact UTF-8 JSON, and gzip-compressed when it is worth it."""
+    body = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+    return body, (gzip.compress(body, compresslevel=5) if len(body) >= GZIP_FROM_BYTES else None)
 
 
 class ReportService:
     """Cached read models of one store."""
 
-    def __init__(self, engine: Engine, cache: ReadCache | None = None) -> None:
+    def __init__(self, engine: Engine, cache: ReadCache | None = None, air: live.AirSource | None = None) -> None:
         self.engine = engine
         self.cache = cache or ReadCache()
+        #: Reader of the stations' current AQI (the sensing service's); no air panel without one.
+        self.air = air
 
     def _cached(self, key: Hashable, compute: Callable[[Connection], T]) -> T:
         with self.engine.connect() as conn:
@@ -145,7 +158,22 @@ class ReportService:
         self.geojson()
 
     def live(self, lang: str = "zh") -> dict[str, Any]:
-        """Live air quality, events and alerts (not cached: they change by the minute)."""
+        """Live air quality, events and alerts, reused for :data:`LIVE_TTL_S` seconds at most."""
         check_lang(lang)
+        window = int(time.monotonic() // LIVE_TTL_S)
+
+        def compute() -> dict[str, Any]:
+            with self.engine.connect() as conn:
+                return live.live_summary(conn, lang, air=self.air)
+
+        return self.cache.get(("live", lang, window), (0, 0, 0), compute)
+
+    def encoded(self, read: Callable[..., Any], *args: Any) -> tuple[bytes, bytes | None]:
+        """``read(*args)`` (a read model of this service) as JSON bytes, cached like the answer."""
+        name = getattr(read, "__name__", repr(read))
+        if name == "live":
+            window = int(time.monotonic() // LIVE_TTL_S)
+            return self.cache.get(("encoded", name, args, window), (0, 0, 0), lambda: encode(read(*args)))
         with self.engine.connect() as conn:
-            return live.live_summary(conn, lang)
+            generation = store_generation(conn)
+        return self.cache.get(("encoded", name, args), generation, lambda: encode(read(*args)))

@@ -26,7 +26,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 import sqlalchemy as sa
 
 from zhicheng.air.aqi import level_index
@@ -283,25 +282,27 @@ def _evaluate_pair(conn: sa.Connection, rule: Mapping[Any, Any], t: npt.NDArray[
     _save_state(conn, rule["id"], rule["ds_id"], st)
 
 
-def evaluate_batch(conn: sa.Connection, frame: pd.DataFrame) -> list[dict[str, Any]]:
+def evaluate_batch(
+    conn: sa.Connection, datastream_id: npt.NDArray[np.int64], time: npt.NDArray[np.int64], value: npt.NDArray[np.float64]
+) -> list[dict[str, Any]]:
     """Evaluate every applicable rule on a batch of new observations; return opened alerts.
 
-    ``frame`` has ``datastream_id``, ``phenomenon_time_start`` [µs] and ``result_number``.
+    The arrays are aligned: each observation's Datastream, phenomenon time [µs] and numeric
+    result (NaN when not a number).
     """
-    ds_ids = [int(x) for x in pd.unique(frame["datastream_id"])]
+    ds_ids = np.unique(datastream_id).tolist()
     rules = _rules_for(conn, ds_ids)
     if not rules:
         return []
     opened: list[int] = []
-    for ds_id, part in frame.groupby("datastream_id", sort=False):
+    for ds_id in ds_ids:
         pairs = [r for r in rules if r["ds_id"] == ds_id]
         if not pairs:
             continue
-        part = part.sort_values(["phenomenon_time_start"], kind="stable")
-        t = part["phenomenon_time_start"].to_numpy(dtype=np.int64)
-        v = part["result_number"].to_numpy(dtype=np.float64, na_value=np.nan)
+        mine = np.flatnonzero(datastream_id == ds_id)
+        order = mine[np.argsort(time[mine], kind="stable")]
         for rule in pairs:
-            _evaluate_pair(conn, rule, t, v, opened)
+            _evaluate_pair(conn, rule, time[order], value[order], opened)
     if not opened:
         return []
     rows = conn.execute(sa.select(s.alerts).where(s.alerts.c.id.in_(opened)).order_by(s.alerts.c.id)).mappings()

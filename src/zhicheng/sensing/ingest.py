@@ -14,13 +14,13 @@ resultTime are the extents of its Observations).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 import sqlalchemy as sa
 
 from zhicheng.errors import Problem
@@ -95,95 +95,165 @@ def feature_for_datastream(conn: sa.Connection, datastream_id: int) -> int:
     )
 
 
-def _frame(batch: ObservationColumns) -> pd.DataFrame:
-    n = len(batch)
-    number = batch.result_number
-    frame = pd.DataFrame(
-        {
-            "datastream_id": np.full(n, batch.datastream_id, dtype=np.int64),
-            "feature_of_interest_id": batch.foi if batch.foi is not None else np.full(n, NO_FOI, dtype=np.int64),
-            "phenomenon_time_start": batch.phenomenon_start,
-            "phenomenon_time_end": batch.phenomenon_end if batch.phenomenon_end is not None else [None] * n,
-            "result_time": batch.result_time if batch.result_time is not None else [None] * n,
-            "result_number": number,
-            "result_json": batch.result_json,
-        }
+@dataclass
+class Combined:
+    """Every batch's rows as whole columns (optional columns only when some row has a value)."""
+
+    datastream_id: npt.NDArray[np.int64]
+    foi: npt.NDArray[np.int64]
+    start: npt.NDArray[np.int64]
+    result_number: npt.NDArray[np.float64]
+    optional: dict[str, list[Any]]
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+
+def _optional(batches: Sequence[ObservationColumns], get: Any) -> list[Any] | None:
+    """One optional column over all batches (None-padded), or None when no row has a value."""
+    parts = [get(b) for b in batches]
+    if all(p is None for p in parts):
+        return None
+    out: list[Any] = []
+    for b, part in zip(batches, parts, strict=True):
+        out.extend([None] * len(b) if part is None else (part.tolist() if isinstance(part, np.ndarray) else list(part)))
+    return out if any(v is not None for v in out) else None
+
+
+def combine(batches: Sequence[ObservationColumns]) -> Combined:
+    """Concatenate column batches (numpy, no per-row Python work for the usual columns)."""
+    optional: dict[str, list[Any]] = {}
+    getters: dict[str, Any] = {
+        "phenomenon_time_end": lambda b: b.phenomenon_end,
+        "result_time": lambda b: b.result_time,
+        "result_json": lambda b: None if all(v is None for v in b.result_json) else b.result_json,
+    }
+    for key in sorted({k for b in batches for k in b.extra}):
+        getters[key] = lambda b, key=key: b.extra.get(key)
+    for column, get in getters.items():
+        values = _optional(batches, get)
+        if values is not None:
+            optional[column] = values
+    return Combined(
+        datastream_id=np.concatenate([np.full(len(b), b.datastream_id, dtype=np.int64) for b in batches]),
+        foi=np.concatenate([b.foi if b.foi is not None else np.full(len(b), NO_FOI, dtype=np.int64) for b in batches]),
+        start=np.concatenate([b.phenomenon_start for b in batches]).astype(np.int64),
+        result_number=np.concatenate([b.result_number for b in batches]).astype(np.float64),
+        optional=optional,
     )
-    for key, values in batch.extra.items():
-        frame[key] = values
-    return frame
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as dicts for the driver: NaN and NA become None, numpy scalars Python ones."""
-    cols: dict[str, list[Any]] = {}
-    for name in frame.columns:
-        series = frame[name]
-        if series.dtype == object:
-            cols[name] = [None if v is None or (isinstance(v, float) and np.isnan(v)) else v for v in series.tolist()]
-        else:
-            values = series.tolist()
-            mask = series.isna().to_numpy()
-            cols[name] = [None if m else v for v, m in zip(values, mask, strict=True)] if mask.any() else values
+JSON_COLUMNS = {"result_json", "result_quality", "parameters"}
+
+
+def _column_lists(rows: Combined) -> dict[str, list[Any]]:
+    """Columns as Python lists for the driver: NaN → None, JSON members serialised."""
+    numbers = rows.result_number
+    missing = np.isnan(numbers)
+    cols: dict[str, list[Any]] = {
+        "datastream_id": rows.datastream_id.tolist(),
+        "feature_of_interest_id": rows.foi.tolist(),
+        "phenomenon_time_start": rows.start.tolist(),
+        "result_number": np.where(missing, None, numbers).tolist() if missing.any() else numbers.tolist(),
+    }
+    for name, values in rows.optional.items():
+        cols[name] = [None if v is None else json.dumps(v) for v in values] if name in JSON_COLUMNS else values
+    return cols
+
+
+def _write_rows(conn: sa.Connection, rows: Combined) -> list[int]:
+    """Insert the rows in one statement stream; the new ids in row order."""
+    table = s.sta_observations
+    cols = _column_lists(rows)
+    n = len(rows)
+    if conn.dialect.name == "sqlite":
+        # One executemany on the driver; within this write transaction SQLite hands out
+        # consecutive ids (AUTOINCREMENT), so the last id gives them all.
+        names = list(cols)
+        sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None
+        cur = dbapi.cursor()
+        try:
+            cur.executemany(sql, list(zip(*cols.values(), strict=True)))
+            last = int(cur.execute("SELECT last_insert_rowid()").fetchone()[0])
+        finally:
+            cur.close()
+        return list(range(last - n + 1, last + 1))
+    seq = sa.text("SELECT nextval(pg_get_serial_sequence('sta_observations', 'id')) FROM generate_series(1, :n)")
+    ids = [int(r[0]) for r in conn.execute(seq, {"n": n})]
+    cols["id"] = ids
+    for name in JSON_COLUMNS & set(cols):
+        cols[name] = [None if v is None else json.loads(v) for v in cols[name]]
     names = list(cols)
-    return [dict(zip(names, row, strict=True)) for row in zip(*cols.values(), strict=True)]
+    conn.execute(sa.insert(table), [dict(zip(names, r, strict=True)) for r in zip(*cols.values(), strict=True)])
+    return ids
 
 
-def _widen_extents(conn: sa.Connection, frame: pd.DataFrame) -> None:
-    """Widen each Datastream's phenomenonTime and resultTime to cover the new rows (SQL GROUP BY in pandas)."""
-    ds = s.sta_datastreams
-    end = frame["phenomenon_time_end"].astype("Float64").fillna(frame["phenomenon_time_start"].astype("Float64"))
-    work = pd.DataFrame(
-        {"ds": frame["datastream_id"], "start": frame["phenomenon_time_start"], "end": end, "rt": frame["result_time"].astype("Float64")}
-    )
-    agg = work.groupby("ds").agg(start=("start", "min"), end=("end", "max"), rt_min=("rt", "min"), rt_max=("rt", "max"))
-    for ds_id, row in agg.iterrows():
-        values: dict[str, Any] = {
-            "phenomenon_time_start": _widen(ds.c.phenomenon_time_start, int(row["start"]), lower=True),
-            "phenomenon_time_end": _widen(sa.func.coalesce(ds.c.phenomenon_time_end, ds.c.phenomenon_time_start), int(row["end"]), lower=False),
-        }
-        if not pd.isna(row["rt_min"]):
-            values["result_time_start"] = _widen(ds.c.result_time_start, int(row["rt_min"]), lower=True)
-            values["result_time_end"] = _widen(sa.func.coalesce(ds.c.result_time_end, ds.c.result_time_start), int(row["rt_max"]), lower=False)
-        conn.execute(sa.update(ds).where(ds.c.id == int(str(ds_id))).values(**values))
+#: Widen a Datastream's phenomenonTime (and resultTime) to cover new rows; one prepared
+#: statement with bound values (built once, cheaper than an expression per batch).
+_WIDEN_PHENOMENON = sa.text(
+    "UPDATE sta_datastreams SET "
+    "phenomenon_time_start = CASE WHEN phenomenon_time_start IS NULL OR phenomenon_time_start > :lo THEN :lo "
+    "ELSE phenomenon_time_start END, "
+    "phenomenon_time_end = CASE WHEN COALESCE(phenomenon_time_end, phenomenon_time_start) IS NULL "
+    "OR COALESCE(phenomenon_time_end, phenomenon_time_start) < :hi THEN :hi "
+    "ELSE COALESCE(phenomenon_time_end, phenomenon_time_start) END "
+    "WHERE id = :ds"
+).bindparams(sa.bindparam("lo", type_=sa.BigInteger), sa.bindparam("hi", type_=sa.BigInteger), sa.bindparam("ds", type_=sa.Integer))
+_WIDEN_RESULT = sa.text(
+    "UPDATE sta_datastreams SET "
+    "result_time_start = CASE WHEN result_time_start IS NULL OR result_time_start > :lo THEN :lo ELSE result_time_start END, "
+    "result_time_end = CASE WHEN COALESCE(result_time_end, result_time_start) IS NULL "
+    "OR COALESCE(result_time_end, result_time_start) < :hi THEN :hi ELSE COALESCE(result_time_end, result_time_start) END "
+    "WHERE id = :ds"
+).bindparams(sa.bindparam("lo", type_=sa.BigInteger), sa.bindparam("hi", type_=sa.BigInteger), sa.bindparam("ds", type_=sa.Integer))
 
 
-def _widen(column: Any, value: int, lower: bool) -> Any:
-    beyond = column > value if lower else column < value
-    return sa.case((column.is_(None), value), (beyond, value), else_=column)
+def _widen_extents(conn: sa.Connection, rows: Combined) -> None:
+    """Widen each Datastream's phenomenonTime and resultTime to cover the new rows."""
+    ends = rows.optional.get("phenomenon_time_end")
+    end = rows.start if ends is None else np.array([e if e is not None else t for e, t in zip(ends, rows.start.tolist(), strict=True)], dtype=np.int64)
+    rts = rows.optional.get("result_time")
+    rt = None if rts is None else np.array([np.nan if v is None else v for v in rts], dtype=np.float64)
+    single = len(rows) == 1 or bool((rows.datastream_id == rows.datastream_id[0]).all())
+    for ds_id in [int(rows.datastream_id[0])] if single else np.unique(rows.datastream_id).tolist():
+        mine = slice(None) if single else rows.datastream_id == ds_id
+        conn.execute(_WIDEN_PHENOMENON, {"lo": int(rows.start[mine].min()), "hi": int(end[mine].max()), "ds": ds_id})
+        if rt is not None and not np.isnan(rt[mine]).all():
+            conn.execute(_WIDEN_RESULT, {"lo": int(np.nanmin(rt[mine])), "hi": int(np.nanmax(rt[mine])), "ds": ds_id})
 
 
 def insert_observations(conn: sa.Connection, batches: Sequence[ObservationColumns]) -> IngestResult:
-    """Write observations (column batches) in one statement; return ids and opened alerts.
+    """Write observations (column batches) in one statement stream; return ids and opened alerts.
 
     Rows without a FeatureOfInterest get the one made from their Thing's Location.
     """
     batches = [b for b in batches if len(b)]
     if not batches:
         return IngestResult([], [])
-    missing = sorted({b.datastream_id for b in batches} - datastream_exists(conn, [b.datastream_id for b in batches]))
+    wanted = sorted({b.datastream_id for b in batches})
+    missing = sorted(set(wanted) - datastream_exists(conn, wanted))
     if missing:
         raise BadRequest(problems=[Problem(f"Datastream {m} does not exist", column="Datastream") for m in missing])
-    frame = pd.concat([_frame(b) for b in batches], ignore_index=True)
-    no_foi = frame["feature_of_interest_id"].to_numpy() == NO_FOI
+    rows = combine(batches)
+    _check_features(conn, rows.foi[rows.foi != NO_FOI])
+    no_foi = rows.foi == NO_FOI
     if no_foi.any():
-        for ds_id in pd.unique(frame.loc[no_foi, "datastream_id"]):
-            rows = no_foi & (frame["datastream_id"].to_numpy() == ds_id)
-            frame.loc[rows, "feature_of_interest_id"] = feature_for_datastream(conn, int(ds_id))
-    _check_features(conn, frame)
-    table = s.sta_observations
-    stmt = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    ids = [int(r[0]) for r in conn.execute(stmt, _records(frame))]
-    _widen_extents(conn, frame)
+        for ds_id in np.unique(rows.datastream_id[no_foi]).tolist():
+            rows.foi[no_foi & (rows.datastream_id == ds_id)] = feature_for_datastream(conn, ds_id)
+    ids = _write_rows(conn, rows)
+    _widen_extents(conn, rows)
     from zhicheng.sensing.alerts import evaluate_batch
 
-    frame["id"] = ids
-    opened = evaluate_batch(conn, frame)
+    opened = evaluate_batch(conn, rows.datastream_id, rows.start, rows.result_number)
     return IngestResult(ids, opened)
 
 
-def _check_features(conn: sa.Connection, frame: pd.DataFrame) -> None:
-    wanted = set(pd.unique(frame["feature_of_interest_id"]).tolist())
+def _check_features(conn: sa.Connection, given: npt.NDArray[np.int64]) -> None:
+    if len(given) == 0:
+        return
+    wanted = set(np.unique(given).tolist())
     foi = s.sta_features_of_interest
     have = {r[0] for r in conn.execute(sa.select(foi.c.id).where(foi.c.id.in_(list(wanted))))}
     missing = sorted(wanted - have)

@@ -76,9 +76,20 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> in
     unknown = [c for c in frame.columns if c not in table.c]
     if unknown:
         raise ValueError(f"columns {unknown} are not in table {table.name}")
-    if conn.dialect.name == "postgresql":
-        _copy_postgres(conn, table, frame)
-        return len(frame)
+    dbapi_error = conn.dialect.loaded_dbapi.Error
+    try:
+        if conn.dialect.name == "postgresql":
+            _copy_postgres(conn, table, frame)
+        else:
+            _executemany(conn, table, frame)
+    except dbapi_error as exc:
+        # Raise as SQLAlchemy does for its own statements (IntegrityError, OperationalError …).
+        raise sa.exc.DBAPIError.instance(f"bulk insert into {table.name}", None, exc, dbapi_error) from None
+    return len(frame)
+
+
+def _executemany(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> None:
+    """Insert with the driver's ``executemany`` in chunks (SQLite)."""
     columns = list(frame.columns)
     stmt = sa.insert(table).compile(dialect=conn.dialect, column_keys=columns)
     # SQLite's positional parameters follow the compiled column order.
@@ -92,7 +103,6 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> in
             cur.executemany(str(stmt), chunk)
     finally:
         cur.close()
-    return len(frame)
 
 
 def table_counts(conn: sa.Connection, tables: Iterable[sa.Table]) -> dict[str, int]:

@@ -123,6 +123,8 @@ def _year_bounds(period: str) -> tuple[datetime, datetime]:
     if not (len(period) == 4 and period.isdigit()):
         raise ParticipationError(f"period must be a year such as 2026, not {period!r}")
     year = int(period)
+    if not 1 <= year <= 9998:
+        raise ParticipationError(f"period {period!r} is not a usable year")
     return datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
 
 

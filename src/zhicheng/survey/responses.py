@@ -198,7 +198,9 @@ def _choices(text: pd.Series, q: Question, frame: pd.DataFrame, file: str, colum
         bad = (stripped != "") & ~stripped.isin(codes)
         reason = f"unknown option for question {q.id!r}; options are {', '.join(sorted(codes))}"
     else:
-        bad = (stripped != "") & ~parts.map(lambda xs: all(x.strip() in codes for x in xs))
+        each = parts.explode().str.strip()
+        all_known = each.isin(codes).groupby(level=0).all().reindex(stripped.index, fill_value=True)
+        bad = (stripped != "") & ~all_known
         reason = f"unknown option in a multiple choice of question {q.id!r}; options are {', '.join(sorted(codes))}"
     return stripped.where(stripped != ""), _located(bad, frame, file, column, reason)
 
@@ -259,7 +261,7 @@ def _respondents(frame: pd.DataFrame, mapping: ResponseMapping, questionnaire: Q
             problems.append(Problem(f"questionnaire {questionnaire.id!r} does not collect {name!r}", file, None, fmap.column))
             continue
         text = frame[fmap.column].astype(str).str.strip()
-        value = text.map(lambda v, m=fmap.values: m.get(v) if v in m else None) if fmap.values is not None else text.where(text != "")
+        value = text.map(fmap.values) if fmap.values is not None else text.where(text != "")
         if decl.categories:
             bad = value.notna() & ~value.isin(decl.categories)
             problems += _located(bad, frame, file, fmap.column,

@@ -80,23 +80,26 @@ def weighted_means(values: FloatArray, weights: FloatArray | None = None) -> pd.
     y = np.asarray(values, dtype=float)
     if y.ndim == 1:
         y = y[:, None]
-    n_resp = y.shape[0]
+    n_resp, q = y.shape
     w = np.ones(n_resp) if weights is None else np.asarray(weights, dtype=float)
-    answered = ~np.isnan(y)
-    wm = np.where(answered, w[:, None], 0.0)
-    n = answered.sum(axis=0).astype(float)
-    wsum = wm.sum(axis=0)
+    # Shift each column by a rough centre (mean of its first answers) so that the sums of squares
+    # below do not lose precision, then get every sum in one matrix product:
+    # columns [answered, y, y²] × [1, w, w²] → n, Σw, Σw²; Σy, Σwy, Σw²y; Σy², Σwy², Σw²y².
+    head = y[: min(n_resp, 1000)]
+    count = (~np.isnan(head)).sum(axis=0)
+    centre = np.where(count > 0, np.nansum(head, axis=0) / np.maximum(count, 1), 0.0)
+    (n, wsum, w2sum), (sy, swy, sw2y), (sy2, _swy2, sw2y2) = _column_sums(y, w, centre)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(answered, y, 0.0).T @ w / wsum if n_resp else np.full(y.shape[1], np.nan)
-        resid = np.where(answered, y - mean, 0.0)
-        wr2 = np.square(wm * resid).sum(axis=0)
-        var = n / (n - 1.0) * wr2 / np.square(wsum)
+        m0 = swy / wsum  # weighted mean, shifted
+        mean = m0 + centre
+        # Σ w²(y − ȳ)² expanded about the shifted mean
+        wr2 = sw2y2 - 2.0 * m0 * sw2y + m0 * m0 * w2sum
+        var = n / (n - 1.0) * np.maximum(wr2, 0.0) / np.square(wsum)
         se = np.sqrt(var)
-        # SRS variance of the (unweighted) mean of the same answers, for the design effect.
-        umean = np.where(answered, y, 0.0).sum(axis=0) / n
-        s2 = np.square(np.where(answered, y - umean, 0.0)).sum(axis=0) / (n - 1.0)
+        # SRS variance of the (unweighted) mean of the same answers, for the design effect
+        s2 = np.maximum(sy2 - np.square(sy) / n, 0.0) / (n - 1.0)
         deff = var / (s2 / n)
-        deff_kish = n * np.square(wm).sum(axis=0) / np.square(wsum)
+        deff_kish = n * w2sum / np.square(wsum)
         tq = sps.t.ppf(0.5 + CONFIDENCE / 2, np.maximum(n - 1.0, 1.0))
     half = np.where(n > 1, tq * se, np.nan)
     return pd.DataFrame(
@@ -112,6 +115,29 @@ def weighted_means(values: FloatArray, weights: FloatArray | None = None) -> pd.
             "nonresponse": 1.0 - n / n_resp if n_resp else np.full(y.shape[1], np.nan),
         }
     )
+
+
+#: Rows per block in :func:`_column_sums` (blocks stay in the CPU cache).
+BLOCK_ROWS = 8192
+
+
+def _column_sums(y: FloatArray, w: FloatArray, centre: FloatArray) -> FloatArray:
+    """Sums over answered cells of each column, block by block: shape (3, 3, q).
+
+    ``out[a, b]`` is Σ wᵇ · (y − centre)ᵃ over the answered cells (a, b ∈ 0, 1, 2): counts, weighted
+    sums and weighted sums of squares, with weights to the powers 0, 1 and 2.
+    """
+    out = np.zeros((3, 3, y.shape[1]))
+    wp = np.column_stack([np.ones_like(w), w, w * w])
+    for start in range(0, y.shape[0], BLOCK_ROWS):
+        block = y[start:start + BLOCK_ROWS]
+        answered = ~np.isnan(block)
+        y0 = np.where(answered, block - centre, 0.0)
+        wt = wp[start:start + BLOCK_ROWS].T
+        out[0] += wt @ answered
+        out[1] += wt @ y0
+        out[2] += wt @ (y0 * y0)
+    return out
 
 
 def satisfaction_indices(summary: pd.DataFrame, scales: list[Scale]) -> pd.DataFrame:

@@ -11,7 +11,7 @@ import io
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import BaseModel, Field
 
@@ -28,6 +28,11 @@ Reviewer = Annotated[Principal, Depends(require_role("reviewer"))]
 Analyst = Annotated[Principal, Depends(require_role("analyst"))]
 Member = Annotated[Principal, Depends(require_role("analyst", "reviewer"))]
 Lang = Annotated[Literal["zh", "en"], Query(description="Language of names: zh (default) or en")]
+#: Largest id the store's integer keys hold.
+MAX_ID = 2_147_483_647
+CampaignId = Annotated[int, Path(ge=1, le=MAX_ID, description="Campaign id")]
+SubmissionId = Annotated[int, Path(ge=1, le=MAX_ID, description="Submission id")]
+EvidenceId = Annotated[int, Path(ge=1, le=MAX_ID, description="Evidence file id")]
 
 #: Headers of every evidence download: a file to save, never to render or run.
 EVIDENCE_HEADERS = {
@@ -118,7 +123,7 @@ class Assignments(BaseModel):
 class Review(BaseModel):
     """Submissions to approve (or return, with a reason)."""
 
-    submission_ids: list[int] = Field(min_length=1, max_length=10_000)
+    submission_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(min_length=1, max_length=10_000)
     reason: str | None = Field(default=None, max_length=4000)
 
 
@@ -149,33 +154,33 @@ def notifications(engine: EngineDep, who: Member, lang: Lang = "zh") -> dict[str
 
 
 @router.get("/api/campaigns/{cid}")
-def get_campaign(cid: int, engine: EngineDep, _: Member, lang: Lang = "zh") -> dict[str, Any]:
+def get_campaign(cid: CampaignId, engine: EngineDep, _: Member, lang: Lang = "zh") -> dict[str, Any]:
     """A campaign with its units and assignments."""
     return call(svc.get_campaign, engine, cid, lang=lang)
 
 
 @router.post("/api/campaigns/{cid}/assignments")
-def assign(cid: int, body: Assignments, engine: EngineDep, who: Reviewer) -> list[dict[str, Any]]:
+def assign(cid: CampaignId, body: Assignments, engine: EngineDep, who: Reviewer) -> list[dict[str, Any]]:
     """Assign indicators to departments (re-assigning changes the entry); returns every assignment."""
     specs = [svc.AssignmentSpec(a.indicator_id, a.department, tuple(a.assignees)) for a in body.assignments]
     return call(svc.assign, engine, actor(who), cid, specs)
 
 
 @router.post("/api/campaigns/{cid}/close")
-def close(cid: int, engine: EngineDep, who: Reviewer, lang: Lang = "zh") -> dict[str, Any]:
+def close(cid: CampaignId, engine: EngineDep, who: Reviewer, lang: Lang = "zh") -> dict[str, Any]:
     """Close a campaign (nothing more is submitted or reviewed)."""
     call(svc.close_campaign, engine, actor(who), cid)
     return svc.get_campaign(engine, cid, lang=lang)
 
 
 @router.get("/api/campaigns/{cid}/progress")
-def progress(cid: int, engine: EngineDep, who: Member, lang: Lang = "zh") -> dict[str, Any]:
+def progress(cid: CampaignId, engine: EngineDep, who: Member, lang: Lang = "zh") -> dict[str, Any]:
     """Progress per department and indicator: counts by state, completion, overdue."""
     return call(svc.progress, engine, actor(who), cid, lang=lang)
 
 
 @router.get("/api/campaigns/{cid}/export")
-def export(cid: int, engine: EngineDep, _: Reviewer, format: Literal["csv", "xlsx"] = "csv",
+def export(cid: CampaignId, engine: EngineDep, _: Reviewer, format: Literal["csv", "xlsx"] = "csv",
            lang: Lang = "zh") -> Response:
     """Every expected submission with value, answer, state, review and evidence (CSV or XLSX)."""
     frame = call(svc.export_frame, engine, cid, lang=lang)
@@ -192,7 +197,7 @@ def export(cid: int, engine: EngineDep, _: Reviewer, format: Literal["csv", "xls
 
 
 @router.get("/api/campaigns/{cid}/provenance")
-def provenance(cid: int, engine: EngineDep, who: Member, run: Annotated[int, Query(ge=1)]) -> list[dict[str, Any]]:
+def provenance(cid: CampaignId, engine: EngineDep, who: Member, run: Annotated[int, Query(ge=1, le=MAX_ID)]) -> list[dict[str, Any]]:
     """Each approved submission beside the stored value, its batch and the run's raw value and score."""
     return call(svc.run_provenance, engine, actor(who), cid, run)
 
@@ -214,7 +219,7 @@ def _uploads(files: list[UploadFile] | None) -> list[tuple[str, Any]]:
 
 
 @router.get("/api/campaigns/{cid}/submissions")
-def list_submissions(cid: int, engine: EngineDep, who: Member, status: str | None = None,
+def list_submissions(cid: CampaignId, engine: EngineDep, who: Member, status: str | None = None,
                      department: str | None = None) -> list[dict[str, Any]]:
     """Submissions the caller may read (analysts: their department's)."""
     return call(svc.list_submissions, engine, actor(who), cid, status=status, department=department)
@@ -222,7 +227,7 @@ def list_submissions(cid: int, engine: EngineDep, who: Member, status: str | Non
 
 @router.post("/api/campaigns/{cid}/submissions")
 def save_submission(
-    cid: int,
+    cid: CampaignId,
     engine: EngineDep,
     store: StoreDep,
     who: Analyst,
@@ -252,26 +257,26 @@ def save_submission(
 
 
 @router.get("/api/campaigns/{cid}/submissions/{sid}")
-def get_submission(cid: int, sid: int, engine: EngineDep, who: Member) -> dict[str, Any]:
+def get_submission(cid: CampaignId, sid: SubmissionId, engine: EngineDep, who: Member) -> dict[str, Any]:
     """One submission with its evidence and history (403 for other departments)."""
     return call(svc.get_submission, engine, actor(who), cid, sid)
 
 
 @router.post("/api/campaigns/{cid}/submissions/{sid}/submit")
-def submit(cid: int, sid: int, engine: EngineDep, who: Analyst) -> dict[str, Any]:
+def submit(cid: CampaignId, sid: SubmissionId, engine: EngineDep, who: Analyst) -> dict[str, Any]:
     """Hand in a draft (→ submitted) or a returned submission (→ resubmitted)."""
     return call(svc.submit, engine, actor(who), cid, sid)
 
 
 @router.post("/api/campaigns/{cid}/submissions/{sid}/evidence")
-def add_evidence(cid: int, sid: int, engine: EngineDep, store: StoreDep, who: Analyst,
+def add_evidence(cid: CampaignId, sid: SubmissionId, engine: EngineDep, store: StoreDep, who: Analyst,
                  files: Annotated[list[UploadFile], File(description="PDF, XLSX, PNG or JPEG")]) -> dict[str, Any]:
     """Attach evidence files (all or none)."""
     return call(svc.add_evidence, engine, store, actor(who), cid, sid, _uploads(files))
 
 
 @router.get("/api/campaigns/{cid}/submissions/{sid}/evidence/{eid}")
-def download_evidence(cid: int, sid: int, eid: int, engine: EngineDep, store: StoreDep, who: Member) -> Response:
+def download_evidence(cid: CampaignId, sid: SubmissionId, eid: EvidenceId, engine: EngineDep, store: StoreDep, who: Member) -> Response:
     """An evidence file, as an attachment that browsers neither render inline nor sniff."""
     record = call(svc.evidence_file, engine, actor(who), cid, sid, eid)
     try:
@@ -283,14 +288,14 @@ def download_evidence(cid: int, sid: int, eid: int, engine: EngineDep, store: St
 
 
 @router.delete("/api/campaigns/{cid}/submissions/{sid}/evidence/{eid}")
-def remove_evidence(cid: int, sid: int, eid: int, engine: EngineDep, store: StoreDep,
+def remove_evidence(cid: CampaignId, sid: SubmissionId, eid: EvidenceId, engine: EngineDep, store: StoreDep,
                     who: Analyst) -> dict[str, Any]:
     """Detach an evidence file from a draft or returned submission."""
     return call(svc.remove_evidence, engine, store, actor(who), cid, sid, eid)
 
 
 @router.post("/api/campaigns/{cid}/approve")
-def approve(cid: int, body: Review, engine: EngineDep, who: Reviewer) -> dict[str, Any]:
+def approve(cid: CampaignId, body: Review, engine: EngineDep, who: Reviewer) -> dict[str, Any]:
     """Approve submissions in bulk; their values go into the store as one ingest batch."""
     result = call(svc.approve, engine, actor(who), cid, body.submission_ids)
     return {"batch_id": result.batch_id, "submissions": list(result.submissions),
@@ -298,6 +303,6 @@ def approve(cid: int, body: Review, engine: EngineDep, who: Reviewer) -> dict[st
 
 
 @router.post("/api/campaigns/{cid}/return")
-def return_submissions(cid: int, body: Review, engine: EngineDep, who: Reviewer) -> list[dict[str, Any]]:
+def return_submissions(cid: CampaignId, body: Review, engine: EngineDep, who: Reviewer) -> list[dict[str, Any]]:
     """Send submissions back to their departments with a reason (all or none)."""
     return call(svc.return_submissions, engine, actor(who), cid, body.submission_ids, body.reason or "")

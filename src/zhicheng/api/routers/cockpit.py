@@ -5,13 +5,20 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from zhicheng.api.deps import EngineDep, PublicReader
-from zhicheng.api.routers.evaluation import Lang, RunId, UnitCode, answer, report_service
+from zhicheng.api.deps import EngineDep, PrincipalDep, PublicReader, SettingsDep
+from zhicheng.api.routers.evaluation import (
+    JSON,
+    Lang,
+    RunId,
+    UnitCode,
+    answer,
+    json_answer,
+    report_service,
+)
 from zhicheng.cockpit import STATIC_DIR
 from zhicheng.report import ReportService
 
@@ -57,16 +64,23 @@ def static_file(path: str) -> FileResponse:
     return FileResponse(target, media_type=_TYPES.get(target.suffix), headers={"Cache-Control": cache})
 
 
-@router.get("/api/cockpit/overview")
+@router.get("/api/cockpit/access")
+def access(settings: SettingsDep, principal: PrincipalDep) -> dict[str, bool]:
+    """Whether reads need a token here and whether the caller presented a valid one (never 401s)."""
+    return {"open_reads": settings.open_reads, "authenticated": principal.role is not None}
+
+
+@router.get("/api/cockpit/overview", response_class=Response, responses=JSON)
 def overview(
     request: Request, engine: EngineDep, _: PublicReader, run_id: RunId = None, unit: UnitCode = None,
     lang: Lang = "zh",
-) -> dict[str, Any]:
+) -> Response:
     """Everything the overview shows in one answer: run, unit, index, domains, map values, ranking."""
-    return answer(report_service(request, engine).overview, run_id, unit, lang)
+    service = report_service(request, engine)
+    return json_answer(request, service, service.overview, run_id, unit, lang)
 
 
-@router.get("/api/cockpit/geo")
+@router.get("/api/cockpit/geo", response_class=Response, responses=JSON)
 def geojson(request: Request, engine: EngineDep, _: PublicReader, run_id: RunId = None) -> Response:
     """Boundaries of the run's units as a GeoJSON FeatureCollection (property ``code``)."""
     plain, packed = answer(report_service(request, engine).geojson, run_id)
@@ -77,8 +91,9 @@ def geojson(request: Request, engine: EngineDep, _: PublicReader, run_id: RunId 
     return Response(plain, media_type="application/geo+json", headers=headers)
 
 
-@router.get("/api/cockpit/live")
-def live(request: Request, engine: EngineDep, _: PublicReader, lang: Lang = "zh") -> dict[str, Any]:
-    """Open and overdue events and active alerts, as of now (not cached)."""
-    return answer(report_service(request, engine).live, lang)
+@router.get("/api/cockpit/live", response_class=Response, responses=JSON)
+def live(request: Request, engine: EngineDep, _: PublicReader, lang: Lang = "zh") -> Response:
+    """Station air quality (real-time AQI), open and overdue events, active alerts (≤ 10 s old)."""
+    service = report_service(request, engine)
+    return json_answer(request, service, service.live, lang)
 

@@ -124,6 +124,7 @@ class StatRow(BaseModel):
     open: int
     overdue: int
     closed: int
+    closed_timed: int
     rejected: int
     closed_within_sla: int
     closed_within_sla_pct: float | None

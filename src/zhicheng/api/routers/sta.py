@@ -185,7 +185,9 @@ async def create_related(request: Request, entity_set: SetPath, entity_id: IdPat
     body = await _json_body(request)
     target = ENTITY_SETS[nav.target]
 
-    def work(conn: Any) -> tuple[int, list[dict[str, Any]]]:
+    base = _base(request)
+
+    def work(conn: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         take_opened(conn)
         if not reader.entity_exists(conn, etype, entity_id):
             raise SensingError(f"{etype.name} {entity_id} does not exist", status=404)
@@ -193,17 +195,15 @@ async def create_related(request: Request, entity_set: SetPath, entity_id: IdPat
         new_id = writer.create(conn, target, body, given=given)
         if nav.link is not None:
             writer.link(conn, nav, entity_id, [new_id])
-        return new_id, take_opened(conn)
+        return reader.read_entity(conn, target, new_id, QueryOptions(), base), take_opened(conn)
 
-    new_id, opened = await run_in_threadpool(_run, engine, work, True)
+    entity, opened = await run_in_threadpool(_run, engine, work, True)
     fire_opened(opened)
-    return await _created(request, engine, target, new_id)
+    return _created(entity)
 
 
-async def _created(request: Request, engine: Engine, etype: EntityType, new_id: int) -> JSONResponse:
-    base = _base(request)
-    entity = await run_in_threadpool(_run, engine, lambda conn: reader.read_entity(conn, etype, new_id, QueryOptions(), base))
-    return JSONResponse(entity, status_code=201, headers={"Location": reader.self_link(base, etype, new_id)})
+def _created(entity: dict[str, Any]) -> JSONResponse:
+    return JSONResponse(entity, status_code=201, headers={"Location": entity["@iot.selfLink"]})
 
 
 @router.get("/{entity_set}({entity_id})", summary="One entity")
@@ -289,14 +289,16 @@ async def create_entity(request: Request, entity_set: SetPath, engine: EngineDep
     etype = _set(entity_set)
     body = await _json_body(request)
 
-    def work(conn: Any) -> tuple[int, list[dict[str, Any]]]:
+    base = _base(request)
+
+    def work(conn: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         take_opened(conn)
         new_id = writer.create(conn, etype, body)
-        return new_id, take_opened(conn)
+        return reader.read_entity(conn, etype, new_id, QueryOptions(), base), take_opened(conn)
 
-    new_id, opened = await run_in_threadpool(_run, engine, work, True)
+    entity, opened = await run_in_threadpool(_run, engine, work, True)
     fire_opened(opened)
-    return await _created(request, engine, etype, new_id)
+    return _created(entity)
 
 
 # --- live air quality of the stations (HJ 633 via zhicheng.air) ---------------------------------

@@ -16,8 +16,9 @@ from collections import deque
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.engine import Engine
 
 from zhicheng.api.deps import EngineDep, PublicReader, require_role
 from zhicheng.api.security import Principal
@@ -75,6 +76,11 @@ def rate_limited(request: Request) -> None:
 
 
 PublicWrite = Annotated[None, Depends(rate_limited)]
+#: Store ids are 32-bit integers (SQLite and PostgreSQL ``INTEGER``).
+MAX_ID = 2_147_483_647
+WaveId = Annotated[int, Path(ge=1, le=MAX_ID)]
+ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
+Year = Annotated[str, Query(pattern=r"^(19|20)[0-9]{2}$", description="A year, e.g. 2026")]
 
 
 def _bad(exc: ZhichengError, status: int = 400) -> HTTPException:
@@ -135,7 +141,7 @@ def post_wave(body: WaveCreate, engine: EngineDep, who: Analyst) -> dict[str, An
     return _wave(engine, wave_id)
 
 
-def _wave(engine: EngineDep, wave_id: int) -> dict[str, Any]:
+def _wave(engine: Engine, wave_id: int) -> dict[str, Any]:
     waves = list_waves(engine)
     hit = waves[waves["id"] == wave_id]
     if hit.empty:
@@ -152,7 +158,7 @@ class WaveStatus(BaseModel):
 
 
 @router.post("/api/survey/waves/{wave_id}/status", response_model=WavePublic)
-def post_wave_status(wave_id: int, body: WaveStatus, engine: EngineDep, _: Analyst) -> dict[str, Any]:
+def post_wave_status(wave_id: WaveId, body: WaveStatus, engine: EngineDep, _: Analyst) -> dict[str, Any]:
     """Open or close an online wave."""
     try:
         set_wave_status(engine, wave_id, body.status)
@@ -184,11 +190,11 @@ class Receipt(BaseModel):
     """Proof of a stored submission (not linked to the submitter)."""
 
     receipt: str
-    wave_id: int
+    wave_id: WaveId
 
 
 @router.post("/api/survey/waves/{wave_id}/responses", status_code=201, response_model=Receipt)
-def post_response(wave_id: int, body: Submission, engine: EngineDep, _: PublicWrite) -> Receipt:
+def post_response(wave_id: WaveId, body: Submission, engine: EngineDep, _: PublicWrite) -> Receipt:
     """Submit a questionnaire to an open online wave (no token needed; rate-limited)."""
     respondent = {k: v for k, v in body.respondent.model_dump().items() if v is not None}
     try:
@@ -212,7 +218,7 @@ def _records(frame: Any) -> list[dict[str, Any]]:
 
 
 @router.get("/api/survey/waves/{wave_id}/report")
-def get_report(wave_id: int, engine: EngineDep, _: PublicReader, weighted: bool = True) -> dict[str, Any]:
+def get_report(wave_id: WaveId, engine: EngineDep, _: PublicReader, weighted: bool = True) -> dict[str, Any]:
     """Satisfaction indices (0–100) with 95 % CIs per question, requirement and domain; alpha per scale."""
     try:
         rep = wave_report(engine, wave_id, weighted=weighted)
@@ -227,7 +233,7 @@ def get_report(wave_id: int, engine: EngineDep, _: PublicReader, weighted: bool 
 
 
 @router.post("/api/survey/waves/{wave_id}/feed")
-def post_feed(wave_id: int, engine: EngineDep, who: Analyst) -> dict[str, Any]:
+def post_feed(wave_id: WaveId, engine: EngineDep, who: Analyst) -> dict[str, Any]:
     """Write the wave's satisfaction indices as the goal model's survey indicator values."""
     try:
         result = feed_indicators(engine, wave_id, by=who.name)
@@ -257,7 +263,7 @@ class ItemCreate(BaseModel):
     kind: str = Field(pattern="^(proposal|comment)$")
     title: str | None = Field(default=None, max_length=200)
     body: str = Field(min_length=1, max_length=part.MAX_BODY)
-    parent_id: int | None = None
+    parent_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     district: str | None = Field(default=None, max_length=100)
 
 
@@ -304,14 +310,14 @@ def post_item(body: ItemCreate, engine: EngineDep, _: PublicWrite) -> dict[str, 
 def get_items(engine: EngineDep, _: PublicReader, unit: str | None = None, subject_kind: str | None = None,
               subject_ref: str | None = None, status: str | None = None,
               limit: Annotated[int, Query(ge=1, le=500)] = 100,
-              offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
+              offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0) -> list[dict[str, Any]]:
     """Proposals and comments with their public answers, newest first."""
     return part.list_items(engine, unit=unit, subject_kind=subject_kind, subject_ref=subject_ref,
                            status=status, limit=limit, offset=offset)
 
 
 @router.get("/api/participation/items/{item_id}", response_model=ItemPublic)
-def get_item(item_id: int, engine: EngineDep, _: PublicReader) -> dict[str, Any]:
+def get_item(item_id: ItemId, engine: EngineDep, _: PublicReader) -> dict[str, Any]:
     """One proposal or comment."""
     try:
         return part.get_item(engine, item_id)
@@ -320,7 +326,7 @@ def get_item(item_id: int, engine: EngineDep, _: PublicReader) -> dict[str, Any]
 
 
 @router.post("/api/participation/items/{item_id}/response", response_model=ItemPublic)
-def post_item_response(item_id: int, body: ItemResponse, engine: EngineDep, who: Responder) -> dict[str, Any]:
+def post_item_response(item_id: ItemId, body: ItemResponse, engine: EngineDep, who: Responder) -> dict[str, Any]:
     """Review, accept, reject or answer an item; the answer is public."""
     try:
         return part.respond(engine, item_id, status=body.status, by=who.name, answer=body.answer)
@@ -332,13 +338,13 @@ def post_item_response(item_id: int, body: ItemResponse, engine: EngineDep, who:
 
 @router.get("/api/participation/stats")
 def get_participation_stats(engine: EngineDep, _: PublicReader, unit: Annotated[str, Query(min_length=1)],
-                            period: Annotated[str, Query(pattern=r"^\d{4}$")]) -> dict[str, Any]:
+                            period: Year) -> dict[str, Any]:
     """Items received and answered in a year, answered on time, response times."""
     return part.participation_stats(engine, unit, period)
 
 
 @router.post("/api/participation/feed")
 def post_participation_feed(engine: EngineDep, who: Analyst, unit: Annotated[str, Query(min_length=1)],
-                            period: Annotated[str, Query(pattern=r"^\d{4}$")]) -> dict[str, Any]:
+                            period: Year) -> dict[str, Any]:
     """Write the year's on-time answer share as the participation indicator (D7.R1.I2)."""
     return part.feed_participation(engine, unit, period, by=who.name)

@@ -134,6 +134,8 @@ function showError(main, err) {
     document.getElementById("token-form").addEventListener("submit", (e) => {
       e.preventDefault();
       localStorage.setItem(TOKEN_KEY, document.getElementById("token-input").value.trim());
+      access = null;
+      state.controls = null;
       render();
     });
     return;
@@ -144,6 +146,12 @@ function showError(main, err) {
 }
 
 let generation = 0;
+let access = null; // the server's answer to "do reads need a token?", asked once per page load
+
+async function needsToken() {
+  if (access === null) access = await api("/api/cockpit/access");
+  return !access.open_reads && !access.authenticated;
+}
 
 export async function render() {
   const mine = ++generation;
@@ -156,6 +164,7 @@ export async function render() {
   const path = window.location.pathname;
   const route = ROUTES.find(([re]) => re.test(path));
   try {
+    if (await needsToken()) throw new ApiError(401, t("needToken"));
     if (!route) throw new ApiError(404, path);
     const match = path.match(route[0]);
     const page = route[1]();

@@ -130,23 +130,40 @@ export function choropleth(el, { mapName, geojson, data, names, label, seriesNam
   const chart = make(el, {
     tooltip: {
       trigger: "item",
-      formatter: (p) => `${names[p.name] ?? p.name}<br>${seriesName}: ${typeof p.value === "number" && !Number.isNaN(p.value) ? p.value.toFixed(1) : "—"}`,
+      formatter: (p) => (p.seriesType === "scatter"
+        ? `${p.name}<br>AQI ${p.value[2] ?? "—"}`
+        : `${names[p.name] ?? p.name}<br>${seriesName}: ${typeof p.value === "number" && !Number.isNaN(p.value) ? p.value.toFixed(1) : "—"}`),
     },
     visualMap: {
-      min: 0, max: 100, calculable: true, left: 10, bottom: 10, orient: "vertical",
+      min: 0, max: 100, calculable: true, left: 10, bottom: 10, orient: "vertical", seriesIndex: 0,
       inRange: { color: RAMP }, textStyle: { color: TEXT },
     },
-    series: [{
-      type: "map", map: mapName, nameProperty: "code", name: seriesName, roam: true,
+    geo: {
+      map: mapName, nameProperty: "code", roam: true,
       itemStyle: { borderColor: "#0b1420", borderWidth: 0.8, areaColor: "#24374f" },
       emphasis: { label: { show: false }, itemStyle: { areaColor: ACCENT2 } },
-      select: { itemStyle: { borderColor: ACCENT2, borderWidth: 2.5 }, label: { show: false } },
-      selectedMode: "single",
-      data: data.map((d) => ({ name: d.code, value: d.value === null ? NaN : Number(d.value.toFixed(2)), selected: d.code === selected })),
+      regions: selected ? [{ name: selected, itemStyle: { borderColor: ACCENT2, borderWidth: 2.5 } }] : [],
+    },
+    series: [{
+      type: "map", geoIndex: 0, name: seriesName,
+      data: data.map((d) => ({ name: d.code, value: d.value === null ? NaN : Number(d.value.toFixed(2)) })),
     }],
   }, label);
-  if (onUnit) chart.on("click", (p) => p.name && onUnit(p.name));
+  if (onUnit) chart.on("click", (p) => p.seriesType === "map" && p.name && onUnit(p.name));
   return chart;
+}
+
+/** Stations as dots in their AQI colours on a choropleth made by :func:`choropleth`. */
+export function addStations(chart, stations) {
+  const located = stations.filter((s) => s.lon !== null && s.lon !== undefined && s.lat !== null && s.lat !== undefined);
+  if (!chart || chart.isDisposed() || located.length === 0) return;
+  chart.setOption({
+    series: [{}, {
+      type: "scatter", coordinateSystem: "geo", geoIndex: 0, name: "AQI", symbolSize: 12, zlevel: 1,
+      itemStyle: { borderColor: "#000", borderWidth: 1 },
+      data: located.map((s) => ({ name: s.name, value: [s.lon, s.lat, s.aqi], itemStyle: { color: s.colour ?? "#888" } })),
+    }],
+  });
 }
 
 export function line(el, { x, y, name, label, target }) {

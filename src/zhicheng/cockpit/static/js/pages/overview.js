@@ -82,21 +82,24 @@ function airPanel(air) {
   const items = air.stations.map((s) => {
     const colour = s.colour ?? (s.aqi === null ? "#666" : aqiColour(s.aqi));
     const dark = s.aqi !== null && s.aqi > 200 ? " dark" : "";
-    return `<li><span class="pill aqi${dark}" style="background:${esc(colour)}">${s.aqi ?? "—"}</span>
-      ${esc(s.name)} <span class="muted">${esc(s.level_name ?? "")}${s.primary ? ` · ${esc(t("primary"))} ${esc(s.primary)}` : ""}</span></li>`;
+    const url = `/api/air/stations/${encodeURIComponent(s.id)}/daily`;
+    return `<li data-station="${esc(s.id)}"><a class="pill aqi${dark}" style="background:${esc(colour)}" href="${esc(url)}"
+      data-testid="station-aqi" aria-label="${esc(s.name)} AQI ${s.aqi ?? "—"}">${s.aqi ?? "—"}</a>
+      ${esc(s.name)} <span class="muted">${esc(s.level_name ?? "")}${s.primary ? ` · ${esc(t("primary"))} ${esc(s.primary)}` : ""}
+      · ${esc((s.at ?? "").slice(0, 16).replace("T", " "))}</span></li>`;
   }).join("");
-  return `<p class="muted">${esc(t("stationCount", { n: air.stations.length }))}${air.at ? ` · ${esc(air.at)}` : ""}</p>
+  return `<p class="muted">${esc(t("stationCount", { n: air.stations.length }))}</p>
     <ul class="plain" data-testid="air-list">${items}</ul>`;
 }
 
 function eventsPanel(ev) {
   if (!ev || !ev.available) return `<p class="muted" data-testid="no-events">${esc(t("noEvents"))}</p>`;
-  const rows = ev.overdue_list.map((e) => `<tr><td>#${esc(e.id)}</td><td>${esc(e.service_code)}</td>
+  const rows = ev.overdue_list.map((e) => `<tr><td><a href="/api/events/${encodeURIComponent(e.request_id ?? e.id)}">#${esc(e.request_id ?? e.id)}</a></td><td>${esc(e.service_code)}</td>
     <td>${esc(e.department ?? "—")}</td><td>${esc((e.expected_at ?? "").slice(0, 16).replace("T", " "))}</td></tr>`).join("");
   return `<div class="row"><div class="kpi"><div class="label">${esc(t("openEvents"))}</div>
-      <div class="value" data-testid="events-open">${ev.open}</div></div>
+      <div class="value"><a href="/api/events?status=submitted,accepted,dispatched,in_progress,reopened" data-testid="events-open">${ev.open}</a></div></div>
     <div class="kpi"><div class="label">${esc(t("overdueEvents"))}</div>
-      <div class="value bad" data-testid="events-overdue">${ev.overdue}</div></div></div>
+      <div class="value"><a class="bad" href="/api/events?overdue=true" data-testid="events-overdue">${ev.overdue}</a></div></div></div>
     ${rows ? `<table><thead><tr><th scope="col">#</th><th scope="col">${esc(t("service"))}</th>
     <th scope="col">${esc(t("department"))}</th><th scope="col">${esc(t("expected"))}</th></tr></thead><tbody>${rows}</tbody></table>` : ""}`;
 }
@@ -106,7 +109,7 @@ function alertsPanel(al) {
   const rows = al.list.map((a) => `<li><strong>${esc(a.rule)}</strong> · ${esc(a.datastream)} ·
     ${esc(a.started_at.slice(0, 16).replace("T", " "))}<br><span class="muted">${esc(a.message)}</span></li>`).join("");
   return `<div class="kpi"><div class="label">${esc(t("activeAlerts"))}</div>
-    <div class="value bad" data-testid="alerts-active">${al.active}</div></div><ul>${rows}</ul>`;
+    <div class="value"><a class="bad" href="/api/alerts?active=true" data-testid="alerts-active">${al.active}</a></div></div><ul>${rows}</ul>`;
 }
 
 function layout(data) {
@@ -160,15 +163,19 @@ function drawCharts(data, geojson) {
   document.getElementById("map-by").addEventListener("change", (e) => drawMap(data, geojson, Number(e.target.value)));
 }
 
+let mapChart = null;
+let stations = [];
+
 function drawMap(data, geojson, slot) {
   const el = document.getElementById("map");
   window.echarts.getInstanceByDom(el)?.dispose();
+  mapChart = null;
   if (!geojson || geojson.features.length === 0) {
     el.innerHTML = `<p class="muted">—</p>`;
     return;
   }
   const names = Object.fromEntries(data.units.map((u) => [u.code, u.name]));
-  charts.choropleth(el, {
+  mapChart = charts.choropleth(el, {
     mapName: `units-run-${data.run.id}`,
     geojson,
     names,
@@ -178,6 +185,7 @@ function drawMap(data, geojson, slot) {
     selected: data.unit.code,
     onUnit: (code) => go(here(`/unit/${encodeURIComponent(code)}`, { unit: code })),
   });
+  charts.addStations(mapChart, stations);
 }
 
 async function drawLive(runStale) {
@@ -188,6 +196,8 @@ async function drawLive(runStale) {
     live = {};
   }
   if (runStale()) return;
+  stations = live.air?.stations ?? [];
+  charts.addStations(mapChart, stations);
   document.getElementById("live-air").innerHTML = airPanel(live.air);
   document.getElementById("live-events").innerHTML = eventsPanel(live.events);
   document.getElementById("live-alerts").innerHTML = alertsPanel(live.alerts);

@@ -1,0 +1,175 @@
+// The campaign pages' shell (城市自评): language, token, API calls, routing between the three pages.
+import { esc } from "../format.js";
+import { translate } from "./i18n.js";
+import { renderBoard, renderCampaigns } from "./board.js";
+import { renderMine } from "./mine.js";
+import { renderSubmit } from "./submit.js";
+
+const LANG_KEY = "zhicheng.lang";
+const TOKEN_KEY = "zhicheng.token";
+
+export const state = {
+  lang: localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh",
+  me: null, // the caller as the notification digest names them: user, role, department
+};
+
+export function t(key, vars) {
+  return translate(state.lang, key, vars);
+}
+
+export class ApiError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** Call the server's API with the saved token; ``body`` is FormData (multipart) or an object (JSON). */
+export async function api(path, { method = "GET", params = {}, body } = {}) {
+  const url = new URL(path, window.location.origin);
+  for (const [k, v] of Object.entries({ lang: state.lang, ...params })) {
+    if (v !== null && v !== undefined && v !== "") url.searchParams.set(k, v);
+  }
+  const headers = { Accept: "application/json" };
+  const token = localStorage.getItem(TOKEN_KEY);
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let payload;
+  if (body instanceof FormData) payload = body;
+  else if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    payload = JSON.stringify(body);
+  }
+  const response = await fetch(url, { method, headers, body: payload });
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) throw new ApiError(response.status, data?.error?.message ?? response.statusText);
+  return data;
+}
+
+/** Download an evidence file with the token and hand it to the browser as a file to save. */
+export async function download(url, filename) {
+  const token = localStorage.getItem(TOKEN_KEY);
+  const response = await fetch(url, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  if (!response.ok) throw new ApiError(response.status, response.statusText);
+  const blob = await response.blob();
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = filename;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+}
+
+export function statusPill(status) {
+  return `<span class="status ${esc(status)}" data-status="${esc(status)}">${esc(t(`st.${status}`))}</span>`;
+}
+
+export function when(value) {
+  if (!value) return "—";
+  return new Date(value).toLocaleString(state.lang === "en" ? "en-GB" : "zh-CN", { hour12: false });
+}
+
+const ROUTES = [
+  [/^\/campaigns\/mine$/, renderMine, "mine"],
+  [/^\/campaigns\/(\d+)\/submit$/, renderSubmit, "mine"],
+  [/^\/campaigns\/(\d+)$/, renderBoard, "board"],
+  [/^\/campaigns$/, renderCampaigns, "board"],
+];
+
+function applyStaticText() {
+  document.documentElement.lang = state.lang === "en" ? "en" : "zh-CN";
+  for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const el of document.querySelectorAll("[data-i18n-aria]")) el.setAttribute("aria-label", t(el.dataset.i18nAria));
+  const button = document.getElementById("lang-switch");
+  button.textContent = t("otherLang");
+  button.setAttribute("aria-label", t("switchTo"));
+  document.title = `${t("brand")} · zhicheng 智城`;
+}
+
+function showTokenForm(main) {
+  main.innerHTML = `<section class="error"><p>${esc(t("needToken"))}</p>
+    <form id="token-form" class="row"><label for="token-input">${esc(t("tokenLabel"))}</label>
+    <input id="token-input" type="password" autocomplete="off" required>
+    <button type="submit">${esc(t("tokenSave"))}</button></form></section>`;
+  document.getElementById("token-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    localStorage.setItem(TOKEN_KEY, document.getElementById("token-input").value.trim());
+    state.me = null;
+    render();
+  });
+}
+
+function showError(main, err) {
+  if (err instanceof ApiError && err.status === 401) {
+    showTokenForm(main);
+    return;
+  }
+  const key = err instanceof ApiError && err.status === 403 ? "forbidden" : err instanceof ApiError && err.status === 404 ? "notFound" : "failed";
+  main.innerHTML = `<section class="error" role="alert"><p>${esc(t(key, { what: err.message }))}</p></section>`;
+}
+
+async function whoAmI() {
+  if (!state.me) state.me = await api("/api/campaigns/notifications");
+  const who = document.getElementById("who");
+  who.textContent = `${state.me.user} · ${state.me.role}${state.me.department ? ` · ${state.me.department}` : ""}`;
+  document.getElementById("sign-out").hidden = false;
+  return state.me;
+}
+
+let generation = 0;
+
+export async function render() {
+  const mine = ++generation;
+  applyStaticText();
+  document.body.dataset.ready = "0";
+  const main = document.getElementById("main");
+  const path = window.location.pathname.replace(/\/$/, "") || "/campaigns";
+  const route = ROUTES.find(([re]) => re.test(path));
+  for (const a of document.querySelectorAll("[data-nav]")) {
+    if (route && a.dataset.nav === route[2]) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+  try {
+    if (!route) throw new ApiError(404, path);
+    if (!localStorage.getItem(TOKEN_KEY)) throw new ApiError(401, "token");
+    await whoAmI();
+    await route[1](main, path.match(route[0]).slice(1), { stale: () => mine !== generation });
+  } catch (err) {
+    if (mine !== generation) return;
+    showError(main, err);
+    if (!(err instanceof ApiError)) console.warn(err);
+  }
+  if (mine === generation) document.body.dataset.ready = "1";
+}
+
+export function go(url) {
+  window.history.pushState({}, "", url);
+  render();
+}
+
+function onLinkClick(event) {
+  const a = event.target.closest("a[data-link]");
+  if (!a || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  const url = new URL(a.href, window.location.origin);
+  if (url.origin !== window.location.origin || !url.pathname.startsWith("/campaigns")) return;
+  event.preventDefault();
+  go(url.pathname + url.search);
+}
+
+function setup() {
+  document.addEventListener("click", onLinkClick);
+  window.addEventListener("popstate", render);
+  document.getElementById("lang-switch").addEventListener("click", () => {
+    state.lang = state.lang === "en" ? "zh" : "en";
+    localStorage.setItem(LANG_KEY, state.lang);
+    render();
+  });
+  document.getElementById("sign-out").addEventListener("click", () => {
+    localStorage.removeItem(TOKEN_KEY);
+    state.me = null;
+    document.getElementById("who").textContent = "";
+    document.getElementById("sign-out").hidden = true;
+    render();
+  });
+  render();
+}
+
+setup();
