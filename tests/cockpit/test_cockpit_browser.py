@@ -203,7 +203,8 @@ def test_a_click_on_the_map_opens_the_unit(page: Any, workspace_server: LiveServ
              .convertToPixel({geoIndex: 0}, [lon, lat])""",
         [lon, lat],
     )
-    page.locator("[data-testid=map] canvas").first.click(position={"x": x, "y": y})
+    box = page.get_by_test_id("map").bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + y)
     wait_ready(page)
     assert page.url.split("?")[0].endswith("/unit/330200")
     assert "宁波市" in page.get_by_test_id("unit-title").inner_text()

@@ -11,7 +11,13 @@ from zhicheng.sensing.errors import BadRequest
 from zhicheng.sensing.filters import compile_filter, tokenize
 from zhicheng.sensing.model import ENTITY_SETS
 from zhicheng.sensing.options import PageToken, parse_expand, parse_options, split_top_level
-from zhicheng.sensing.timefmt import format_instant, format_time, parse_instant, parse_instants, parse_time
+from zhicheng.sensing.timefmt import (
+    format_instant,
+    format_time,
+    parse_instant,
+    parse_instants,
+    parse_time,
+)
 
 OBS = ENTITY_SETS["Observations"]
 THINGS = ENTITY_SETS["Things"]
@@ -25,7 +31,7 @@ def _sql(cond: sa.ColumnElement[bool], dialect: sa.Dialect) -> tuple[str, dict[s
 def test_literals_become_bound_parameters() -> None:
     text, params = _sql(compile_filter(THINGS, "name eq 'x'' OR 1=1 --' and properties/station eq 'Dongsi'"), sqlite.dialect())
     assert "OR 1=1" not in text and "Dongsi" not in text
-    assert sorted(map(str, params.values())) == ["$.\"station\"", "Dongsi", "x' OR 1=1 --"] or "x' OR 1=1 --" in params.values()
+    assert "x' OR 1=1 --" in params.values() and "Dongsi" in params.values()
     pg, _ = _sql(compile_filter(THINGS, "properties/station eq 'Dongsi'"), postgresql.dialect())
     assert "->>" in pg or "#>>" in pg
 

@@ -78,6 +78,10 @@ def test_submissions_carry_only_declared_data_and_valid_answers(api: TestClient)
         assert r.status_code == status, (body, r.text)
         assert text in r.json()["error"]["message"], r.text
     assert api.post("/api/survey/waves/999/responses", json={"answers": ANSWERS}).status_code == 404
+    empty = api.get(f"/api/survey/waves/{wave}/report").json()  # nothing accepted: an empty report
+    assert (empty["respondents"], empty["questions"], empty["domains"]) == (0, [], [])
+    fed = api.post(f"/api/survey/waves/{wave}/feed", headers=_auth(api, "analyst")).json()
+    assert fed["values"] == [] and fed["batch_id"] is None
     engine = api.app.state.engine  # type: ignore[attr-defined]
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(survey_respondents)).scalar_one() == 0

@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -56,6 +57,8 @@ from zhicheng.store.schema_campaign import (
 from zhicheng.store.values import new_batch, read_values, write_values
 
 Row = dict[str, Any]
+#: Periods as the store keeps them (the intake's forms): 2024, 2024-06, 2024Q2, 2024H1.
+PERIOD = re.compile(r"^\d{4}(-\d{2}|Q[1-4]|H[12])?$")
 #: Most checklist items one indicator is checked against.
 MAX_ITEMS = 10_000
 Upload = tuple[str, BinaryIO]
@@ -107,24 +110,27 @@ def _check_units(conn: sa.Connection, codes: Sequence[str]) -> list[Problem]:
 
 
 def create_campaign(engine: Engine, actor: Actor, *, name: str, period: str, deadline: str | dt.datetime,
-                    units_: Sequence[str], note: str | None = None, framework: Any | None = None) -> int:
+                    units_: Sequence[str], note: str | None = None) -> int:
     """Create an open campaign for ``units_`` and ``period`` due by ``deadline``; returns its id.
+
+    The campaign uses the built-in goal framework; its id and version are kept with it.
 
     Raises
     ------
     CampaignForbidden
         When ``actor`` is not a reviewer or admin.
     CampaignError
-        Unknown units, an empty name or period, or a deadline that is not a date.
+        Unknown units, an empty name, a period not in a stored form, a deadline that is not a date.
     """
     if not actor.reviews:
         raise CampaignForbidden("only reviewers and admins create campaigns")
-    fw = framework if framework is not None else framework_for(*_builtin_key())
+    fw = framework_for(*_builtin_key())
     problems = []
     if not name.strip():
         problems.append(Problem("a campaign needs a name", column="name"))
-    if not str(period).strip() or len(str(period)) > 16:
-        problems.append(Problem("a campaign needs a period such as 2024", column="period"))
+    if not PERIOD.match(str(period).strip()):
+        problems.append(Problem(f"period {period!r}: use YYYY, YYYY-MM, YYYYQn or YYYYHn (as stored values)",
+                                column="period"))
     try:
         due = parse_deadline(deadline)
     except (ValueError, OverflowError):

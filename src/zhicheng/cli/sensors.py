@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
@@ -36,7 +37,9 @@ def _client(stack: ExitStack, url: str | None, token: str | None, db: str | None
         if not token:
             raise ZhichengError("--url needs --token (a sensor, operator or admin token)")
         return stack.enter_context(httpx.Client(base_url=url.rstrip("/"), headers={"Authorization": f"Bearer {token}"}, timeout=60))
-    from fastapi.testclient import TestClient
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # starlette's notice about httpx
+        from fastapi.testclient import TestClient
 
     from zhicheng.api import create_app
     from zhicheng.api.security import create_token, list_tokens, revoke_token

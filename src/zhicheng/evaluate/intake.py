@@ -203,14 +203,17 @@ def _resolve_units(
 ) -> tuple[pd.DataFrame, list[Problem], list[Problem]]:
     """Replace unit text by store codes; returns cells, problems and warnings (skipped units)."""
     spec = mapping.unit
-    text = per_unique(cells["unit_code"], lambda s: s.astype(str).str.strip().str.replace(r"\.0$", "", regex=True))
-    if spec.recode:
-        text = text.replace(spec.recode)
+    def clean(s: pd.Series) -> pd.Series:
+        s = s.astype(str).str.strip().str.replace(r"\.0$", "", regex=True)
+        return s.replace(spec.recode) if spec.recode else s
+
+    text = per_unique(cells["unit_code"], clean)
     if spec.by == "name":
-        codes = short_name(text).map(name_lookup(known, spec.level))
+        lookup = name_lookup(known, spec.level)
+        codes = per_unique(text, lambda s: short_name(s).map(lookup))
     else:
-        pool = known if spec.level is None else known[known["level"] == spec.level]
-        codes = text.where(text.isin(set(pool["code"])))
+        pool = set((known if spec.level is None else known[known["level"] == spec.level])["code"])
+        codes = per_unique(text, lambda s: s.where(s.isin(pool)))
     shown = text
     blank = text == ""
     problems: list[Problem] = []

@@ -93,14 +93,16 @@ class Coin:
         _check_unit_codes(codes, data_file, problems)
         types = dict(zip([str(c) for c in imeta["iCode"].tolist()], [str(t) for t in imeta["Type"].tolist()],
                          strict=True))
-        ind_codes = [c for c in meta["iCode"] if types.get(c) == "Indicator"]
+        tree_codes = [str(c) for c in meta.attrs["lists"]["iCode"]]
+        ind_codes = [c for c in tree_codes if types.get(c) == "Indicator"]
         den_codes = [c for c, t in types.items() if t == "Denominator"]
         grp_codes = [c for c, t in types.items() if t == "Group"]
+        present = set(idata.columns.tolist())
         for c in ind_codes + den_codes + grp_codes:
-            if c not in idata.columns:
+            if c not in present:
                 problems.append(Problem(f"{types[c].lower()} {c!r} named in iMeta is not a column of iData",
                                         file=data_file, column=c))
-        numeric = _numeric_block(idata, [c for c in ind_codes + den_codes if c in idata.columns],
+        numeric = _numeric_block(idata, [c for c in ind_codes + den_codes if c in present],
                                  data_file, problems)
         if problems:
             raise IndexInputError(problems=problems)
@@ -108,14 +110,18 @@ class Coin:
         keys = [collation_key(c) for c in ucodes]
         order = sorted(range(len(ucodes)), key=keys.__getitem__)
         index = pd.Index([ucodes[i] for i in order], name="uCode", dtype=object)
-        values = numeric.to_numpy()[order]
+        values = numeric[order]
         k = len(ind_codes)
         groups = pd.DataFrame({g: idata[g].to_numpy()[order] for g in grp_codes}, index=index)
         names = None
         if "uName" in idata.columns:
             names = pd.Series(idata["uName"].to_numpy()[order], index=index)
-        return cls(data=pd.DataFrame(values[:, :k], index=index, columns=ind_codes), meta=meta, groups=groups,
+        lists = meta.attrs.pop("lists", None)
+        coin = cls(data=pd.DataFrame(values[:, :k], index=index, columns=ind_codes), meta=meta, groups=groups,
                    denominators=pd.DataFrame(values[:, k:], index=index, columns=den_codes), unit_names=names)
+        if lists is not None:
+            _prime(coin, lists)
+        return coin
 
     @classmethod
     def from_hierarchy(cls, data: pd.DataFrame, hierarchy: Iterable[Sequence[object] | Node],
@@ -294,13 +300,13 @@ def _check_unit_codes(codes: pd.Series, file: str | None, problems: list[Problem
 
 
 def _numeric_block(idata: pd.DataFrame, cols: list[str], file: str | None,
-                   problems: list[Problem]) -> pd.DataFrame:
+                   problems: list[Problem]) -> np.ndarray:
+    kinds = dict(zip(idata.columns.tolist(), [getattr(t, "kind", "O") for t in idata.dtypes.tolist()], strict=True))
+    numeric = [kinds[c] in "fiu" for c in cols]
     block = idata[cols]
-    numeric = [getattr(t, "kind", "O") in "fiu" for t in block.dtypes.tolist()]
     if all(numeric):
-        return pd.DataFrame(block.to_numpy(dtype=float), columns=cols)
-    out = block.to_numpy(dtype=object).copy()
-    values = np.empty(out.shape, dtype=float)
+        return block.to_numpy(dtype=float)
+    values = np.empty((len(idata), len(cols)), dtype=float)
     for j, c in enumerate(cols):
         if numeric[j]:
             values[:, j] = block[c].to_numpy(dtype=float)
@@ -313,7 +319,7 @@ def _numeric_block(idata: pd.DataFrame, cols: list[str], file: str | None,
             problems.append(Problem(f"non-numeric value {raw.iloc[i]!r} (unit {idata['uCode'].iloc[i]!r})",
                                     file=file, row=int(i) + 1, column=c))
         values[:, j] = conv.astype(float).to_numpy()
-    return pd.DataFrame(values, columns=cols)
+    return values
 
 
 def _to_float(v: object) -> float:
@@ -354,7 +360,21 @@ def _clean_meta(imeta: pd.DataFrame, file: str | None, problems: list[Problem]) 
         raise IndexInputError(problems=problems)
     tree["Level"] = [int(v) for v in tree["Level"]]  # type: ignore[call-overload]
     out = pd.DataFrame({k: pd.Series(v, dtype=object) if k == "Parent" else v for k, v in tree.items()})
+    out.attrs["lists"] = tree
     return out
+
+
+def _prime(coin: Coin, tree: Mapping[str, list[object]]) -> None:
+    """Fill the hierarchy views from the metadata lists already at hand (saves re-reading ``meta``)."""
+    codes = [str(c) for c in tree["iCode"]]
+    levels = [int(v) for v in tree["Level"]]  # type: ignore[call-overload]
+    d = coin.__dict__
+    d["level_of"] = dict(zip(codes, levels, strict=True))
+    d["parent_of"] = dict(zip(codes, tree["Parent"], strict=True))
+    d["weights"] = {c: float(w) for c, w in zip(codes, tree["Weight"], strict=True)}  # type: ignore[arg-type]
+    d["directions"] = {c: float(x) for c, x, lv in zip(codes, tree["Direction"], levels, strict=True)  # type: ignore[arg-type]
+                       if lv == 1}
+    d["targets"] = {c: float(t) for c, t in zip(codes, tree["Target"], strict=True)}  # type: ignore[arg-type]
 
 
 def _check_tree(tree: Mapping[str, list[object]], file: str | None, problems: list[Problem]) -> None:

@@ -121,7 +121,8 @@ class Parser:
         """Consume the next token (which must be ``punct`` when given)."""
         tok = self.peek()
         if tok is None:
-            raise bad(f"$filter {self.text!r} ends too early", "$filter")
+            expected = f": expected {punct!r}" if punct else ""
+            raise bad(f"$filter {self.text!r} ends too early{expected}", "$filter")
         if punct is not None and tok.text != punct:
             raise bad(f"$filter: expected {punct!r} at character {tok.at}, found {tok.text!r}", "$filter")
         self.pos += 1

@@ -146,6 +146,14 @@ def combine(batches: Sequence[ObservationColumns]) -> Combined:
 JSON_COLUMNS = {"result_json", "result_quality", "parameters"}
 
 
+def _none_for_nan(numbers: npt.NDArray[np.float64], missing: npt.NDArray[np.bool_]) -> list[Any]:
+    values: list[Any] = numbers.tolist()
+    if missing.any():
+        for i in np.flatnonzero(missing).tolist():
+            values[i] = None
+    return values
+
+
 def _column_lists(rows: Combined) -> dict[str, list[Any]]:
     """Columns as Python lists for the driver: NaN → None, JSON members serialised."""
     numbers = rows.result_number
@@ -154,7 +162,7 @@ def _column_lists(rows: Combined) -> dict[str, list[Any]]:
         "datastream_id": rows.datastream_id.tolist(),
         "feature_of_interest_id": rows.foi.tolist(),
         "phenomenon_time_start": rows.start.tolist(),
-        "result_number": np.where(missing, None, numbers).tolist() if missing.any() else numbers.tolist(),
+        "result_number": _none_for_nan(numbers, missing),
     }
     for name, values in rows.optional.items():
         cols[name] = [None if v is None else json.dumps(v) for v in values] if name in JSON_COLUMNS else values

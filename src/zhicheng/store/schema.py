@@ -120,4 +120,5 @@ evaluation_results = sa.Table(
     #: Period the raw value came from (a recent earlier one when the run allows a look-back).
     sa.Column("value_period", sa.String(16), nullable=True),
     sa.Index("ix_evaluation_results_run_level", "run_id", "level", "code"),
+    sqlite_with_rowid=False,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Collection, Iterator
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -15,9 +16,27 @@ from zhicheng.store.schema import indicator_values, ingest_batches, units
 VALUE_COLUMNS = ["unit_code", "indicator_id", "period", "value", "batch_id"]
 
 
-def _frame(conn: sa.Connection, stmt: sa.Select[tuple[object, ...]], columns: list[str]) -> pd.DataFrame:
+def fetch_rows(conn: sa.Connection, stmt: sa.Select[Any]) -> list[tuple[Any, ...]]:
+    """Rows of ``stmt`` as plain tuples straight from the driver (no per-row result objects).
+
+    For large reads of plain columns (text, numbers); the statement runs in the caller's
+    connection and transaction.
+    """
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.params
+    args: Any = [params[k] for k in compiled.positiontup] if compiled.positiontup else params
+    dbapi: Any = conn.connection.dbapi_connection
+    cur = dbapi.cursor()
+    try:
+        cur.execute(str(compiled), args)
+        return list(cur.fetchall())
+    finally:
+        cur.close()
+
+
+def _frame(conn: sa.Connection, stmt: sa.Select[Any], columns: list[str]) -> pd.DataFrame:
     """The statement's rows as a frame, built column by column (much faster than from row objects)."""
-    rows = conn.execute(stmt).all()
+    rows = fetch_rows(conn, stmt)
     if not rows:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     return pd.DataFrame(dict(zip(columns, (list(col) for col in zip(*rows, strict=True)), strict=True)))

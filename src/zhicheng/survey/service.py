@@ -405,7 +405,8 @@ def indicator_values_of(report: WaveReport, survey_ids: set[str] | None,
     """
     q = report.questions
     ok = q[q["n"] >= MIN_ANSWERS]
-    targeted = q[q["target"].notna() & q["target"].str.contains(r"\.I", regex=True)]
+    # one row per question (a few dozen): a plain test per target is fine here
+    targeted = q.loc[np.array([isinstance(t, str) and ".I" in t for t in q["target"]], dtype=bool)]
     rows, skipped = [], []
 
     def add(ind: str, grp: pd.DataFrame) -> None:

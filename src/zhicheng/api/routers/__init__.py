@@ -2,7 +2,17 @@
 
 from fastapi import APIRouter
 
-from zhicheng.api.routers import alerts, campaign, cockpit, evaluation, events, health, open311, sta, survey
+from zhicheng.api.routers import (
+    alerts,
+    campaign,
+    cockpit,
+    evaluation,
+    events,
+    health,
+    open311,
+    sta,
+    survey,
+)
 
 ROUTERS: list[APIRouter] = [health.router, sta.router, sta.air_router, alerts.router, evaluation.router, cockpit.router, events.router, open311.router, survey.router,
-                         campaign.router]
+                            campaign.router]

@@ -95,7 +95,8 @@ def upgrade() -> None:
     sa.Column('cagr', sa.Float(), nullable=True),
     sa.Column('value_period', sa.String(length=16), nullable=True),
     sa.ForeignKeyConstraint(['run_id'], ['evaluation_runs.id'], name=op.f('fk_evaluation_results_run_id_evaluation_runs'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('run_id', 'unit_code', 'code', name=op.f('pk_evaluation_results'))
+    sa.PrimaryKeyConstraint('run_id', 'unit_code', 'code', name=op.f('pk_evaluation_results')),
+    sqlite_with_rowid=False,
     )
     with op.batch_alter_table('evaluation_results', schema=None) as batch_op:
         batch_op.create_index('ix_evaluation_results_run_level', ['run_id', 'level', 'code'], unique=False)
