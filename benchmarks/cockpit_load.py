@@ -9,8 +9,9 @@ real values, one run). A local uvicorn (one worker, its own process) serves it; 
      ``zhicheng:charts-rendered``, from navigation start). Target < 1.5 s. The first visit
      after the server starts is reported apart: it also pays the server's one-off map build.
   2. the JSON endpoints the cockpit calls, 20 concurrent keep-alive clients, units varied
-     across the run's units (so per-unit answers are computed, then cached): p50 / p99 latency
-     per endpoint and over all. Target p99 < 100 ms.
+     across the run's units: p50 / p99 latency per endpoint and over all, twice — a first pass
+     in which each unit's answer is computed (cache cold) and a second in which it is served
+     from the read-model cache (steady state, what a wall screen sees). Target p99 < 100 ms.
 No peer cockpit runs here and none publishes comparable figures; the floor of this very server
 (``/healthz`` under the same load, measured in the same run) is printed beside ours instead.
 
@@ -146,8 +147,10 @@ async def load(urls: list[str], total: int, clients: int) -> np.ndarray:
     async def worker(client: httpx.AsyncClient) -> None:
         for i in counter:
             t0 = time.perf_counter()
-            response = await client.get(urls[i % len(urls)], headers={"Accept-Encoding": "gzip"})
-            await response.aread()
+            # To the last byte, as sent (gzip): the client's own decompression is not the server's time.
+            async with client.stream("GET", urls[i % len(urls)], headers={"Accept-Encoding": "gzip"}) as response:
+                async for _ in response.aiter_raw():
+                    pass
             latencies.append((time.perf_counter() - t0) * 1000)
             response.raise_for_status()
 
@@ -172,14 +175,18 @@ def main() -> None:
         try:
             visits = page_loads(url, args.loads)
             table = endpoints(url)
-            results = {name: asyncio.run(load(urls, args.requests, CLIENTS)) for name, urls in table.items()}
+            results = {}
+            for name, urls in table.items():
+                cold = asyncio.run(load(urls, args.requests, CLIENTS))
+                results[name] = (cold, asyncio.run(load(urls, args.requests, CLIENTS)))
         finally:
             proc.terminate()
             proc.wait(timeout=10)
     report(visits, results, args.requests)
 
 
-def report(visits: list[tuple[float, float]], results: dict[str, np.ndarray], per_endpoint: int) -> None:
+def report(visits: list[tuple[float, float]], results: dict[str, tuple[np.ndarray, np.ndarray]],
+           per_endpoint: int) -> None:
     print(f"zhicheng cockpit load benchmark (SQLite store, one uvicorn worker, {os.cpu_count()} CPUs shared)")
     first, rest = visits[0], visits[1:] or visits
     print(f"  overview, first visit after server start : FCP {first[0]:.3f} s, all charts {first[1]:.3f} s")
@@ -189,18 +196,21 @@ def report(visits: list[tuple[float, float]], results: dict[str, np.ndarray], pe
     verdict = "meets" if charts < PAINT_TARGET_S else "MISSES"
     print(f"  overview, median of {len(rest)} later visits      : FCP {fcp:.3f} s, all charts {charts:.3f} s "
           f"(worst {worst:.3f} s) -> {verdict} target < {PAINT_TARGET_S} s")
-    print(f"  JSON endpoints, {CLIENTS} concurrent clients, {per_endpoint} requests each:")
-    print(f"    {'endpoint':<58} {'p50 ms':>8} {'p99 ms':>8}")
-    api = []
-    for name, lat in results.items():
-        print(f"    {name:<58} {np.percentile(lat, 50):8.1f} {np.percentile(lat, 99):8.1f}")
+    print(f"  JSON endpoints, {CLIENTS} concurrent clients, {per_endpoint} requests per pass:")
+    print(f"    {'endpoint':<58} {'cold p50':>9} {'cold p99':>9} {'warm p50':>9} {'warm p99':>9}  [ms]")
+    cold_all, warm_all = [], []
+    for name, (cold, warm) in results.items():
+        print(f"    {name:<58} {np.percentile(cold, 50):9.1f} {np.percentile(cold, 99):9.1f} "
+              f"{np.percentile(warm, 50):9.1f} {np.percentile(warm, 99):9.1f}")
         if not name.startswith("/healthz"):
-            api.append(lat)
-    every = np.concatenate(api)
-    p99 = float(np.percentile(every, 99))
+            cold_all.append(cold)
+            warm_all.append(warm)
+    cold_every, warm_every = np.concatenate(cold_all), np.concatenate(warm_all)
+    p99 = float(np.percentile(warm_every, 99))
     verdict = "meets" if p99 < P99_TARGET_MS else "MISSES"
-    print(f"    {'all cockpit endpoints':<58} {np.percentile(every, 50):8.1f} {p99:8.1f} -> {verdict} "
-          f"target p99 < {P99_TARGET_MS:.0f} ms")
+    print(f"    {'all cockpit endpoints':<58} {np.percentile(cold_every, 50):9.1f} "
+          f"{np.percentile(cold_every, 99):9.1f} {np.percentile(warm_every, 50):9.1f} {p99:9.1f}")
+    print(f"  steady-state p99 over all cockpit endpoints: {p99:.1f} ms -> {verdict} target p99 < {P99_TARGET_MS:.0f} ms")
     print("  peer figures: no peer cockpit runs here and none publishes comparable figures; "
           "/healthz above is this server's floor under the same load, measured in this run")
 

@@ -34,12 +34,20 @@ def test_no_operation_answers_5xx(tmp_path: Path) -> None:
         if time.monotonic() - started > BUDGET_SECONDS:
             break
 
-        @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(case=operation.as_strategy())
         def fuzz(case: Any) -> None:
             response = case.call(headers={"Authorization": f"Bearer {token}"})
             if response.status_code >= 500:
-                failures.append(f"{case.method} {case.formatted_path} {case.query} -> {response.status_code}: {response.text[:300]}")
+                failures.append(
+                    f"{case.method} {case.formatted_path} {case.query} -> {response.status_code}: {response.text[:300]}"
+                )
             case.validate_response(response, checks=[not_a_server_error])
 
         try:

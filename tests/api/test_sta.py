@@ -14,7 +14,16 @@ from zhicheng.store import schema_sensing as s
 from zhicheng.store.bulk import table_counts
 from zhicheng.store.schema_api import audit_log
 
-STA_TABLES = [s.sta_things, s.sta_locations, s.sta_datastreams, s.sta_sensors, s.sta_observed_properties, s.sta_observations, s.sta_features_of_interest, s.sta_historical_locations]
+STA_TABLES = [
+    s.sta_things,
+    s.sta_locations,
+    s.sta_datastreams,
+    s.sta_sensors,
+    s.sta_observed_properties,
+    s.sta_observations,
+    s.sta_features_of_interest,
+    s.sta_historical_locations,
+]
 
 
 def _sensor(client: TestClient) -> dict[str, str]:
@@ -33,7 +42,10 @@ def _station(client: TestClient, name: str = "Dongsi", **kw: Any) -> dict[str, A
 
 
 def _ds_id(client: TestClient, thing_id: int, prop: str = "PM2.5") -> int:
-    page = client.get(f"/v1.1/Things({thing_id})/Datastreams", params={"$filter": f"ObservedProperty/name eq '{prop}'"}).json()
+    page = client.get(
+        f"/v1.1/Things({thing_id})/Datastreams",
+        params={"$filter": f"ObservedProperty/name eq '{prop}'"},
+    ).json()
     return int(page["value"][0]["@iot.id"])
 
 
@@ -43,20 +55,31 @@ def test_root_document_lists_sets_and_conformance(client: TestClient) -> None:
         "Things", "Locations", "HistoricalLocations", "Datastreams", "Sensors", "ObservedProperties", "Observations", "FeaturesOfInterest",
     ]  # fmt: skip
     assert doc["value"][0]["url"].endswith("/v1.1/Things")
-    assert "http://www.opengis.net/spec/iot_sensing/1.1/req/data-array/data-array" in doc["serverSettings"]["conformance"]
+    assert (
+        "http://www.opengis.net/spec/iot_sensing/1.1/req/data-array/data-array"
+        in doc["serverSettings"]["conformance"]
+    )
 
 
 def test_deep_insert_links_and_location_header(client: TestClient) -> None:
-    r = client.post("/v1.1/Things", json=station_body("Dongsi", props=("PM2.5", "CO")), headers=_sensor(client))
+    r = client.post(
+        "/v1.1/Things", json=station_body("Dongsi", props=("PM2.5", "CO")), headers=_sensor(client)
+    )
     assert r.status_code == 201
     thing = r.json()
-    assert r.headers["Location"] == thing["@iot.selfLink"] == f"http://testserver/v1.1/Things({thing['@iot.id']})"
+    assert (
+        r.headers["Location"]
+        == thing["@iot.selfLink"]
+        == f"http://testserver/v1.1/Things({thing['@iot.id']})"
+    )
     assert thing["Datastreams@iot.navigationLink"] == thing["@iot.selfLink"] + "/Datastreams"
     assert _counts(client) == {
         "sta_things": 1, "sta_locations": 1, "sta_datastreams": 2, "sta_sensors": 2, "sta_observed_properties": 2,
         "sta_observations": 0, "sta_features_of_interest": 0, "sta_historical_locations": 1,
     }  # fmt: skip
-    hl = client.get(f"/v1.1/Things({thing['@iot.id']})/HistoricalLocations", params={"$expand": "Locations"}).json()["value"]
+    hl = client.get(
+        f"/v1.1/Things({thing['@iot.id']})/HistoricalLocations", params={"$expand": "Locations"}
+    ).json()["value"]
     assert hl[0]["Locations"][0]["name"] == "Dongsi site"
     ds = client.get("/v1.1/Datastreams(1)/ObservedProperty").json()
     assert ds["name"] == "PM2.5"
@@ -64,7 +87,9 @@ def test_deep_insert_links_and_location_header(client: TestClient) -> None:
     body = station_body("Tiantan")
     body["Datastreams"][0]["ObservedProperty"] = {"@iot.id": ds["@iot.id"]}
     assert client.post("/v1.1/Things", json=body, headers=_sensor(client)).status_code == 201
-    shared = client.get(f"/v1.1/ObservedProperties({ds['@iot.id']})/Datastreams", params={"$count": "true"}).json()
+    shared = client.get(
+        f"/v1.1/ObservedProperties({ds['@iot.id']})/Datastreams", params={"$count": "true"}
+    ).json()
     assert shared["@iot.count"] == 2
     assert client.get("/v1.1/Things(1)/name/$value").text == "Dongsi"
     assert client.get("/v1.1/Things(1)/name").json() == {"name": "Dongsi"}
@@ -72,11 +97,23 @@ def test_deep_insert_links_and_location_header(client: TestClient) -> None:
 
 def test_observations_one_by_one_and_in_bulk(client: TestClient) -> None:
     ds = _ds_id(client, _station(client)["@iot.id"])
-    one = client.post("/v1.1/Observations", json={"phenomenonTime": "2017-02-01T00:00:00Z", "result": 7, "Datastream": {"@iot.id": ds}}, headers=_sensor(client))
+    one = client.post(
+        "/v1.1/Observations",
+        json={"phenomenonTime": "2017-02-01T00:00:00Z", "result": 7, "Datastream": {"@iot.id": ds}},
+        headers=_sensor(client),
+    )
     assert one.status_code == 201 and one.json()["result"] == 7
-    nav = client.post(f"/v1.1/Datastreams({ds})/Observations", json={"phenomenonTime": "2017-02-01T01:00:00Z", "result": 8.5}, headers=_sensor(client))
+    nav = client.post(
+        f"/v1.1/Datastreams({ds})/Observations",
+        json={"phenomenonTime": "2017-02-01T01:00:00Z", "result": 8.5},
+        headers=_sensor(client),
+    )
     assert nav.status_code == 201 and nav.json()["phenomenonTime"] == "2017-02-01T01:00:00Z"
-    bulk = client.post("/v1.1/CreateObservations", json=data_array(ds, 2, [float(h) for h in range(2, 24)]), headers=_sensor(client))
+    bulk = client.post(
+        "/v1.1/CreateObservations",
+        json=data_array(ds, 2, [float(h) for h in range(2, 24)]),
+        headers=_sensor(client),
+    )
     assert bulk.status_code == 201
     links = bulk.json()
     assert len(links) == 22 and links[0].startswith("http://testserver/v1.1/Observations(")
@@ -93,7 +130,12 @@ def test_observations_one_by_one_and_in_bulk(client: TestClient) -> None:
 def day_of_data(client: TestClient) -> int:
     ds = _ds_id(client, _station(client)["@iot.id"])
     values = [float(h * 10) for h in range(24)]
-    assert client.post("/v1.1/CreateObservations", json=data_array(ds, 0, values), headers=_sensor(client)).status_code == 201
+    assert (
+        client.post(
+            "/v1.1/CreateObservations", json=data_array(ds, 0, values), headers=_sensor(client)
+        ).status_code
+        == 201
+    )
     return ds
 
 
@@ -117,15 +159,24 @@ def test_filter_grammar(client: TestClient, day_of_data: int) -> None:
     # One store for every expression (a fresh PostgreSQL database per case would be slow).
     got = {}
     for expression, _ in FILTERS:
-        r = client.get(f"/v1.1/Datastreams({day_of_data})/Observations", params={"$filter": expression, "$orderby": "result asc"})
-        got[expression] = [o["result"] for o in r.json()["value"]] if r.status_code == 200 else r.text
+        r = client.get(
+            f"/v1.1/Datastreams({day_of_data})/Observations",
+            params={"$filter": expression, "$orderby": "result asc"},
+        )
+        got[expression] = (
+            [o["result"] for o in r.json()["value"]] if r.status_code == 200 else r.text
+        )
     assert got == dict(FILTERS)
 
 
 def test_filter_on_properties_and_strings(client: TestClient) -> None:
     _station(client, "Dongsi")
     _station(client, "Tiantan")
-    names = lambda f: [t["name"] for t in client.get("/v1.1/Things", params={"$filter": f}).json()["value"]]  # noqa: E731
+
+    def names(expression: str) -> list[str]:
+        page = client.get("/v1.1/Things", params={"$filter": expression}).json()
+        return [t["name"] for t in page["value"]]
+
     assert names("properties/station eq 'Tiantan'") == ["Tiantan"]
     assert names("properties/kind eq 'air_station' and name ne 'Dongsi'") == ["Tiantan"]
     assert names("startswith(name, 'Don')") == ["Dongsi"]
@@ -139,19 +190,19 @@ def test_filter_on_properties_and_strings(client: TestClient) -> None:
 
 
 BAD_OPTIONS = [
-        ({"$filter": "result eq"}, "ends too early"),
-        ({"$filter": "nosuch eq 1"}, "no property 'nosuch'"),
-        ({"$filter": "result add 1 eq 2"}, "not supported"),
-        ({"$filter": "phenomenonTime gt 5"}, "is a time"),
-        ({"$filter": "result eq 1 )"}, "unexpected"),
-        ({"$top": "-1"}, "$top must be"),
-        ({"$top": "100000"}, "at most"),
-        ({"$orderby": "result sideways"}, "asc|desc"),
-        ({"$expand": "Nowhere"}, "no navigation property"),
-        ({"$select": "colour"}, "no 'colour'"),
-        ({"$count": "maybe"}, "true or false"),
-        ({"$skiptoken": "!!!"}, "damaged"),
-        ({"$frobnicate": "1"}, "unknown query option"),
+    ({"$filter": "result eq"}, "ends too early"),
+    ({"$filter": "nosuch eq 1"}, "no property 'nosuch'"),
+    ({"$filter": "result add 1 eq 2"}, "not supported"),
+    ({"$filter": "phenomenonTime gt 5"}, "is a time"),
+    ({"$filter": "result eq 1 )"}, "unexpected"),
+    ({"$top": "-1"}, "$top must be"),
+    ({"$top": "100000"}, "at most"),
+    ({"$orderby": "result sideways"}, "asc|desc"),
+    ({"$expand": "Nowhere"}, "no navigation property"),
+    ({"$select": "colour"}, "no 'colour'"),
+    ({"$count": "maybe"}, "true or false"),
+    ({"$skiptoken": "!!!"}, "damaged"),
+    ({"$frobnicate": "1"}, "unknown query option"),
 ]
 
 
@@ -165,7 +216,10 @@ def test_bad_options_are_400_with_a_message(client: TestClient) -> None:
 def test_select_expand_orderby_top_skip_count(client: TestClient, day_of_data: int) -> None:
     r = client.get(
         "/v1.1/Datastreams",
-        params={"$select": "id,name", "$expand": "Observations($filter=result gt 100;$orderby=result desc;$top=2;$select=result),Thing($select=name)"},
+        params={
+            "$select": "id,name",
+            "$expand": "Observations($filter=result gt 100;$orderby=result desc;$top=2;$select=result),Thing($select=name)",
+        },
     ).json()
     ds = r["value"][0]
     assert set(ds) == {"@iot.id", "name", "Observations", "Observations@iot.nextLink", "Thing"}
@@ -173,19 +227,34 @@ def test_select_expand_orderby_top_skip_count(client: TestClient, day_of_data: i
     assert ds["Thing"] == {"name": "Dongsi"}
     nxt = client.get(ds["Observations@iot.nextLink"].replace("http://testserver", "")).json()
     assert [o["result"] for o in nxt["value"]] == [210, 200]
-    nested = client.get("/v1.1/Things", params={"$expand": "Datastreams/Observations($top=1;$orderby=phenomenonTime desc)"}).json()
+    nested = client.get(
+        "/v1.1/Things",
+        params={"$expand": "Datastreams/Observations($top=1;$orderby=phenomenonTime desc)"},
+    ).json()
     assert nested["value"][0]["Datastreams"][0]["Observations"][0]["result"] == 230
-    page = client.get(f"/v1.1/Datastreams({day_of_data})/Observations", params={"$orderby": "result desc", "$top": 3, "$skip": 2, "$count": "true"}).json()
+    page = client.get(
+        f"/v1.1/Datastreams({day_of_data})/Observations",
+        params={"$orderby": "result desc", "$top": 3, "$skip": 2, "$count": "true"},
+    ).json()
     assert [o["result"] for o in page["value"]] == [210, 200, 190]
     assert page["@iot.count"] == 24
 
 
-@pytest.mark.parametrize("orderby", [None, "phenomenonTime desc", "phenomenonTime asc,id desc", "result desc", "name asc"])
-def test_paging_by_next_link_visits_every_row_once(client: TestClient, day_of_data: int, orderby: str | None) -> None:
+@pytest.mark.parametrize(
+    "orderby",
+    [None, "phenomenonTime desc", "phenomenonTime asc,id desc", "result desc", "name asc"],
+)
+def test_paging_by_next_link_visits_every_row_once(
+    client: TestClient, day_of_data: int, orderby: str | None
+) -> None:
     params: dict[str, Any] = {"$top": 5, "$skip": 1}
     if orderby == "name asc":
         url, params = "/v1.1/Sensors", {"$top": 1}
-        client.post("/v1.1/Sensors", json={"name": "A", "description": "d", "encodingType": "text/plain", "metadata": "m"}, headers=_sensor(client))
+        client.post(
+            "/v1.1/Sensors",
+            json={"name": "A", "description": "d", "encodingType": "text/plain", "metadata": "m"},
+            headers=_sensor(client),
+        )
     else:
         url = f"/v1.1/Datastreams({day_of_data})/Observations"
         if orderby:
@@ -198,22 +267,38 @@ def test_paging_by_next_link_visits_every_row_once(client: TestClient, day_of_da
             break
         assert "$skip=" not in r["@iot.nextLink"] and "$skiptoken=" in r["@iot.nextLink"]
         r = client.get(r["@iot.nextLink"].replace("http://testserver", "")).json()
-    everything = client.get(url, params={**{k: v for k, v in params.items() if k != "$top"}, "$top": 1000}).json()["value"]
+    everything = client.get(
+        url, params={**{k: v for k, v in params.items() if k != "$top"}, "$top": 1000}
+    ).json()["value"]
     assert seen == [o["@iot.id"] for o in everything]
     assert len(seen) == len(set(seen)) == (2 if url == "/v1.1/Sensors" else 23)
 
 
 def test_patch_put_delete(client: TestClient, day_of_data: int) -> None:
     h = _sensor(client)
-    r = client.patch("/v1.1/Things(1)", json={"description": "moved", "properties": {"station": "Dongsi", "district": "Dongcheng"}}, headers=h)
+    r = client.patch(
+        "/v1.1/Things(1)",
+        json={"description": "moved", "properties": {"station": "Dongsi", "district": "Dongcheng"}},
+        headers=h,
+    )
     assert r.status_code == 200 and r.json()["properties"]["district"] == "Dongcheng"
-    patch = [{"op": "replace", "path": "/properties/district", "value": "东城"}, {"op": "add", "path": "/properties/grid", "value": 7}]
-    r = client.patch("/v1.1/Things(1)", json=patch, headers={**h, "content-type": "application/json-patch+json"})
+    patch = [
+        {"op": "replace", "path": "/properties/district", "value": "东城"},
+        {"op": "add", "path": "/properties/grid", "value": 7},
+    ]
+    r = client.patch(
+        "/v1.1/Things(1)", json=patch, headers={**h, "content-type": "application/json-patch+json"}
+    )
     assert r.json()["properties"] == {"station": "Dongsi", "district": "东城", "grid": 7}
-    put = client.put("/v1.1/Things(1)", json={"name": "Dongsi", "description": "replaced"}, headers=h)
+    put = client.put(
+        "/v1.1/Things(1)", json={"name": "Dongsi", "description": "replaced"}, headers=h
+    )
     assert put.status_code == 200 and put.json()["properties"] is None
     assert client.put("/v1.1/Things(1)", json={"name": "only"}, headers=h).status_code == 400
-    assert client.patch("/v1.1/Observations(1)", json={"result": 999}, headers=h).json()["result"] == 999
+    assert (
+        client.patch("/v1.1/Observations(1)", json={"result": 999}, headers=h).json()["result"]
+        == 999
+    )
     assert client.delete("/v1.1/Things(1)", headers=h).status_code == 200
     counts = _counts(client)
     assert counts["sta_things"] == counts["sta_datastreams"] == counts["sta_observations"] == 0
@@ -232,32 +317,74 @@ def test_writes_need_the_right_token_and_leave_nothing(client: TestClient) -> No
     sensor = next(t for t in list_tokens(engine) if t["role"] == "sensor")
     revoke_token(engine, int(sensor["id"]))  # type: ignore[call-overload]
     assert client.post("/v1.1/Things", json=body, headers=_sensor(client)).status_code == 401
-    assert client.post("/v1.1/CreateObservations", json=data_array(1, 0, [1.0]), headers=_sensor(client)).status_code == 401
+    assert (
+        client.post(
+            "/v1.1/CreateObservations", json=data_array(1, 0, [1.0]), headers=_sensor(client)
+        ).status_code
+        == 401
+    )
     assert client.delete("/v1.1/Things(1)").status_code == 401
     assert sum(_counts(client).values()) == 0
     for role in ("operator", "admin"):
-        assert client.post("/v1.1/Things", json=station_body(role), headers=auth(client.tokens[role])).status_code == 201  # type: ignore[attr-defined]
+        assert (
+            client.post(
+                "/v1.1/Things", json=station_body(role), headers=auth(client.tokens[role])
+            ).status_code
+            == 201
+        )  # type: ignore[attr-defined]
     with engine.connect() as conn:
-        audited = conn.execute(sa.select(audit_log.c.actor, audit_log.c.status).where(audit_log.c.path == "/v1.1/Things")).all()
+        audited = conn.execute(
+            sa.select(audit_log.c.actor, audit_log.c.status).where(
+                audit_log.c.path == "/v1.1/Things"
+            )
+        ).all()
     assert ("anonymous", 401) in [tuple(a) for a in audited] or any(a[1] == 401 for a in audited)
     assert ("test-viewer", 403) in [tuple(a) for a in audited]
 
 
 BAD_BODIES = [
-        ("/v1.1/Things", b"{not json", "malformed JSON"),
-        ("/v1.1/Things", b"", "needs a JSON body"),
-        ("/v1.1/Things", b"[1, 2]", "must be a JSON object"),
-        ("/v1.1/Things", b'{"name": "x", "description": "y", "colour": "red"}', "unknown property 'colour'"),
-        ("/v1.1/Things", b'{"name": 5, "description": "y"}', "name must be text"),
-        ("/v1.1/Things", b'{"name": "x", "description": "y", "properties": [1]}', "must be a JSON object"),
-        ("/v1.1/Things", b'{"name": "x", "description": "y", "Datastreams": [{"name": "d"}]}', "needs 'description'"),
-        ("/v1.1/Observations", b'{"result": 1, "phenomenonTime": "yesterday", "Datastream": {"@iot.id": 1}}', "not an ISO 8601 time"),
-        ("/v1.1/Observations", b'{"result": 1}', "needs a Datastream"),
-        ("/v1.1/Observations", b'{"result": 1, "Datastream": {"@iot.id": 424242}}', "does not exist"),
-        ("/v1.1/CreateObservations", b'{"a": 1}', "takes an array"),
-        ("/v1.1/CreateObservations", b'[{"Datastream": {"@iot.id": 1}, "components": ["result", "mood"], "dataArray": [[1, 2]]}]', "unknown component 'mood'"),
-        ("/v1.1/CreateObservations", b'[{"Datastream": {"@iot.id": 1}, "components": ["phenomenonTime", "result"], "dataArray": [[1]]}]', "array of 2 values"),
-        ("/v1.1/CreateObservations", b'[{"Datastream": {"@iot.id": 1}, "components": ["phenomenonTime", "result"], "dataArray": [["2017-01-01T00:00:00Z", 1], ["soon", 2]]}]', "ISO 8601"),
+    ("/v1.1/Things", b"{not json", "malformed JSON"),
+    ("/v1.1/Things", b"", "needs a JSON body"),
+    ("/v1.1/Things", b"[1, 2]", "must be a JSON object"),
+    (
+        "/v1.1/Things",
+        b'{"name": "x", "description": "y", "colour": "red"}',
+        "unknown property 'colour'",
+    ),
+    ("/v1.1/Things", b'{"name": 5, "description": "y"}', "name must be text"),
+    (
+        "/v1.1/Things",
+        b'{"name": "x", "description": "y", "properties": [1]}',
+        "must be a JSON object",
+    ),
+    (
+        "/v1.1/Things",
+        b'{"name": "x", "description": "y", "Datastreams": [{"name": "d"}]}',
+        "needs 'description'",
+    ),
+    (
+        "/v1.1/Observations",
+        b'{"result": 1, "phenomenonTime": "yesterday", "Datastream": {"@iot.id": 1}}',
+        "not an ISO 8601 time",
+    ),
+    ("/v1.1/Observations", b'{"result": 1}', "needs a Datastream"),
+    ("/v1.1/Observations", b'{"result": 1, "Datastream": {"@iot.id": 424242}}', "does not exist"),
+    ("/v1.1/CreateObservations", b'{"a": 1}', "takes an array"),
+    (
+        "/v1.1/CreateObservations",
+        b'[{"Datastream": {"@iot.id": 1}, "components": ["result", "mood"], "dataArray": [[1, 2]]}]',
+        "unknown component 'mood'",
+    ),
+    (
+        "/v1.1/CreateObservations",
+        b'[{"Datastream": {"@iot.id": 1}, "components": ["phenomenonTime", "result"], "dataArray": [[1]]}]',
+        "array of 2 values",
+    ),
+    (
+        "/v1.1/CreateObservations",
+        b'[{"Datastream": {"@iot.id": 1}, "components": ["phenomenonTime", "result"], "dataArray": [["2017-01-01T00:00:00Z", 1], ["soon", 2]]}]',
+        "ISO 8601",
+    ),
 ]
 
 
@@ -265,7 +392,9 @@ def test_bad_bodies_are_400_and_write_nothing(client: TestClient) -> None:
     _station(client)
     before = _counts(client)
     for path, body, fragment in BAD_BODIES:
-        r = client.post(path, content=body, headers={**_sensor(client), "content-type": "application/json"})
+        r = client.post(
+            path, content=body, headers={**_sensor(client), "content-type": "application/json"}
+        )
         assert r.status_code == 400, (body, r.text)
         assert fragment in r.json()["error"]["message"], (body, r.json())
         assert _counts(client) == before
@@ -273,7 +402,11 @@ def test_bad_bodies_are_400_and_write_nothing(client: TestClient) -> None:
 
 def test_oversized_body_is_413(client: TestClient) -> None:
     big = b"[" + b"1," * (9 * 1024 * 1024) + b"1]"
-    r = client.post("/v1.1/CreateObservations", content=big, headers={**_sensor(client), "content-type": "application/json"})
+    r = client.post(
+        "/v1.1/CreateObservations",
+        content=big,
+        headers={**_sensor(client), "content-type": "application/json"},
+    )
     assert r.status_code == 413 and "larger than" in r.json()["error"]["message"]
 
 
@@ -281,3 +414,26 @@ def test_reads_need_a_token_when_open_reads_is_off(client: TestClient) -> None:
     client.app.state.settings.open_reads = False  # type: ignore[attr-defined]
     assert client.get("/v1.1/Things").status_code == 401
     assert client.get("/v1.1/Things", headers=auth(client.tokens["viewer"])).status_code == 200  # type: ignore[attr-defined]
+
+
+def test_result_format_data_array(client: TestClient, day_of_data: int) -> None:
+    r = client.get(
+        f"/v1.1/Datastreams({day_of_data})/Observations",
+        params={"$resultFormat": "dataArray", "$top": 3, "$select": "phenomenonTime,result"},
+    )
+    assert r.status_code == 200
+    doc = r.json()
+    assert doc["value"] == [
+        {
+            "Datastream@iot.navigationLink": f"http://testserver/v1.1/Datastreams({day_of_data})",
+            "components": ["phenomenonTime", "result"],
+            "dataArray@iot.count": 3,
+            "dataArray": [
+                ["2017-02-01T00:00:00Z", 0],
+                ["2017-02-01T01:00:00Z", 10],
+                ["2017-02-01T02:00:00Z", 20],
+            ],
+        }
+    ]
+    assert "$resultFormat=dataArray" in doc["@iot.nextLink"]
+    assert client.get("/v1.1/Things", params={"$resultFormat": "dataArray"}).status_code == 400

@@ -48,9 +48,18 @@ def _station(name: str, lon: float, lat: float) -> fsc.Thing:
                 name=f"{name} {prop}",
                 description=f"hourly {prop}",
                 observation_type="http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement",
-                unit_of_measurement=UnitOfMeasurement(name=unit, symbol=unit, definition="http://unitsofmeasure.org"),
-                sensor=fsc.Sensor(name=f"{prop} analyser", description="analyser", encoding_type="text/plain", metadata="none"),
-                observed_property=fsc.ObservedProperty(name=prop, definition=f"urn:pollutant:{prop}", description=prop),
+                unit_of_measurement=UnitOfMeasurement(
+                    name=unit, symbol=unit, definition="http://unitsofmeasure.org"
+                ),
+                sensor=fsc.Sensor(
+                    name=f"{prop} analyser",
+                    description="analyser",
+                    encoding_type="text/plain",
+                    metadata="none",
+                ),
+                observed_property=fsc.ObservedProperty(
+                    name=prop, definition=f"urn:pollutant:{prop}", description=prop
+                ),
             )
         )
     return fsc.Thing(
@@ -64,7 +73,9 @@ def _station(name: str, lon: float, lat: float) -> fsc.Thing:
 
 @pytest.fixture()
 def service(live_server: Any) -> fsc.SensorThingsService:
-    return fsc.SensorThingsService(f"{live_server.url}/v1.1", auth_handler=BearerHandler(live_server.tokens["sensor"]))
+    return fsc.SensorThingsService(
+        f"{live_server.url}/v1.1", auth_handler=BearerHandler(live_server.tokens["sensor"])
+    )
 
 
 def test_frost_client_round_trip(service: fsc.SensorThingsService) -> None:
@@ -74,26 +85,43 @@ def test_frost_client_round_trip(service: fsc.SensorThingsService) -> None:
     service.create(tiantan)
     assert isinstance(dongsi.id, int) and isinstance(tiantan.id, int) and dongsi.id != tiantan.id
 
-    things = service.things().query().filter("properties/station eq 'Tiantan'").expand("Datastreams,Locations").list()
+    things = (
+        service.things()
+        .query()
+        .filter("properties/station eq 'Tiantan'")
+        .expand("Datastreams,Locations")
+        .list()
+    )
     assert [t.name for t in things] == ["Tiantan"]
     found = things.get(0)
     assert sorted(d.name for d in found.datastreams) == ["Tiantan CO", "Tiantan PM2.5"]
     assert found.locations.get(0).location["coordinates"] == [116.407, 39.886]
 
-    pm = next(d for d in service.things().find(dongsi.id).get_datastreams().query().list() if d.name.endswith("PM2.5"))
+    pm = next(
+        d
+        for d in service.things().find(dongsi.id).get_datastreams().query().list()
+        if d.name.endswith("PM2.5")
+    )
 
     # One by one.
     for hour in range(5):
-        obs = fsc.Observation(result=10.0 * hour, phenomenon_time=f"2017-02-01T{hour:02d}:00:00Z", datastream=pm)
+        obs = fsc.Observation(
+            result=10.0 * hour, phenomenon_time=f"2017-02-01T{hour:02d}:00:00Z", datastream=pm
+        )
         service.create(obs)
         assert isinstance(obs.id, int)
 
     # In bulk: the data-array extension.
     dav = data_array_value.DataArrayValue()
     dav.datastream = pm
-    dav.components = {data_array_value.DataArrayValue.Property.PHENOMENON_TIME, data_array_value.DataArrayValue.Property.RESULT}
+    dav.components = {
+        data_array_value.DataArrayValue.Property.PHENOMENON_TIME,
+        data_array_value.DataArrayValue.Property.RESULT,
+    }
     for hour in range(5, 24):
-        dav.add_observation(fsc.Observation(result=10.0 * hour, phenomenon_time=f"2017-02-01T{hour:02d}:00:00Z"))
+        dav.add_observation(
+            fsc.Observation(result=10.0 * hour, phenomenon_time=f"2017-02-01T{hour:02d}:00:00Z")
+        )
     doc = data_array_document.DataArrayDocument()
     doc.add_data_array_value(dav)
     created = service.observations().create(doc)
@@ -114,11 +142,25 @@ def test_frost_client_round_trip(service: fsc.SensorThingsService) -> None:
     assert everything == [10.0 * h for h in range(19, 9, -1)]
 
     # $expand from an Observation up to its Datastream and the FeatureOfInterest made from the Location.
-    obs = service.observations().query().filter("result eq 0").expand("Datastream,FeatureOfInterest").list().get(0)
+    obs = (
+        service.observations()
+        .query()
+        .filter("result eq 0")
+        .expand("Datastream,FeatureOfInterest")
+        .list()
+        .get(0)
+    )
     assert obs.datastream.name == "Dongsi PM2.5"
     assert obs.feature_of_interest.feature["coordinates"] == [116.417, 39.929]
 
-    counted = service.datastreams().query().filter("ObservedProperty/name eq 'PM2.5'").count().top(1).list()
+    counted = (
+        service.datastreams()
+        .query()
+        .filter("ObservedProperty/name eq 'PM2.5'")
+        .count()
+        .top(1)
+        .list()
+    )
     assert counted.count == 2 and len(counted.entities) == 1
 
 

@@ -94,3 +94,10 @@ def test_demo_builds_the_real_workspace_and_is_rerunnable(tmp_path: Path) -> Non
     assert second.exit_code == 0
     assert second.output.count("already ingested as batch") == 4
     assert "evaluation run 1:" in second.output
+
+
+def test_an_unreachable_store_is_a_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["init", "--db", "postgresql+psycopg://nobody:x@127.0.0.1:1/none"])
+    assert result.exit_code == 2
+    assert "cannot open the store" in " ".join(result.output.split())
+    assert "Traceback" not in result.output

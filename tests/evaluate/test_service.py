@@ -96,6 +96,16 @@ def test_coverage_gaps_and_lift(loaded: Engine) -> None:
     assert pick(r, A, "D4.R1.I2", "lift") == pytest.approx(0)
 
 
+def test_closed_form_lift_equals_reaggregating_every_what_if(loaded: Engine) -> None:
+    # A data threshold of 0 changes nothing in the scores but makes the service re-aggregate
+    # each "indicator on target" variant instead of using effective weights.
+    closed = evaluate(loaded, "2020").results
+    stacked = evaluate(loaded, "2020", config=MethodConfig(aggregate={"method": "amean", "dat_thresh": 0.0})).results
+    ind = closed["level"] == "indicator"
+    assert closed.loc[ind, "lift"].notna().all()
+    assert closed.loc[ind, "lift"].to_numpy() == pytest.approx(stacked.loc[ind, "lift"].to_numpy(), abs=1e-9)
+
+
 def test_gaps_report_orders_by_lift_and_gives_the_grade_after(loaded: Engine) -> None:
     evaluate(loaded, "2020")
     gaps = unit_gaps(loaded, A)

@@ -116,8 +116,11 @@ def test_sensitivity_ordering_consistent_with_coinr(v4_pipe: Pipeline) -> None:
     for v in ("Winmax", "Weights", "Aggregation"):
         assert ref.loc[v, "STi_q5"] <= ours.loc[v, "STi"] <= ref.loc[v, "STi_q95"]
     assert (ours["STi_q5"] <= ours["STi_q95"]).all()
-    # rank statistics of the SA come from the 2N random runs only (COINr)
+    # rank statistics of the SA come from the 2N random runs only (COINr); COINr's came from 2 x 20 runs
     assert res.ranks.shape[1] == 2 + 400 * 6
+    m = res.rank_stats.merge(read_ref("sa_SA_N20_rankstats.csv"), on="uCode", suffixes=("", "_coinr"))
+    np.testing.assert_array_equal(m["Nominal"], m["Nominal_coinr"])
+    assert (m["Mean"] - m["Mean_coinr"]).abs().mean() < 0.6
 
 
 def test_spec_errors(v4_pipe: Pipeline) -> None:

@@ -32,14 +32,26 @@ def _thing(location: bool = True) -> dict[str, Any]:
                 "description": p,
                 "observationType": "OM_Measurement",
                 "unitOfMeasurement": {"name": "ug/m3", "symbol": "µg/m³", "definition": "ucum"},
-                "Sensor": {"name": "s", "description": "s", "encodingType": "text/plain", "metadata": "m"},
+                "Sensor": {
+                    "name": "s",
+                    "description": "s",
+                    "encodingType": "text/plain",
+                    "metadata": "m",
+                },
                 "ObservedProperty": {"name": p, "definition": p, "description": p},
             }
             for p in ("PM2.5", "NO2")
         ],
     }
     if location:
-        body["Locations"] = [{"name": "site", "description": "d", "encodingType": "application/geo+json", "location": {"type": "Point", "coordinates": [116.417, 39.929]}}]
+        body["Locations"] = [
+            {
+                "name": "site",
+                "description": "d",
+                "encodingType": "application/geo+json",
+                "location": {"type": "Point", "coordinates": [116.417, 39.929]},
+            }
+        ]
     return body
 
 
@@ -60,7 +72,9 @@ def _count(engine: Engine, table: sa.Table) -> int:
 def test_bulk_insert_returns_ids_in_row_order(engine: Engine) -> None:
     times = T0 + np.arange(5, dtype=np.int64) * H
     with engine.begin() as conn:
-        first = insert_observations(conn, [ObservationColumns(1, times, np.array([1.0, 2, 3, 4, 5]), [None] * 5)])
+        first = insert_observations(
+            conn, [ObservationColumns(1, times, np.array([1.0, 2, 3, 4, 5]), [None] * 5)]
+        )
         second = insert_observations(
             conn,
             [
@@ -71,10 +85,22 @@ def test_bulk_insert_returns_ids_in_row_order(engine: Engine) -> None:
     assert second.ids == list(range(first.ids[-1] + 1, first.ids[-1] + 4))
     with engine.connect() as conn:
         o = s.sta_observations
-        rows = conn.execute(sa.select(o.c.id, o.c.datastream_id, o.c.result_number, o.c.result_json).order_by(o.c.id)).all()
-        ds = conn.execute(sa.select(s.sta_datastreams.c.phenomenon_time_start, s.sta_datastreams.c.phenomenon_time_end).order_by(s.sta_datastreams.c.id)).all()
+        rows = conn.execute(
+            sa.select(o.c.id, o.c.datastream_id, o.c.result_number, o.c.result_json).order_by(
+                o.c.id
+            )
+        ).all()
+        ds = conn.execute(
+            sa.select(
+                s.sta_datastreams.c.phenomenon_time_start, s.sta_datastreams.c.phenomenon_time_end
+            ).order_by(s.sta_datastreams.c.id)
+        ).all()
         fois = conn.execute(sa.select(s.sta_features_of_interest.c.feature)).scalars().all()
-    assert [tuple(r) for r in rows[5:]] == [(second.ids[0], 2, None, "calibrating"), (second.ids[1], 2, 7.0, None), (second.ids[2], 1, 6.0, None)]
+    assert [tuple(r) for r in rows[5:]] == [
+        (second.ids[0], 2, None, "calibrating"),
+        (second.ids[1], 2, 7.0, None),
+        (second.ids[2], 1, 6.0, None),
+    ]
     assert [r[2] for r in rows[:5]] == [1.0, 2.0, 3.0, 4.0, 5.0]
     assert [tuple(r) for r in ds] == [(T0, T0 + 10 * H), (T0, T0 + H)]
     # One FeatureOfInterest, made from the Thing's Location, shared by both Datastreams (OGC 18-088 §8.2.7).
@@ -83,8 +109,16 @@ def test_bulk_insert_returns_ids_in_row_order(engine: Engine) -> None:
 
 def test_a_bad_row_writes_nothing(engine: Engine) -> None:
     body = [
-        {"Datastream": {"@iot.id": 1}, "components": ["phenomenonTime", "result"], "dataArray": [["2017-02-01T00:00:00Z", 1]]},
-        {"Datastream": {"@iot.id": 2}, "components": ["phenomenonTime", "result", "FeatureOfInterest/id"], "dataArray": [["2017-02-01T00:00:00Z", 1, 77]]},
+        {
+            "Datastream": {"@iot.id": 1},
+            "components": ["phenomenonTime", "result"],
+            "dataArray": [["2017-02-01T00:00:00Z", 1]],
+        },
+        {
+            "Datastream": {"@iot.id": 2},
+            "components": ["phenomenonTime", "result", "FeatureOfInterest/id"],
+            "dataArray": [["2017-02-01T00:00:00Z", 1, 77]],
+        },
     ]
     with pytest.raises(BadRequest) as err, engine.begin() as conn:
         create_observations(conn, body)
@@ -92,9 +126,17 @@ def test_a_bad_row_writes_nothing(engine: Engine) -> None:
     assert _count(engine, s.sta_observations) == 0
     with engine.begin() as conn:
         thing = create(conn, THING, {**_thing(location=False), "name": "mobile"})
-        ds_id = conn.execute(sa.select(s.sta_datastreams.c.id).where(s.sta_datastreams.c.thing_id == thing)).scalars().first()
+        ds_id = (
+            conn.execute(
+                sa.select(s.sta_datastreams.c.id).where(s.sta_datastreams.c.thing_id == thing)
+            )
+            .scalars()
+            .first()
+        )
     with pytest.raises(BadRequest) as err, engine.begin() as conn:
-        create_observations(conn, [{"Datastream": {"@iot.id": ds_id}, "components": ["result"], "dataArray": [[1]]}])
+        create_observations(
+            conn, [{"Datastream": {"@iot.id": ds_id}, "components": ["result"], "dataArray": [[1]]}]
+        )
     assert "has no Location" in str(err.value)
     assert _count(engine, s.sta_observations) == 0
 
@@ -107,25 +149,48 @@ def _rule(engine: Engine, **kw: Any) -> int:
 def _feed(engine: Engine, ds: int, hours: list[int], values: list[float]) -> list[dict[str, Any]]:
     times = T0 + np.asarray(hours, dtype=np.int64) * H
     with engine.begin() as conn:
-        return insert_observations(conn, [ObservationColumns(ds, times, np.asarray(values, dtype=float), [None] * len(values))]).opened_alerts
+        return insert_observations(
+            conn,
+            [ObservationColumns(ds, times, np.asarray(values, dtype=float), [None] * len(values))],
+        ).opened_alerts
 
 
 def test_breach_spanning_batches_and_late_readings(engine: Engine) -> None:
-    _rule(engine, name="NO2 high", kind="threshold", datastream_id=2, threshold=200, comparison="ge", duration_minutes=60)
+    _rule(
+        engine,
+        name="NO2 high",
+        kind="threshold",
+        datastream_id=2,
+        threshold=200,
+        comparison="ge",
+        duration_minutes=60,
+    )
     assert _feed(engine, 2, [0, 1, 2], [150, 200, 199]) == []  # a breach lasting 0 minutes
     assert _feed(engine, 2, [3], [250]) == []  # breach starts at 03:00
     opened = _feed(engine, 2, [4, 5], [300, 260])  # 04:00: 60 minutes reached
-    assert [(a["start"], a["peak_value"], a["peak_at"], a["active"]) for a in opened] == [("2017-02-01T03:00:00Z", 300.0, "2017-02-01T04:00:00Z", True)]
+    assert [(a["start"], a["peak_value"], a["peak_at"], a["active"]) for a in opened] == [
+        ("2017-02-01T03:00:00Z", 300.0, "2017-02-01T04:00:00Z", True)
+    ]
     # A late reading (older than the last one seen) does not move the state.
     assert _feed(engine, 2, [1], [999]) == []
     _feed(engine, 2, [7, 6], [100, 310])  # out of order inside a batch: sorted by time first
     with engine.connect() as conn:
         listed = alerts.list_alerts(conn)
-    assert [(a["peak_value"], a["peak_at"], a["end"]) for a in listed] == [(310.0, "2017-02-01T06:00:00Z", "2017-02-01T07:00:00Z")]
+    assert [(a["peak_value"], a["peak_at"], a["end"]) for a in listed] == [
+        (310.0, "2017-02-01T06:00:00Z", "2017-02-01T07:00:00Z")
+    ]
 
 
 def test_low_threshold_rule_tracks_the_minimum(engine: Engine) -> None:
-    _rule(engine, name="sensor flat", kind="threshold", datastream_id=1, threshold=1, comparison="lt", duration_minutes=0)
+    _rule(
+        engine,
+        name="sensor flat",
+        kind="threshold",
+        datastream_id=1,
+        threshold=1,
+        comparison="lt",
+        duration_minutes=0,
+    )
     opened = _feed(engine, 1, [0, 1, 2, 3], [5, 0.5, 0.2, 4])
     assert [(a["peak_value"], a["start"]) for a in opened] == [(0.2, "2017-02-01T01:00:00Z")]
 

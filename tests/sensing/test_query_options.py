@@ -29,7 +29,10 @@ def _sql(cond: sa.ColumnElement[bool], dialect: sa.Dialect) -> tuple[str, dict[s
 
 
 def test_literals_become_bound_parameters() -> None:
-    text, params = _sql(compile_filter(THINGS, "name eq 'x'' OR 1=1 --' and properties/station eq 'Dongsi'"), sqlite.dialect())
+    text, params = _sql(
+        compile_filter(THINGS, "name eq 'x'' OR 1=1 --' and properties/station eq 'Dongsi'"),
+        sqlite.dialect(),
+    )
     assert "OR 1=1" not in text and "Dongsi" not in text
     assert "x' OR 1=1 --" in params.values() and "Dongsi" in params.values()
     pg, _ = _sql(compile_filter(THINGS, "properties/station eq 'Dongsi'"), postgresql.dialect())
@@ -38,7 +41,9 @@ def test_literals_become_bound_parameters() -> None:
 
 def test_times_are_compared_as_microseconds() -> None:
     # 2017-02-01T08:00:00+08:00 is 2017-02-01T00:00:00Z = 1485907200 s since the epoch.
-    _, params = _sql(compile_filter(OBS, "phenomenonTime ge 2017-02-01T08:00:00+08:00"), sqlite.dialect())
+    _, params = _sql(
+        compile_filter(OBS, "phenomenonTime ge 2017-02-01T08:00:00+08:00"), sqlite.dialect()
+    )
     assert list(params.values()) == [1_485_907_200_000_000]
 
 
@@ -81,19 +86,54 @@ def test_bad_filters_say_why(expression: str, reason: str) -> None:
 
 
 def test_tokens_and_splitting() -> None:
-    kinds = [t.kind for t in tokenize("phenomenonTime ge 2017-01-01T00:00:00Z and result eq -1.5e2 and name eq 'it''s'")]
-    assert kinds == ["word", "word", "time", "word", "word", "word", "number", "word", "word", "word", "string"]
-    assert split_top_level("A($select=a,b;$top=1),B/C,'x,y'", ",") == ["A($select=a,b;$top=1)", "B/C", "'x,y'"]
+    kinds = [
+        t.kind
+        for t in tokenize(
+            "phenomenonTime ge 2017-01-01T00:00:00Z and result eq -1.5e2 and name eq 'it''s'"
+        )
+    ]
+    assert kinds == [
+        "word",
+        "word",
+        "time",
+        "word",
+        "word",
+        "word",
+        "number",
+        "word",
+        "word",
+        "word",
+        "string",
+    ]
+    assert split_top_level("A($select=a,b;$top=1),B/C,'x,y'", ",") == [
+        "A($select=a,b;$top=1)",
+        "B/C",
+        "'x,y'",
+    ]
 
 
 def test_expand_tree_and_options() -> None:
-    tree = parse_expand("Datastreams($top=1;$expand=Observations($orderby=phenomenonTime desc;$top=2)),Locations,Datastreams/Sensor")
+    tree = parse_expand(
+        "Datastreams($top=1;$expand=Observations($orderby=phenomenonTime desc;$top=2)),Locations,Datastreams/Sensor"
+    )
     assert [e.nav for e in tree] == ["Datastreams", "Locations", "Datastreams"]
     assert tree[0].options.top == 1
     inner = tree[0].options.expand[0]
-    assert (inner.nav, inner.options.top, inner.options.orderby[0].ascending) == ("Observations", 2, False)
+    assert (inner.nav, inner.options.top, inner.options.orderby[0].ascending) == (
+        "Observations",
+        2,
+        False,
+    )
     assert tree[2].options.expand[0].nav == "Sensor"
-    opts = parse_options({"$top": "5", "$skip": "10", "$count": "TRUE", "$select": "id, result", "$orderby": "result desc,id"})
+    opts = parse_options(
+        {
+            "$top": "5",
+            "$skip": "10",
+            "$count": "TRUE",
+            "$select": "id, result",
+            "$orderby": "result desc,id",
+        }
+    )
     assert (opts.top, opts.skip, opts.count, opts.select) == (5, 10, True, ("id", "result"))
     assert [(o.path, o.ascending) for o in opts.orderby] == [("result", False), ("id", True)]
     assert parse_options({}).limit == 100
@@ -112,8 +152,14 @@ def test_time_round_trips() -> None:
     t = parse_instant("2017-02-01T08:00:00.250+08:00")
     assert t == 1_485_907_200_250_000
     assert format_instant(t) == "2017-02-01T00:00:00.25Z"
-    assert parse_time("2017-02-01T00:00:00Z/2017-02-01T01:00:00Z") == (1_485_907_200_000_000, 1_485_910_800_000_000)
-    assert format_time(1_485_907_200_000_000, 1_485_910_800_000_000) == "2017-02-01T00:00:00Z/2017-02-01T01:00:00Z"
+    assert parse_time("2017-02-01T00:00:00Z/2017-02-01T01:00:00Z") == (
+        1_485_907_200_000_000,
+        1_485_910_800_000_000,
+    )
+    assert (
+        format_time(1_485_907_200_000_000, 1_485_910_800_000_000)
+        == "2017-02-01T00:00:00Z/2017-02-01T01:00:00Z"
+    )
     many = ["2017-02-01T00:00:00Z", "2017-02-01T08:00:00.250+08:00", "2017-02-01T00:00:00"]
     assert parse_instants(many, "t").tolist() == [parse_instant(v) for v in many]
     assert isinstance(parse_instants(many, "t"), np.ndarray)

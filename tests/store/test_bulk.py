@@ -12,7 +12,13 @@ from pandas.testing import assert_frame_equal
 from zhicheng.store import init_store
 from zhicheng.store.bulk import bulk_insert, table_counts
 from zhicheng.store.schema import indicator_values, ingest_batches, units
-from zhicheng.store.values import batch_with_checksum, new_batch, read_units, read_values, write_values
+from zhicheng.store.values import (
+    batch_with_checksum,
+    new_batch,
+    read_units,
+    read_values,
+    write_values,
+)
 
 UNITS = pd.DataFrame({
     "code": ["110100", "310100", "440300"],

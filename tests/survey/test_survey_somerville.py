@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from zhicheng.store.schema import indicator_values, ingest_batches
 from zhicheng.survey.demo import SOMERVILLE_FILE, SOMERVILLE_MAPPING, SOMERVILLE_UNIT
-from zhicheng.survey.service import list_waves, trend, wave_report
+from zhicheng.survey.service import feed_indicators, list_waves, trend, wave_report
 
 Demo = tuple[Engine, dict[str, object]]
 
@@ -140,6 +140,13 @@ def test_survey_indicators_reach_the_store(somerville: Demo) -> None:
     q23 = wave_report(engine, int(waves["2023"])).questions.set_index("question_id")
     assert hotline["value"].iloc[0] == pytest.approx(q23.loc["hotline_service", "top_box"], abs=1e-9)
     assert summary["indicators"]["2023"]["D7.R2.I4"] == round(hotline["value"].iloc[0], 2)  # type: ignore[index]
+    # feeding a wave again changes nothing: same batch, no new batch
+    with engine.connect() as conn:
+        batches = conn.execute(sa.select(sa.func.count()).select_from(ingest_batches)).scalar_one()
+    again = feed_indicators(engine, int(waves["2023"]))
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(ingest_batches)).scalar_one() == batches
+    assert again.batch_id is not None and len(again.values) == 2
 
 
 def test_survey_indicators_reach_the_evaluation_results(somerville: Demo) -> None:

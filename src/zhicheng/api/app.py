@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zhicheng import __version__
 from zhicheng.api.routers import ROUTERS
@@ -58,18 +58,39 @@ def _caller(request: Request) -> Principal:
     return ANONYMOUS
 
 
-class GuardMiddleware(BaseHTTPMiddleware):
-    """Refuses oversized bodies (413) and records every write request in the audit log."""
+class GuardMiddleware:
+    """Refuses oversized bodies (413) and records every write request in the audit log.
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+    A plain ASGI middleware (not ``BaseHTTPMiddleware``): it adds no task or stream wrapping
+    per request, which keeps one-reading-per-request sensors fast.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check the size, run the request, audit it when it writes."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            return _error(413, f"request body larger than {MAX_BODY_BYTES} bytes")
-        response = await call_next(request)
-        if request.method in WRITE_METHODS:
-            await run_in_threadpool(_write_audit, request.app.state.engine, _caller(request), request, response.status_code)
-        return response
+            await _error(413, f"request body larger than {MAX_BODY_BYTES} bytes")(scope, receive, send)
+            return
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            if request.method in WRITE_METHODS:
+                await run_in_threadpool(_write_audit, request.app.state.engine, _caller(request), request, status)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -14,7 +14,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from zhicheng.cli.common import console, handle_errors
 from zhicheng.errors import ZhichengError
 
-app = typer.Typer(help="Live sensors (OGC SensorThings): load and replay station data.", no_args_is_help=True)
+app = typer.Typer(
+    help="Live sensors (OGC SensorThings): load and replay station data.", no_args_is_help=True
+)
 
 #: The project's copy of the Beijing data (PROVENANCE.md beside it).
 DEFAULT_DATA = Path(__file__).resolve().parents[3] / "data" / "air_quality" / "beijing_multisite"
@@ -26,7 +28,9 @@ def _date(text: str | None, option: str) -> datetime | None:
     try:
         return datetime.fromisoformat(text)
     except ValueError:
-        raise ZhichengError(f"{option}: {text!r} is not an ISO date (YYYY-MM-DD) or date-time") from None
+        raise ZhichengError(
+            f"{option}: {text!r} is not an ISO date (YYYY-MM-DD) or date-time"
+        ) from None
 
 
 def _client(stack: ExitStack, url: str | None, token: str | None, db: str | None) -> Any:
@@ -36,7 +40,11 @@ def _client(stack: ExitStack, url: str | None, token: str | None, db: str | None
 
         if not token:
             raise ZhichengError("--url needs --token (a sensor, operator or admin token)")
-        return stack.enter_context(httpx.Client(base_url=url.rstrip("/"), headers={"Authorization": f"Bearer {token}"}, timeout=60))
+        return stack.enter_context(
+            httpx.Client(
+                base_url=url.rstrip("/"), headers={"Authorization": f"Bearer {token}"}, timeout=60
+            )
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # starlette's notice about httpx
         from fastapi.testclient import TestClient
@@ -48,24 +56,48 @@ def _client(stack: ExitStack, url: str | None, token: str | None, db: str | None
     app = create_app(db or Settings().db)
     engine = app.state.engine
     secret = create_token(engine, "sensor", "zhicheng sensors load-beijing")
-    token_id = max(int(t["id"]) for t in list_tokens(engine) if t["name"] == "zhicheng sensors load-beijing")  # type: ignore[call-overload]
+    mine = [t["id"] for t in list_tokens(engine) if t["name"] == "zhicheng sensors load-beijing"]
+    token_id = max(int(str(i)) for i in mine)
     stack.callback(engine.dispose)
     stack.callback(revoke_token, engine, token_id)
-    return stack.enter_context(TestClient(app, base_url="http://zhicheng.local", headers={"Authorization": f"Bearer {secret}"}))
+    return stack.enter_context(
+        TestClient(
+            app, base_url="http://zhicheng.local", headers={"Authorization": f"Bearer {secret}"}
+        )
+    )
 
 
 @app.command("load-beijing")
 @handle_errors
 def load_beijing(
-    url: Annotated[str | None, typer.Option(help="Base URL of a running server, e.g. http://127.0.0.1:8000")] = None,
-    token: Annotated[str | None, typer.Option(help="Bearer token for --url (role sensor, operator or admin)")] = None,
-    db: Annotated[str | None, typer.Option("--db", help="Without --url: the store to load in-process [env ZHICHENG_DB]")] = None,
-    data: Annotated[Path, typer.Option(help="Folder of PRSA_Data_<Station>_*.csv.gz files")] = DEFAULT_DATA,
-    since: Annotated[str | None, typer.Option(help="First local (Beijing) date or time to send, ISO 8601")] = None,
-    until: Annotated[str | None, typer.Option(help="Send only before this local date or time, ISO 8601")] = None,
-    days: Annotated[int | None, typer.Option(min=1, help="Only the last N days of the data")] = None,
-    batch: Annotated[int, typer.Option(min=1, max=10000, help="Observations per CreateObservations request")] = 1000,
-    station: Annotated[list[str] | None, typer.Option(help="Only this station (repeatable); default all 12")] = None,
+    url: Annotated[
+        str | None, typer.Option(help="Base URL of a running server, e.g. http://127.0.0.1:8000")
+    ] = None,
+    token: Annotated[
+        str | None, typer.Option(help="Bearer token for --url (role sensor, operator or admin)")
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Without --url: the store to load in-process [env ZHICHENG_DB]"),
+    ] = None,
+    data: Annotated[
+        Path, typer.Option(help="Folder of PRSA_Data_<Station>_*.csv.gz files")
+    ] = DEFAULT_DATA,
+    since: Annotated[
+        str | None, typer.Option(help="First local (Beijing) date or time to send, ISO 8601")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Send only before this local date or time, ISO 8601")
+    ] = None,
+    days: Annotated[
+        int | None, typer.Option(min=1, help="Only the last N days of the data")
+    ] = None,
+    batch: Annotated[
+        int, typer.Option(min=1, max=10000, help="Observations per CreateObservations request")
+    ] = 1000,
+    station: Annotated[
+        list[str] | None, typer.Option(help="Only this station (repeatable); default all 12")
+    ] = None,
 ) -> None:
     """Register the 12 Beijing stations and replay their hourly data through the API."""
     from zhicheng.sensing.beijing import replay
@@ -73,10 +105,25 @@ def load_beijing(
     lo, hi = _date(since, "--since"), _date(until, "--until")
     with ExitStack() as stack:
         client = _client(stack, url, token, db)
-        columns = (TextColumn("[bold]replaying"), BarColumn(), MofNCompleteColumn(), TextColumn("observations"), TimeRemainingColumn())
+        columns = (
+            TextColumn("[bold]replaying"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("observations"),
+            TimeRemainingColumn(),
+        )
         with Progress(*columns, console=console) as bar:
             task = bar.add_task("replay", total=None)
-            sent = replay(client, data, lo, hi, days, batch, station, lambda done, total: bar.update(task, completed=done, total=total))
+            sent = replay(
+                client,
+                data,
+                lo,
+                hi,
+                days,
+                batch,
+                station,
+                lambda done, total: bar.update(task, completed=done, total=total),
+            )
     total = sum(sent.values())
     console.print(f"sent {total:,} observations from {len(sent)} stations")
     for name, n in sent.items():

@@ -33,9 +33,16 @@ def _wide() -> Console:
 
 
 def _engine(db: str | None) -> Any:
-    from zhicheng.store import init_store
+    import sqlalchemy as sa
 
-    return init_store(db or get_settings().db)
+    from zhicheng.store import StoreError, init_store, store_url
+
+    target = db or get_settings().db
+    try:
+        return init_store(target)
+    except (sa.exc.OperationalError, sa.exc.ArgumentError) as exc:
+        reason = getattr(exc, "orig", None) or exc
+        raise StoreError(f"cannot open the store {store_url(target)}: {str(reason).strip()}") from None
 
 
 def _fmt(value: Any, digits: int = 1) -> str:

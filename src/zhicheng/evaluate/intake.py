@@ -109,7 +109,7 @@ def per_unique(series: pd.Series, func: Callable[[pd.Series], pd.Series]) -> pd.
         return pd.Series(done.astype(bool)[codes], index=series.index)
     # The result stays categorical: later grouping and duplicate checks work on integer codes.
     result_codes, categories = pd.factorize(done, use_na_sentinel=True)
-    values = pd.Categorical.from_codes(result_codes[codes], categories=categories)
+    values = pd.Categorical.from_codes(result_codes[codes], categories=pd.Index(categories))
     return pd.Series(values, index=series.index)
 
 

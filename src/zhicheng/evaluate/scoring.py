@@ -171,10 +171,12 @@ def _linear_lift(result: Results, normalised: pd.DataFrame) -> pd.DataFrame:
     eff = pd.DataFrame(1.0, index=scores.index, columns=scores.columns)
     for level in range(coin.max_level - 1, 0, -1):
         codes = [c for c, lv in coin.level_of.items() if lv == level and c in scores.columns]
-        weighted = present[codes] * weights[codes]
-        sums = weighted.T.groupby(parent[codes]).sum().T
-        share = weighted / sums[parent[codes].to_list()].to_numpy()
-        eff[codes] = share.to_numpy() * eff[parent[codes].to_list()].to_numpy()
+        parents = [str(parent[c]) for c in codes]
+        weighted = present[codes].to_numpy() * weights[codes].to_numpy()
+        sums = pd.DataFrame(weighted, index=scores.index, columns=parents).T.groupby(level=0).sum().T
+        with np.errstate(invalid="ignore", divide="ignore"):  # 0/0 where a unit has no sibling scored
+            share = weighted / sums[parents].to_numpy()
+        eff[codes] = share * eff[parents].to_numpy()
     inds = list(normalised.columns)
     return (100.0 - normalised) * eff[inds]
 

@@ -26,7 +26,7 @@ import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -36,7 +36,17 @@ from zhicheng.index.coin import Coin
 from zhicheng.index.errors import IndexInputError
 from zhicheng.index.pipeline import Pipeline, Results
 from zhicheng.index.results import rank_desc, rank_desc_rows
-from zhicheng.index.weights import given_weights, noisy_weights
+from zhicheng.index.weights import UniformSource, given_weights, noisy_weights
+
+
+class RandomSource(UniformSource, Protocol):
+    """What the analysis draws from: uniforms and bootstrap indices (a numpy ``Generator`` is one).
+
+    :class:`zhicheng.index.rng.RCompatibleRNG` gives R's streams, to repeat a COINr run exactly.
+    """
+
+    def integers(self, low: int, high: int, size: tuple[int, ...]) -> Any:
+        """Integers in ``[low, high)`` of the given shape, filled in C order."""
 
 
 @dataclass
@@ -87,18 +97,20 @@ class SensitivitySpec:
         return self.n if self.sa_type == "UA" else self.n * (len(self.inputs) + 2)
 
     @classmethod
-    def from_mapping(cls, doc: Mapping[str, Any], pipeline: Pipeline) -> SensitivitySpec:
+    def from_mapping(cls, doc: Mapping[str, Any], pipeline: Pipeline,
+                     rng: RandomSource | None = None) -> SensitivitySpec:
         """Parse a spec (the YAML of ``zhicheng index sensitivity``).
 
         Each input has ``name`` and ``stage``, and one of: ``param`` + ``values`` (one setting
         takes each value), ``alternatives`` (whole settings of the step, replacing it), or
-        ``noisy_weights: {levels: {2: 0.25}, n: 100}`` (COINr ``get_noisy_weights``).
+        ``noisy_weights: {levels: {2: 0.25}, n: 100}`` (COINr ``get_noisy_weights``), drawn from
+        ``rng`` (default: numpy's generator seeded with the spec's ``seed``).
         """
         sa_type = str(doc.get("sa_type", doc.get("SA_type", "UA"))).upper()
         if sa_type not in ("UA", "SA"):
             raise IndexInputError("sa_type must be UA or SA")
         seed = doc.get("seed")
-        rng = np.random.default_rng(seed)
+        rng = rng if rng is not None else np.random.default_rng(seed)
         inputs = [_parse_input(i, pipeline, rng) for i in doc.get("inputs") or []]
         if not inputs:
             raise IndexInputError("the spec lists no inputs")
@@ -109,7 +121,7 @@ class SensitivitySpec:
         return cls(inputs, sa_type, n, None if nboot is None else int(nboot), seed, doc.get("target"))
 
 
-def _parse_input(item: Mapping[str, Any], pipeline: Pipeline, rng: np.random.Generator) -> SAInput:
+def _parse_input(item: Mapping[str, Any], pipeline: Pipeline, rng: RandomSource) -> SAInput:
     if not isinstance(item, Mapping) or "name" not in item or "stage" not in item:
         raise IndexInputError("each input needs a 'name' and a 'stage'")
     name, stage = str(item["name"]), item["stage"]
@@ -148,15 +160,31 @@ class SensitivityResults:
 
 
 # ------------------------------------------------------------------------------- sampling
-def sa_sample(n: int, d: int, rng: np.random.Generator) -> np.ndarray:
+def ua_sample(n: int, d: int, rng: RandomSource) -> np.ndarray:
+    """Uniform sample of an uncertainty analysis, ``N`` x ``d`` [fraction].
+
+    Drawn column by column (COINr's ``matrix(runif(d * N), nrow = N)``), so R's stream gives
+    COINr's sample.
+
+    References
+    ----------
+    COINr ``get_sensitivity()`` (R/sensitivity.R).
+    """
+    return np.asarray(rng.random((d, n)), dtype=float).T.copy()
+
+
+def sa_sample(n: int, d: int, rng: RandomSource) -> np.ndarray:
     """Saltelli design: ``A``, ``B`` and the ``d`` matrices ``A_B^(i)`` stacked, ``N (d + 2)`` x ``d``.
+
+    ``[A B]`` is drawn column by column as COINr's ``matrix(runif(2 d N), nrow = N)``; ``A_B^(i)``
+    is ``A`` with its column ``i`` taken from ``B``.
 
     References
     ----------
     Saltelli et al. (2010), section 3; COINr ``SA_sample()``.
     """
-    a = rng.uniform(size=(n, d))
-    b = rng.uniform(size=(n, d))
+    base = np.asarray(rng.random((2 * d, n)), dtype=float).T
+    a, b = base[:, :d].copy(), base[:, d:].copy()
     blocks = [a, b]
     for i in range(d):
         abi = a.copy()
@@ -165,12 +193,48 @@ def sa_sample(n: int, d: int, rng: np.random.Generator) -> np.ndarray:
     return np.vstack(blocks)
 
 
+def discrete_choices(u: np.ndarray, sizes: Sequence[int]) -> np.ndarray:
+    """Map a uniform sample to 0-based choices among ``sizes[j]`` alternatives per column.
+
+    As COINr's ``sample_2_para()``, which uses R's ``cut(x, k)``: the observed range of each column
+    is split into ``k`` equal intervals, open on the left, the outer limits moved out by 0.1 % of the
+    range; so the lowest and highest draws always map to the first and last alternatives.
+
+    Parameters
+    ----------
+    u
+        Sample, runs x inputs [fraction].
+    sizes
+        Number of alternatives of each input.
+
+    References
+    ----------
+    COINr ``sample_2_para()`` (R/sensitivity.R); R ``cut.default()`` (base R, ``breaks`` a number).
+    """
+    u = np.asarray(u, dtype=float)
+    out = np.zeros(u.shape, dtype=np.int64)
+    for j, k in enumerate(sizes):
+        x = u[:, j]
+        lo, hi = float(x.min()), float(x.max())
+        dx = hi - lo
+        if dx == 0:
+            dx = abs(lo)
+            breaks = np.linspace(lo - dx / 1000, hi + dx / 1000, int(k) + 1)
+        else:
+            breaks = np.linspace(lo, hi, int(k) + 1)
+            breaks[0], breaks[-1] = lo - dx / 1000, hi + dx / 1000
+        out[:, j] = np.clip(np.searchsorted(breaks, x, side="left") - 1, 0, int(k) - 1)
+    return out
+
+
 def sa_estimate(y: np.ndarray, n: int, d: int, n_boot: int | None = None,
-                rng: np.random.Generator | None = None) -> pd.DataFrame:
+                rng: RandomSource | None = None) -> pd.DataFrame:
     """First-order and total sensitivity indices from a Saltelli design's outputs.
 
     ``S_i = mean(y_B (y_ABi - y_A)) / V`` and ``S_Ti = sum((y_A - y_ABi)^2) / (2 N V)`` with
-    ``V = var(y_A, y_B)``; bootstrap 5 % / 95 % quantiles resample the ``N`` terms.
+    ``V = var(y_A, y_B)``; bootstrap 5 % / 95 % quantiles resample the ``N`` terms, as COINr does:
+    for each draw, the terms of each input are resampled on their own, first for every ``S_i``
+    then for every ``S_Ti`` (indices drawn in that order, so R's stream gives COINr's intervals).
 
     Parameters
     ----------
@@ -196,9 +260,10 @@ def sa_estimate(y: np.ndarray, n: int, d: int, n_boot: int | None = None,
     out = pd.DataFrame({"Si": s_terms.mean(axis=0) / var, "STi": t_terms.sum(axis=0) / (2 * n * var)})
     if n_boot:
         rng = rng or np.random.default_rng()
-        idx = rng.integers(0, n, size=(n_boot, n))
-        si_b = s_terms[idx].mean(axis=1) / var
-        st_b = t_terms[idx].sum(axis=1) / (2 * n * var)
+        idx = np.asarray(rng.integers(0, n, size=(n_boot, 2, d, n)), dtype=np.int64)
+        cols = np.arange(d)[None, :, None]
+        si_b = s_terms.T[cols, idx[:, 0]].mean(axis=-1) / var
+        st_b = t_terms.T[cols, idx[:, 1]].sum(axis=-1) / (2 * n * var)
         out["Si_q5"], out["Si_q95"] = np.quantile(si_b, 0.05, axis=0), np.quantile(si_b, 0.95, axis=0)
         out["STi_q5"], out["STi_q95"] = np.quantile(st_b, 0.05, axis=0), np.quantile(st_b, 0.95, axis=0)
     return out
@@ -418,6 +483,50 @@ def _level(vals: np.ndarray, wl: np.ndarray, mem: np.ndarray, method: str, p: fl
 
 
 # ------------------------------------------------------------------------------- public entry
+def exact_sensitivity_indices(pipeline: Pipeline, spec: SensitivitySpec,
+                              max_runs: int = 200_000) -> pd.DataFrame:
+    """First-order and total indices of the mean absolute rank shift over the full factorial.
+
+    With discrete, uniform inputs the variance decomposition can be computed exactly from every
+    combination: ``S_i = Var(E[Y | X_i]) / Var(Y)`` and ``S_Ti = E[Var(Y | X_~i)] / Var(Y)``,
+    the values that the Monte Carlo estimates of :func:`run_sensitivity` converge to.
+
+    Parameters
+    ----------
+    pipeline
+        The nominal pipeline.
+    spec
+        Inputs (``sa_type``, ``n`` and the seed are not used).
+    max_runs
+        Refuse grids with more combinations than this.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Variable, Si, STi`` [fraction of the output variance].
+
+    References
+    ----------
+    Saltelli et al. (2010), eqs. (1)-(2) (definitions of S_i and S_Ti); COINr ``get_sensitivity()``
+    (target: mean absolute rank change from the nominal ranks).
+    """
+    sizes = [len(i.alternatives) for i in spec.inputs]
+    total = int(np.prod(sizes))
+    if total > max_runs:
+        raise IndexInputError(f"the full factorial has {total} combinations (more than {max_runs})")
+    grid = np.stack(np.meshgrid(*[np.arange(k) for k in sizes], indexing="ij"), axis=-1).reshape(-1, len(sizes))
+    engine = _Engine(pipeline, spec)
+    units = pipeline.coin.data.index
+    nominal = rank_desc(pipeline.run().aggregated[engine.target].reindex(units).to_numpy(dtype=float))
+    y = np.nanmean(np.abs(rank_desc_rows(engine.run(grid)) - nominal[None, :]), axis=1).reshape(sizes)
+    var = y.var()
+    d = len(sizes)
+    si = [y.mean(axis=tuple(j for j in range(d) if j != i)).var() / var for i in range(d)]
+    sti = [y.var(axis=i).mean() / var for i in range(d)]
+    return pd.DataFrame({"Variable": [i.name for i in spec.inputs], "Si": si, "STi": sti})
+
+
+
 def rank_quantiles(ranks: np.ndarray, probs: Sequence[float]) -> list[np.ndarray]:
     """Quantiles of integer ranks per unit (columns), R's type 7, from rank counts.
 
@@ -456,7 +565,8 @@ def _frame(units: pd.Index, nominal: np.ndarray, runs: np.ndarray) -> pd.DataFra
 
 
 def run_sensitivity(pipeline: Pipeline, spec: SensitivitySpec,
-                    progress: Callable[[int], None] | None = None) -> SensitivityResults:
+                    progress: Callable[[int], None] | None = None,
+                    rng: RandomSource | None = None) -> SensitivityResults:
     """Run an uncertainty (UA) or sensitivity (SA) analysis of the target's ranks.
 
     Parameters
@@ -467,6 +577,10 @@ def run_sensitivity(pipeline: Pipeline, spec: SensitivitySpec,
         Inputs and sampling settings.
     progress
         Called with the number of replications done.
+    rng
+        Source of the sample and the bootstrap (default: numpy's generator seeded with
+        ``spec.seed``).  Draws follow COINr's order, so
+        :class:`~zhicheng.index.rng.RCompatibleRNG` repeats a COINr run made after ``set.seed()``.
 
     Returns
     -------
@@ -479,11 +593,10 @@ def run_sensitivity(pipeline: Pipeline, spec: SensitivitySpec,
     COINr ``get_sensitivity()``; OECD/JRC Handbook (2008), Step 7; Saltelli et al. (2010).
     """
     t0 = time.perf_counter()
-    rng = np.random.default_rng(spec.seed)
+    rng = rng if rng is not None else np.random.default_rng(spec.seed)
     d = len(spec.inputs)
-    u = rng.uniform(size=(spec.n, d)) if spec.sa_type == "UA" else sa_sample(spec.n, d, rng)
-    sizes = np.array([len(i.alternatives) for i in spec.inputs])
-    choices = np.minimum((u * sizes).astype(int), sizes - 1)
+    u = ua_sample(spec.n, d, rng) if spec.sa_type == "UA" else sa_sample(spec.n, d, rng)
+    choices = discrete_choices(u, [len(i.alternatives) for i in spec.inputs])
     engine = _Engine(pipeline, spec)
     nominal_res = pipeline.run()
     units = pipeline.coin.data.index

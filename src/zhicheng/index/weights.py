@@ -14,12 +14,20 @@ Step 7 (uncertainty analysis of weights).  COINr ``get_eff_weights()``, ``get_PC
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
 from zhicheng.index.coin import Coin, collation_key
 from zhicheng.index.errors import IndexInputError
+
+class UniformSource(Protocol):
+    """Uniform random numbers on [0, 1) in C order (a numpy ``Generator`` is one)."""
+
+    def random(self, size: tuple[int, ...]) -> Any:
+        """An array of the given shape, filled in C (row-major) order."""
+
 
 #: Saaty's random consistency index RI by matrix order n (1..15).
 RANDOM_INDEX = (0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49, 1.51, 1.48, 1.56, 1.57, 1.59)
@@ -221,36 +229,48 @@ def entropy_weights(data: pd.DataFrame) -> dict[str, float]:
     return {str(c): float(v) for c, v in zip(data.columns, d / d.sum(), strict=True)}
 
 
-def noisy_weights(coin: Coin, noise: Mapping[int, float], n_rep: int, rng: np.random.Generator,
+def noisy_weights(coin: Coin, noise: Mapping[int, float], n_rep: int, rng: UniformSource,
                   weights: Mapping[str, float] | None = None) -> list[dict[str, float]]:
-    """Random weight sets for uncertainty analysis: ``w * (1 + f * U(-1, 1))`` per level.
+    """Random weight sets for uncertainty analysis: ``w + (2 U - 1) f w`` per level, ``U ~ U(0, 1)``.
+
+    The draws are taken in COINr's order (set by set; within a set, level by level in the order of
+    ``noise``, codes in metadata order), so a generator giving R's uniform stream reproduces
+    ``get_noisy_weights()`` exactly.
 
     Parameters
     ----------
     coin
         The hierarchy.
     noise
-        Noise factor [fraction] per level, e.g. ``{2: 0.25, 3: 0.25}``.
+        Noise factor [fraction] per level, e.g. ``{2: 0.25, 3: 0.25}``: weights of that level vary
+        uniformly within +/- that fraction of their nominal values.
     n_rep
         Number of weight sets.
     rng
-        Random generator.
+        Source of uniform numbers on [0, 1) (``random(size)``), e.g. a numpy ``Generator``.
     weights
         Nominal weights (metadata weights where absent).
 
     References
     ----------
-    COINr ``get_noisy_weights()``; OECD/JRC Handbook (2008), Step 7 (uncertainty in weights).
+    COINr ``get_noisy_weights()`` (R/sensitivity.R); OECD/JRC Handbook (2008), Step 7 (uncertainty in weights).
     """
     base = given_weights(coin, weights)
     codes = list(base)
     w0 = np.array([base[c] for c in codes])
-    mats = np.tile(w0, (n_rep, 1))
+    groups = []
     for lev, f in noise.items():
-        cols = np.array([coin.level_of[c] == int(lev) for c in codes])
-        if not cols.any():
+        cols = np.flatnonzero([coin.level_of[c] == int(lev) for c in codes])
+        if not cols.size:
             raise IndexInputError(f"noisy weights: no codes at level {lev}")
-        mats[:, cols] = w0[cols] * (1 + float(f) * rng.uniform(-1, 1, size=(n_rep, int(cols.sum()))))
+        groups.append((cols, float(f)))
+    u = np.asarray(rng.random((n_rep, sum(len(c) for c, _ in groups))), dtype=float)
+    mats = np.tile(w0, (n_rep, 1))
+    pos = 0
+    for cols, f in groups:
+        wts = w0[cols]
+        mats[:, cols] = wts + (u[:, pos:pos + len(cols)] * 2 - 1) * f * wts
+        pos += len(cols)
     return [dict(zip(codes, row.tolist(), strict=True)) for row in mats]
 
 

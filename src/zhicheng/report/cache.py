@@ -43,6 +43,10 @@ class ReadCache:
         self.hits = 0
         self.misses = 0
 
+    def peek(self, key: Hashable, generation: Generation) -> tuple[bool, object]:
+        """(True, value) when ``key`` is cached at ``generation``, else (False, None); never computes."""
+        return self._lookup(key, generation)
+
     def _lookup(self, key: Hashable, generation: Generation) -> tuple[bool, object]:
         with self._lock:
             found = self._entries.get(key)

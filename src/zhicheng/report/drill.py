@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -41,18 +42,32 @@ def _children_codes(conn: Connection, ctx: RunContext, node: Node, unit: str) ->
     return sorted(r["code"] for r in below if r["code"].startswith(prefix))
 
 
-def node_detail(conn: Connection, ctx: RunContext, code: str, unit: str | None,
+@dataclass(frozen=True)
+class NodeAcross:
+    """One node of a run for every unit (unit-independent, cached once per run, node and lang)."""
+
+    node: Node
+    rows: list[dict[str, Any]]
+    ranked: list[dict[str, Any]]
+
+
+def node_across(conn: Connection, ctx: RunContext, code: str, lang: str) -> NodeAcross:
+    """Every unit's result at node ``code``; :class:`ReportNotFound` for an unknown node."""
+    node = ctx.labels.node(code)
+    rows = queries.results(conn, ctx.run_id, levels=[node.level], code=code)
+    if not rows and code not in ctx.labels.nodes:
+        raise ReportNotFound(f"run {ctx.run_id} has no goal-tree node {code!r}")
+    return NodeAcross(node=node, rows=rows, ranked=ranking_rows(ctx, rows, lang))
+
+
+def node_detail(conn: Connection, ctx: RunContext, across: NodeAcross, unit: str | None,
                 lang: str) -> dict[str, Any]:
     """A domain, requirement or indicator: the unit's score, its children, every unit's score."""
-    node = ctx.labels.node(code)
-    across = queries.results(conn, ctx.run_id, levels=[node.level], code=code)
-    if not across and code not in ctx.labels.nodes:
-        raise ReportNotFound(f"run {ctx.run_id} has no goal-tree node {code!r}")
-    ranked = ranking_rows(ctx, across, lang)
-    chosen = unit or (ranked[0]["unit_code"] if ranked else None)
+    node = across.node
+    chosen = unit or (across.ranked[0]["unit_code"] if across.ranked else None)
     if chosen is not None:
         ctx.require_unit(chosen)
-    own = next((r for r in across if r["unit_code"] == chosen), None)
+    own = next((r for r in across.rows if r["unit_code"] == chosen), None)
     children: list[dict[str, Any]] = []
     if chosen is not None:
         codes = _children_codes(conn, ctx, node, chosen)
@@ -65,7 +80,7 @@ def node_detail(conn: Connection, ctx: RunContext, code: str, unit: str | None,
         "unit": ctx.unit_public(chosen, lang) if chosen else None,
         "own": score_entry(ctx, own, lang) if own else None,
         "children": children,
-        "across": ranked,
+        "across": across.ranked,
         "grades": grades_public(ctx, lang),
     }
 
@@ -138,18 +153,39 @@ def _choose_period(ctx: RunContext | None, coverage: list[dict[str, Any]], perio
     return periods[-1] if periods else None
 
 
-def indicator_values(conn: Connection, ctx: RunContext | None, labels: Labels, indicator_id: str,
-                     unit: str | None, period: str | None, lang: str) -> dict[str, Any]:
-    """An indicator's values over time (one unit) and across units (one period), sources, coverage."""
+@dataclass(frozen=True)
+class IndicatorAcross:
+    """An indicator's unit-independent part: coverage per period, every unit's value in one period."""
+
+    node: Node
+    period: str | None
+    coverage: list[dict[str, Any]]
+    across: list[dict[str, Any]]
+    names: dict[str, dict[str, Any]]
+
+
+def indicator_across(conn: Connection, ctx: RunContext | None, labels: Labels, indicator_id: str,
+                     period: str | None) -> IndicatorAcross:
+    """Coverage per period (one GROUP BY) and every unit's value in the chosen period."""
     node = labels.node(indicator_id, "indicator")
     coverage = queries.indicator_coverage(conn, indicator_id)
     if not coverage and indicator_id not in labels.nodes:
         raise ReportNotFound(f"no indicator {indicator_id!r} in the goal model or the data")
-    chosen_period = _choose_period(ctx, coverage, period)
-    across = queries.indicator_across(conn, indicator_id, chosen_period) if chosen_period else []
+    chosen = _choose_period(ctx, coverage, period)
+    across = queries.indicator_across(conn, indicator_id, chosen) if chosen else []
+    names = queries.unit_names(conn, [r["unit_code"] for r in across])
+    return IndicatorAcross(node=node, period=chosen, coverage=coverage, across=across, names=names)
+
+
+def indicator_values(conn: Connection, ctx: RunContext | None, labels: Labels, common: IndicatorAcross,
+                     unit: str | None, lang: str) -> dict[str, Any]:
+    """An indicator's values over time (one unit) and across units (one period), sources, coverage."""
+    across = common.across
     chosen_unit = unit or (ctx and _first_unit(ctx, across)) or (across[0]["unit_code"] if across else None)
-    series = queries.indicator_series(conn, indicator_id, chosen_unit) if chosen_unit else []
-    names = queries.unit_names(conn, [r["unit_code"] for r in across] + ([chosen_unit] if chosen_unit else []))
+    series = queries.indicator_series(conn, indicator_id=common.node.code, unit=chosen_unit) if chosen_unit else []
+    names = dict(common.names)
+    if chosen_unit and chosen_unit not in names:
+        names.update(queries.unit_names(conn, [chosen_unit]))
     total = int(ctx.run["unit_count"] or len(ctx.units)) if ctx else len(names) or None
 
     def unit_name(code: str) -> str:
@@ -159,9 +195,9 @@ def indicator_values(conn: Connection, ctx: RunContext | None, labels: Labels, i
     batch_ids = [r["batch_id"] for r in series] + [r["batch_id"] for r in across]
     return {
         "run": run_public(ctx.run) if ctx else None,
-        "indicator": node_public(node, labels, lang),
+        "indicator": node_public(common.node, labels, lang),
         "unit": {"code": chosen_unit, "name": unit_name(chosen_unit)} if chosen_unit else None,
-        "period": chosen_period,
+        "period": common.period,
         "over_time": [{"period": r["period"], "value": number(r["value"]), "batch_id": r["batch_id"]} for r in series],
         "across_units": [
             {"unit_code": r["unit_code"], "name": unit_name(r["unit_code"]), "value": number(r["value"]),
@@ -171,7 +207,7 @@ def indicator_values(conn: Connection, ctx: RunContext | None, labels: Labels, i
         "coverage": [
             {"period": c["period"], "units": int(c["units"]), "of": total,
              "share": (min(1.0, int(c["units"]) / total) if total else None)}
-            for c in coverage
+            for c in common.coverage
         ],
         "batches": queries.batches(conn, batch_ids),
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -109,25 +110,31 @@ def _index_block(ctx: RunContext, row: dict[str, Any] | None, n_ranked: int, lan
     return entry
 
 
-def overview(conn: Connection, ctx: RunContext, unit: str | None, lang: str,
-             runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """Everything the overview page shows, in one answer (live sensors and events aside)."""
+@dataclass(frozen=True)
+class OverviewBase:
+    """The unit-independent part of the overview of one run in one language (cached once)."""
+
+    public: dict[str, Any]
+    index_rows: list[dict[str, Any]]
+    ranking: list[dict[str, Any]]
+    order: list[str]
+    by_unit: dict[str, list[dict[str, Any]]]
+
+
+def overview_base(conn: Connection, ctx: RunContext, lang: str, runs: list[dict[str, Any]]) -> OverviewBase:
+    """Read the run's index and domain rows once: map values, ranking, selectors' lists."""
     rows = queries.results(conn, ctx.run_id, levels=["index", "domain"])
     index_rows = [r for r in rows if r["level"] == "index"]
-    chosen = _choose_unit(ctx, index_rows, unit)
     order = _domain_order(ctx) or sorted({r["code"] for r in rows if r["level"] == "domain"})
-    mine = [r for r in rows if r["unit_code"] == chosen]
-    own_index = next((r for r in mine if r["level"] == "index"), None)
-    own_domains = {r["code"]: r for r in mine if r["level"] == "domain"}
-    # Every domain of the framework is shown, scored or not (a radar needs all seven axes).
-    domains = [own_domains.get(c) or {"code": c, "level": "domain", "unit_code": chosen} for c in order]
     codes = [ctx.index_code or "", *order]
     scores: dict[str, list[float | None]] = {u: [None] * len(codes) for u in ctx.units}
     slot = {c: i for i, c in enumerate(codes)}
+    by_unit: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
+        by_unit.setdefault(r["unit_code"], []).append(r)
         if r["code"] in slot and r["unit_code"] in scores:
             scores[r["unit_code"]][slot[r["code"]]] = number(r.get("score"))
-    return {
+    public = {
         "empty": False,
         "lang": lang,
         "runs": [run_public(r) for r in runs],
@@ -135,14 +142,29 @@ def overview(conn: Connection, ctx: RunContext, unit: str | None, lang: str,
         "framework": {"id": ctx.labels.framework_id, "version": ctx.labels.version,
                       "name": ctx.labels.name(ctx.index_code or "", lang)},
         "units": [ctx.unit_public(c, lang) for c in sorted(ctx.units)],
-        "unit": ctx.unit_public(chosen, lang) if chosen else None,
-        "index": _index_block(ctx, own_index, sum(r.get("rank") is not None for r in index_rows), lang),
-        "domains": [score_entry(ctx, r, lang) for r in domains],
         "grades": grades_public(ctx, lang),
         "scores": {"codes": codes, "names": [ctx.labels.name(c, lang) for c in codes], "units": scores},
-        "ranking": _top(ranking_rows(ctx, index_rows, lang), chosen),
         "has_intervals": bool(ctx.intervals),
         "map": {"units_with_boundary": sum(bool(u.get("has_boundary")) for u in ctx.units.values())},
+    }
+    return OverviewBase(public=public, index_rows=index_rows, ranking=ranking_rows(ctx, index_rows, lang),
+                        order=order, by_unit=by_unit)
+
+
+def overview(ctx: RunContext, base: OverviewBase, unit: str | None, lang: str) -> dict[str, Any]:
+    """Everything the overview page shows for ``unit`` (the best ranked when None), in one answer."""
+    chosen = _choose_unit(ctx, base.index_rows, unit)
+    mine = base.by_unit.get(chosen or "", [])
+    own_index = next((r for r in mine if r["level"] == "index"), None)
+    own_domains = {r["code"]: r for r in mine if r["level"] == "domain"}
+    # Every domain of the framework is shown, scored or not (a radar needs all seven axes).
+    domains = [own_domains.get(c) or {"code": c, "level": "domain", "unit_code": chosen} for c in base.order]
+    return {
+        **base.public,
+        "unit": ctx.unit_public(chosen, lang) if chosen else None,
+        "index": _index_block(ctx, own_index, sum(r.get("rank") is not None for r in base.index_rows), lang),
+        "domains": [score_entry(ctx, r, lang) for r in domains],
+        "ranking": _top(base.ranking, chosen),
     }
 
 

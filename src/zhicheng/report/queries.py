@@ -193,13 +193,10 @@ def boundaries(conn: Connection, levels: Iterable[str] | None = None) -> list[Ro
     return _dicts(conn.execute(query.order_by(u.c.code)))
 
 
-def boundaries_fingerprint(conn: Connection, levels: Iterable[str] | None = None) -> tuple[int, int]:
-    """(count, total length) of the boundaries at ``levels``: changes whenever a boundary does."""
+def boundary_count(conn: Connection, levels: Iterable[str] | None = None) -> int:
+    """How many units at ``levels`` have a boundary (the NULL test reads no geometry)."""
     u = units
-    query = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(sa.func.length(u.c.boundary)), 0)).where(
-        u.c.boundary.is_not(None)
-    )
+    query = sa.select(sa.func.count()).select_from(u).where(u.c.boundary.is_not(None))
     if levels is not None:
         query = query.where(u.c.level.in_(sorted(set(levels))))
-    count, size = conn.execute(query).one()
-    return int(count), int(size)
+    return int(conn.execute(query).scalar_one())

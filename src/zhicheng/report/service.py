@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy.engine import Connection, Engine
 
 from zhicheng.report import drill, geo, live, overview, queries
-from zhicheng.report.cache import ReadCache, store_generation
+from zhicheng.report.cache import Generation, ReadCache, store_generation
 from zhicheng.report.context import (
     ReportNotFound,
     RunContext,
@@ -91,7 +91,9 @@ class ReportService:
             ctx = self._context(conn, run_id)
             if ctx is None:
                 return overview.empty_overview(lang)
-            return overview.overview(conn, ctx, unit, lang, self._runs(conn))
+            base = self.cache.get(("overview-base", ctx.run_id, lang), store_generation(conn),
+                                  lambda: overview.overview_base(conn, ctx, lang, self._runs(conn)))
+            return overview.overview(ctx, base, unit, lang)
 
         return self._cached(("overview", run_id, unit, lang), compute)
 
@@ -107,10 +109,13 @@ class ReportService:
              lang: str = "zh") -> dict[str, Any]:
         """A domain, requirement or indicator of a run, for one unit and across units."""
         check_lang(lang)
-        return self._cached(
-            ("node", run_id, code, unit, lang),
-            lambda conn: drill.node_detail(conn, self._require(conn, run_id), code, unit, lang),
-        )
+        def compute(conn: Connection) -> dict[str, Any]:
+            ctx = self._require(conn, run_id)
+            across = self.cache.get(("node-across", ctx.run_id, code, lang), store_generation(conn),
+                                    lambda: drill.node_across(conn, ctx, code, lang))
+            return drill.node_detail(conn, ctx, across, unit, lang)
+
+        return self._cached(("node", run_id, code, unit, lang), compute)
 
     def unit(self, unit: str, run_id: int | None = None, lang: str = "zh") -> dict[str, Any]:
         """A unit's page: scores, strengths, weaknesses, gaps."""
@@ -128,21 +133,26 @@ class ReportService:
         def compute(conn: Connection) -> dict[str, Any]:
             ctx = self._context(conn, run_id)
             labels: Labels = ctx.labels if ctx else labels_for(None, None, None)
-            return drill.indicator_values(conn, ctx, labels, indicator_id, unit, period, lang)
+            common = self.cache.get(
+                ("values-across", ctx.run_id if ctx else None, indicator_id, period), store_generation(conn),
+                lambda: drill.indicator_across(conn, ctx, labels, indicator_id, period),
+            )
+            return drill.indicator_values(conn, ctx, labels, common, unit, lang)
 
         return self._cached(("values", run_id, indicator_id, unit, period, lang), compute)
 
     def geojson(self, run_id: int | None = None) -> tuple[bytes, bytes]:
         """Boundaries of every unit at the run's levels (scored or not), plain and gzip-compressed.
 
-        Cached by the boundaries' own fingerprint, not the store generation: new runs and value
-        ingests leave the map as it is.
+        Units change only by ingest (each makes a batch), so the map is cached by the levels, the
+        newest batch and the number of boundaries: a new evaluation run leaves it as it is.
         """
         with self.engine.connect() as conn:
             ctx = self._context(conn, run_id)
             found = sorted({u["level"] for u in ctx.units.values() if u.get("level")}) if ctx else []
             levels = found or None
-            key = ("geojson", tuple(found), queries.boundaries_fingerprint(conn, levels))
+            batch = store_generation(conn)[2]
+            key = ("geojson", tuple(found), batch, queries.boundary_count(conn, levels))
 
             def compute() -> tuple[bytes, bytes]:
                 rows = queries.boundaries(conn, levels)
@@ -168,12 +178,20 @@ class ReportService:
 
         return self.cache.get(("live", lang, window), (0, 0, 0), compute)
 
-    def encoded(self, read: Callable[..., Any], *args: Any) -> tuple[bytes, bytes | None]:
-        """``read(*args)`` (a read model of this service) as JSON bytes, cached like the answer."""
+    def _encoded_key(self, read: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Hashable, Generation]:
         name = getattr(read, "__name__", repr(read))
         if name == "live":
-            window = int(time.monotonic() // LIVE_TTL_S)
-            return self.cache.get(("encoded", name, args, window), (0, 0, 0), lambda: encode(read(*args)))
+            return ("encoded", name, args, int(time.monotonic() // LIVE_TTL_S)), (0, 0, 0)
         with self.engine.connect() as conn:
-            generation = store_generation(conn)
-        return self.cache.get(("encoded", name, args), generation, lambda: encode(read(*args)))
+            return ("encoded", name, args), store_generation(conn)
+
+    def encoded(self, read: Callable[..., Any], *args: Any) -> tuple[bytes, bytes | None]:
+        """``read(*args)`` (a read model of this service) as JSON bytes, cached like the answer."""
+        key, generation = self._encoded_key(read, args)
+        return self.cache.get(key, generation, lambda: encode(read(*args)))
+
+    def encoded_if_cached(self, read: Callable[..., Any], *args: Any) -> tuple[bytes, bytes | None] | None:
+        """The cached JSON bytes of ``read(*args)`` when current, else None (one small query, no work)."""
+        key, generation = self._encoded_key(read, args)
+        hit, value = self.cache.peek(key, generation)
+        return value if hit else None  # type: ignore[return-value]

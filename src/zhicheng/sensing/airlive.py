@@ -78,7 +78,9 @@ def station_streams(conn: sa.Connection, thing_id: int | None = None) -> list[St
     ]
 
 
-def hourly_means(conn: sa.Connection, ds_ids: list[int], since: int | None = None, until: int | None = None) -> pd.DataFrame:
+def hourly_means(
+    conn: sa.Connection, ds_ids: list[int], since: int | None = None, until: int | None = None
+) -> pd.DataFrame:
     """Hourly means per Datastream by SQL ``GROUP BY`` on the UTC hour.
 
     Returns ``datastream_id``, ``hour`` [µs since epoch, start of the UTC hour], ``mean`` and
@@ -88,7 +90,12 @@ def hourly_means(conn: sa.Connection, ds_ids: list[int], since: int | None = Non
     t = o.c.phenomenon_time_start
     hour = (t - t % HOUR_US).label("hour")
     stmt = (
-        sa.select(o.c.datastream_id, hour, sa.func.avg(o.c.result_number).label("mean"), sa.func.count(o.c.result_number).label("n"))
+        sa.select(
+            o.c.datastream_id,
+            hour,
+            sa.func.avg(o.c.result_number).label("mean"),
+            sa.func.count(o.c.result_number).label("n"),
+        )
         .where(o.c.datastream_id.in_(ds_ids), o.c.result_number.is_not(None))
         .group_by(o.c.datastream_id, hour)
     )
@@ -98,19 +105,34 @@ def hourly_means(conn: sa.Connection, ds_ids: list[int], since: int | None = Non
         stmt = stmt.where(t < until)
     rows = conn.execute(stmt).all()
     frame = pd.DataFrame(rows, columns=["datastream_id", "hour", "mean", "n"])
-    return frame.astype({"datastream_id": "int64", "hour": "int64", "mean": "float64", "n": "int64"})
+    return frame.astype(
+        {"datastream_id": "int64", "hour": "int64", "mean": "float64", "n": "int64"}
+    )
 
 
 def _offset_us(conn: sa.Connection, thing_ids: list[int]) -> dict[int, int]:
-    rows = conn.execute(sa.select(s.sta_things.c.id, s.sta_things.c.properties).where(s.sta_things.c.id.in_(thing_ids)))
+    rows = conn.execute(
+        sa.select(s.sta_things.c.id, s.sta_things.c.properties).where(
+            s.sta_things.c.id.in_(thing_ids)
+        )
+    )
     out = {}
     for thing_id, props in rows:
-        hours = (props or {}).get("utc_offset_hours", DEFAULT_UTC_OFFSET_HOURS) if isinstance(props, dict) else DEFAULT_UTC_OFFSET_HOURS
+        hours = (
+            (props or {}).get("utc_offset_hours", DEFAULT_UTC_OFFSET_HOURS)
+            if isinstance(props, dict)
+            else DEFAULT_UTC_OFFSET_HOURS
+        )
         out[int(thing_id)] = int(float(hours) * HOUR_US)
     return out
 
 
-def hourly_frame(conn: sa.Connection, streams: list[StationStream], since: int | None = None, until: int | None = None) -> pd.DataFrame:
+def hourly_frame(
+    conn: sa.Connection,
+    streams: list[StationStream],
+    since: int | None = None,
+    until: int | None = None,
+) -> pd.DataFrame:
     """One row per station and local hour with the six pollutants (the air module's input).
 
     Columns ``station`` (the Thing id), ``time`` (local, naive, start of hour), ``utc_hour``
@@ -123,12 +145,18 @@ def hourly_frame(conn: sa.Connection, streams: list[StationStream], since: int |
     meta = pd.DataFrame([st.__dict__ for st in streams]).rename(columns={"datastream_id": "ds"})
     merged = means.merge(meta, left_on="datastream_id", right_on="ds")
     merged["value"] = (merged["mean"] * merged["factor"]).where(lambda v: v >= 0)
-    wide = merged.pivot_table(index=["thing_id", "hour"], columns="pollutant", values="value", aggfunc="mean")
+    wide = merged.pivot_table(
+        index=["thing_id", "hour"], columns="pollutant", values="value", aggfunc="mean"
+    )
     wide = wide.reindex(columns=list(POLLUTANTS)).reset_index()
     offsets = _offset_us(conn, [int(x) for x in wide["thing_id"].unique()])
     local = wide["hour"].to_numpy(np.int64) + wide["thing_id"].map(offsets).to_numpy(np.int64)
     out = pd.DataFrame(
-        {"station": wide["thing_id"].astype("int64"), "time": pd.to_datetime(local, unit="us"), "utc_hour": wide["hour"].astype("int64")}
+        {
+            "station": wide["thing_id"].astype("int64"),
+            "time": pd.to_datetime(local, unit="us"),
+            "utc_hour": wide["hour"].astype("int64"),
+        }
     )
     for p in POLLUTANTS:
         out[p] = wide[p].astype("float64").to_numpy()
@@ -144,7 +172,10 @@ def _station_meta(conn: sa.Connection, thing_ids: list[int]) -> dict[int, dict[s
     ).all()  # fmt: skip
     meta: dict[int, dict[str, Any]] = {}
     for thing_id, name, props, location in rows:
-        entry = meta.setdefault(int(thing_id), {"id": int(thing_id), "name": name, "properties": props, "location": None})
+        entry = meta.setdefault(
+            int(thing_id),
+            {"id": int(thing_id), "name": name, "properties": props, "location": None},
+        )
         if location is not None:
             entry["location"] = location
     return meta
@@ -177,7 +208,9 @@ def current_aqi(conn: sa.Connection, standard: str | None = None) -> list[dict[s
     frames = []
     for thing_id, last in latest.items():
         mine = [st for st in streams if st.thing_id == thing_id]
-        frames.append(hourly_frame(conn, mine, last - (HISTORY_HOURS - 1) * HOUR_US, last + HOUR_US))
+        frames.append(
+            hourly_frame(conn, mine, last - (HISTORY_HOURS - 1) * HOUR_US, last + HOUR_US)
+        )
     hourly = pd.concat(frames, ignore_index=True)
     hourly = _complete_hours(hourly)
     aqi = hourly_aqi(hourly[["station", "time", *POLLUTANTS]], standard=standard)
@@ -208,8 +241,12 @@ def _complete_hours(hourly: pd.DataFrame) -> pd.DataFrame:
     """Add the missing hours (all NaN) so moving means see gaps as gaps."""
     parts = []
     for station, part in hourly.groupby("station", sort=True):
-        hours = np.arange(part["utc_hour"].min(), part["utc_hour"].max() + HOUR_US, HOUR_US, dtype=np.int64)
-        offset = (part["time"].iloc[0] - pd.to_datetime(part["utc_hour"].iloc[0], unit="us")).value // 1000
+        hours = np.arange(
+            part["utc_hour"].min(), part["utc_hour"].max() + HOUR_US, HOUR_US, dtype=np.int64
+        )
+        offset = (
+            part["time"].iloc[0] - pd.to_datetime(part["utc_hour"].iloc[0], unit="us")
+        ).value // 1000
         full = pd.DataFrame({"utc_hour": hours})
         full = full.merge(part.drop(columns=["station", "time"]), on="utc_hour", how="left")
         full.insert(0, "station", station)
@@ -222,13 +259,19 @@ def _station_json(meta: dict[str, Any], row: pd.Series) -> dict[str, Any]:
     return {
         "thing_id": meta["id"],
         "name": meta["name"],
-        "station": (meta["properties"] or {}).get("station") if isinstance(meta["properties"], dict) else None,
+        "station": (meta["properties"] or {}).get("station")
+        if isinstance(meta["properties"], dict)
+        else None,
         "location": meta["location"],
         "hour_start": format_instant(int(row["utc_hour"])),
         "local_time": row["time"].isoformat(),
         "standard": _clean(row["standard"]),
         "concentrations": {p: _clean(row[p]) for p in POLLUTANTS},
-        "iaqi": {k.removeprefix("iaqi_"): _clean(row[k]) for k in row.index if str(k).startswith("iaqi_") and _clean(row[k]) is not None},
+        "iaqi": {
+            k.removeprefix("iaqi_"): _clean(row[k])
+            for k in row.index
+            if str(k).startswith("iaqi_") and _clean(row[k]) is not None
+        },
         "aqi": _clean(row["aqi"]),
         "primary": _clean(row["primary"]),
         "level": _clean(row["level"]),
@@ -239,7 +282,11 @@ def _station_json(meta: dict[str, Any], row: pd.Series) -> dict[str, Any]:
 
 
 def daily_station_aqi(
-    conn: sa.Connection, thing_id: int, since: int | None = None, until: int | None = None, standard: str | None = None
+    conn: sa.Connection,
+    thing_id: int,
+    since: int | None = None,
+    until: int | None = None,
+    standard: str | None = None,
 ) -> list[dict[str, Any]]:
     """Daily AQI of one station for the local days within ``since``/``until`` [µs, UTC]."""
     exists = conn.execute(sa.select(s.sta_things.c.id).where(s.sta_things.c.id == thing_id)).first()
@@ -247,7 +294,9 @@ def daily_station_aqi(
         raise NotFound(f"Thing {thing_id} does not exist")
     streams = station_streams(conn, thing_id)
     if not streams:
-        raise NotFound(f"Thing {thing_id} has no air-quality Datastreams (PM2.5, PM10, SO2, NO2, CO, O3)")
+        raise NotFound(
+            f"Thing {thing_id} has no air-quality Datastreams (PM2.5, PM10, SO2, NO2, CO, O3)"
+        )
     hourly = hourly_frame(conn, streams, since, until)
     if hourly.empty:
         return []

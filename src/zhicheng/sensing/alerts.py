@@ -86,7 +86,22 @@ def _now() -> datetime:
 
 def rule_json(row: Mapping[Any, Any]) -> dict[str, Any]:
     """A rule as JSON."""
-    out = {k: row[k] for k in ("id", "name", "kind", "datastream_id", "observed_property", "comparison", "threshold", "aqi_level", "duration_minutes", "enabled", "created_by")}
+    out = {
+        k: row[k]
+        for k in (
+            "id",
+            "name",
+            "kind",
+            "datastream_id",
+            "observed_property",
+            "comparison",
+            "threshold",
+            "aqi_level",
+            "duration_minutes",
+            "enabled",
+            "created_by",
+        )
+    }
     out["created_at"] = row["created_at"].isoformat() if row["created_at"] is not None else None
     return out
 
@@ -110,17 +125,25 @@ def create_rule(conn: sa.Connection, spec: RuleSpec, created_by: str) -> dict[st
     """Store a new rule; 400 when it is inconsistent or names a missing Datastream."""
     spec.check()
     if spec.datastream_id is not None:
-        found = conn.execute(sa.select(s.sta_datastreams.c.id).where(s.sta_datastreams.c.id == spec.datastream_id)).first()
+        found = conn.execute(
+            sa.select(s.sta_datastreams.c.id).where(s.sta_datastreams.c.id == spec.datastream_id)
+        ).first()
         if found is None:
             raise bad(f"Datastream {spec.datastream_id} does not exist", "datastream_id")
     values = {**spec.__dict__, "created_by": created_by, "created_at": _now()}
-    new_id = conn.execute(sa.insert(s.alert_rules).values(**values).returning(s.alert_rules.c.id)).scalar_one()
+    new_id = conn.execute(
+        sa.insert(s.alert_rules).values(**values).returning(s.alert_rules.c.id)
+    ).scalar_one()
     return get_rule(conn, int(new_id))
 
 
 def get_rule(conn: sa.Connection, rule_id: int) -> dict[str, Any]:
     """One rule; 404 when missing."""
-    row = conn.execute(sa.select(s.alert_rules).where(s.alert_rules.c.id == rule_id)).mappings().first()
+    row = (
+        conn.execute(sa.select(s.alert_rules).where(s.alert_rules.c.id == rule_id))
+        .mappings()
+        .first()
+    )
     if row is None:
         raise NotFound(f"alert rule {rule_id} does not exist")
     return rule_json(row)
@@ -128,14 +151,19 @@ def get_rule(conn: sa.Connection, rule_id: int) -> dict[str, Any]:
 
 def list_rules(conn: sa.Connection) -> list[dict[str, Any]]:
     """Every rule, by id."""
-    return [rule_json(r) for r in conn.execute(sa.select(s.alert_rules).order_by(s.alert_rules.c.id)).mappings()]
+    return [
+        rule_json(r)
+        for r in conn.execute(sa.select(s.alert_rules).order_by(s.alert_rules.c.id)).mappings()
+    ]
 
 
 def replace_rule(conn: sa.Connection, rule_id: int, spec: RuleSpec) -> dict[str, Any]:
     """Replace a rule's settings (its breach state starts afresh)."""
     current = get_rule(conn, rule_id)
     spec.check()
-    conn.execute(sa.update(s.alert_rules).where(s.alert_rules.c.id == rule_id).values(**spec.__dict__))
+    conn.execute(
+        sa.update(s.alert_rules).where(s.alert_rules.c.id == rule_id).values(**spec.__dict__)
+    )
     conn.execute(sa.delete(s.alert_states).where(s.alert_states.c.rule_id == rule_id))
     return {**current, **get_rule(conn, rule_id)}
 
@@ -149,7 +177,11 @@ def delete_rule(conn: sa.Connection, rule_id: int) -> None:
 
 
 def list_alerts(
-    conn: sa.Connection, active: bool | None = None, since: int | None = None, rule_id: int | None = None, limit: int = 100
+    conn: sa.Connection,
+    active: bool | None = None,
+    since: int | None = None,
+    rule_id: int | None = None,
+    limit: int = 100,
 ) -> list[dict[str, Any]]:
     """Alerts, newest first; ``active`` open ones only (or closed only), ``since`` [µs] started at or after."""
     a = s.alerts
@@ -157,7 +189,9 @@ def list_alerts(
     if active is not None:
         stmt = stmt.where(a.c.ended_at.is_(None) if active else a.c.ended_at.is_not(None))
     if since is not None:
-        stmt = stmt.where(sa.or_(a.c.started_at >= since, a.c.ended_at.is_(None), a.c.ended_at >= since))
+        stmt = stmt.where(
+            sa.or_(a.c.started_at >= since, a.c.ended_at.is_(None), a.c.ended_at >= since)
+        )
     if rule_id is not None:
         stmt = stmt.where(a.c.rule_id == rule_id)
     return [alert_json(r) for r in conn.execute(stmt).mappings()]
@@ -166,17 +200,26 @@ def list_alerts(
 # --- evaluation -------------------------------------------------------------------------------
 
 
+_R, _D, _OP = s.alert_rules, s.sta_datastreams, s.sta_observed_properties
+#: Enabled rules applying to a set of Datastreams (built once; ids bound as an expanding list).
+_RULES_FOR = (
+    sa.select(_R, _D.c.id.label("ds_id"), _OP.c.name.label("op_name"))
+    .select_from(_D)
+    .join(_OP, _OP.c.id == _D.c.observed_property_id)
+    .join(
+        _R,
+        sa.or_(
+            _R.c.datastream_id == _D.c.id,
+            sa.and_(_R.c.datastream_id.is_(None), _R.c.observed_property == _OP.c.name),
+        ),
+    )
+    .where(_R.c.enabled.is_(True), _D.c.id.in_(sa.bindparam("ids", expanding=True)))
+)
+
+
 def _rules_for(conn: sa.Connection, ds_ids: list[int]) -> list[dict[str, Any]]:
     """Enabled rules that apply to any of ``ds_ids``, one row per (rule, datastream)."""
-    r, d, op = s.alert_rules, s.sta_datastreams, s.sta_observed_properties
-    stmt = (
-        sa.select(r, d.c.id.label("ds_id"), op.c.name.label("op_name"))
-        .select_from(d)
-        .join(op, op.c.id == d.c.observed_property_id)
-        .join(r, sa.or_(r.c.datastream_id == d.c.id, sa.and_(r.c.datastream_id.is_(None), r.c.observed_property == op.c.name)))
-        .where(r.c.enabled.is_(True), d.c.id.in_(ds_ids))
-    )
-    return [dict(row) for row in conn.execute(stmt).mappings()]
+    return [dict(row) for row in conn.execute(_RULES_FOR, {"ids": ds_ids}).mappings()]
 
 
 def breach_mask(rule: Mapping[Any, Any], values: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
@@ -190,11 +233,15 @@ def breach_mask(rule: Mapping[Any, Any], values: npt.NDArray[np.float64]) -> npt
         pollutant = POLLUTANT_OF.get(rule["op_name"])
         if pollutant is None:
             return np.zeros(len(values), dtype=bool)
-        index = iaqi(pollutant, np.where(finite & (values >= 0), values, np.nan), "1h", ALERT_STANDARD)
+        index = iaqi(
+            pollutant, np.where(finite & (values >= 0), values, np.nan), "1h", ALERT_STANDARD
+        )
         level = level_index(np.asarray(index), ALERT_STANDARD) + 1
         return finite & (level >= int(rule["aqi_level"]))
     t = float(rule["threshold"])
-    cmp = {"gt": np.greater, "ge": np.greater_equal, "lt": np.less, "le": np.less_equal}[rule["comparison"]]
+    cmp = {"gt": np.greater, "ge": np.greater_equal, "lt": np.less, "le": np.less_equal}[
+        rule["comparison"]
+    ]
     return finite & cmp(np.where(finite, values, 0.0), t)
 
 
@@ -208,19 +255,35 @@ class _State:
 
 
 def _load_state(conn: sa.Connection, rule_id: int, ds_id: int) -> _State:
-    row = conn.execute(
-        sa.select(s.alert_states).where(s.alert_states.c.rule_id == rule_id, s.alert_states.c.datastream_id == ds_id)
-    ).mappings().first()
+    row = (
+        conn.execute(
+            sa.select(s.alert_states).where(
+                s.alert_states.c.rule_id == rule_id, s.alert_states.c.datastream_id == ds_id
+            )
+        )
+        .mappings()
+        .first()
+    )
     if row is None:
         return _State()
-    return _State(row["breach_since"], row["peak_value"], row["peak_at"], row["last_at"], row["open_alert_id"])
+    return _State(
+        row["breach_since"], row["peak_value"], row["peak_at"], row["last_at"], row["open_alert_id"]
+    )
 
 
 def _save_state(conn: sa.Connection, rule_id: int, ds_id: int, st: _State) -> None:
     key = (s.alert_states.c.rule_id == rule_id, s.alert_states.c.datastream_id == ds_id)
-    values = {"breach_since": st.since, "peak_value": st.peak, "peak_at": st.peak_at, "last_at": st.last_at, "open_alert_id": st.open_alert}
+    values = {
+        "breach_since": st.since,
+        "peak_value": st.peak,
+        "peak_at": st.peak_at,
+        "last_at": st.last_at,
+        "open_alert_id": st.open_alert,
+    }
     if conn.execute(sa.update(s.alert_states).where(*key).values(**values)).rowcount == 0:
-        conn.execute(sa.insert(s.alert_states).values(rule_id=rule_id, datastream_id=ds_id, **values))
+        conn.execute(
+            sa.insert(s.alert_states).values(rule_id=rule_id, datastream_id=ds_id, **values)
+        )
 
 
 def _runs(mask: npt.NDArray[np.bool_]) -> Iterable[tuple[int, int, bool]]:
@@ -240,7 +303,14 @@ def _message(rule: Mapping[Any, Any]) -> str:
     return f"{rule['name']}: {what} {rule['comparison']} {rule['threshold']} for {rule['duration_minutes']} min"
 
 
-def _step_run(conn: sa.Connection, rule: Mapping[Any, Any], st: _State, t: npt.NDArray[np.int64], v: npt.NDArray[np.float64], opened: list[int]) -> None:
+def _step_run(
+    conn: sa.Connection,
+    rule: Mapping[Any, Any],
+    st: _State,
+    t: npt.NDArray[np.int64],
+    v: npt.NDArray[np.float64],
+    opened: list[int],
+) -> None:
     """Advance the state over one run of breaching readings."""
     high = rule["comparison"] in ("gt", "ge") or rule["kind"] == "aqi_level"
     k = int(np.argmax(v) if high else np.argmin(v))
@@ -261,10 +331,20 @@ def _step_run(conn: sa.Connection, rule: Mapping[Any, Any], st: _State, t: npt.N
         )  # fmt: skip
         opened.append(st.open_alert)
     elif st.open_alert is not None:
-        conn.execute(sa.update(s.alerts).where(s.alerts.c.id == st.open_alert).values(peak_value=st.peak, peak_at=st.peak_at))
+        conn.execute(
+            sa.update(s.alerts)
+            .where(s.alerts.c.id == st.open_alert)
+            .values(peak_value=st.peak, peak_at=st.peak_at)
+        )
 
 
-def _evaluate_pair(conn: sa.Connection, rule: Mapping[Any, Any], t: npt.NDArray[np.int64], v: npt.NDArray[np.float64], opened: list[int]) -> None:
+def _evaluate_pair(
+    conn: sa.Connection,
+    rule: Mapping[Any, Any],
+    t: npt.NDArray[np.int64],
+    v: npt.NDArray[np.float64],
+    opened: list[int],
+) -> None:
     st = _load_state(conn, rule["id"], rule["ds_id"])
     if st.last_at is not None:
         newer = t > st.last_at
@@ -277,13 +357,20 @@ def _evaluate_pair(conn: sa.Connection, rule: Mapping[Any, Any], t: npt.NDArray[
             _step_run(conn, rule, st, t[start:stop], v[start:stop], opened)
             continue
         if st.open_alert is not None:
-            conn.execute(sa.update(s.alerts).where(s.alerts.c.id == st.open_alert).values(ended_at=int(t[start])))
+            conn.execute(
+                sa.update(s.alerts)
+                .where(s.alerts.c.id == st.open_alert)
+                .values(ended_at=int(t[start]))
+            )
         st = _State(last_at=int(t[stop - 1]))
     _save_state(conn, rule["id"], rule["ds_id"], st)
 
 
 def evaluate_batch(
-    conn: sa.Connection, datastream_id: npt.NDArray[np.int64], time: npt.NDArray[np.int64], value: npt.NDArray[np.float64]
+    conn: sa.Connection,
+    datastream_id: npt.NDArray[np.int64],
+    time: npt.NDArray[np.int64],
+    value: npt.NDArray[np.float64],
 ) -> list[dict[str, Any]]:
     """Evaluate every applicable rule on a batch of new observations; return opened alerts.
 
@@ -305,7 +392,9 @@ def evaluate_batch(
             _evaluate_pair(conn, rule, time[order], value[order], opened)
     if not opened:
         return []
-    rows = conn.execute(sa.select(s.alerts).where(s.alerts.c.id.in_(opened)).order_by(s.alerts.c.id)).mappings()
+    rows = conn.execute(
+        sa.select(s.alerts).where(s.alerts.c.id.in_(opened)).order_by(s.alerts.c.id)
+    ).mappings()
     result = [alert_json(r) for r in rows]
     note_opened(conn, result)
     return result

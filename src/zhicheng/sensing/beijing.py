@@ -71,10 +71,17 @@ class StaClient(Protocol):
 
 def station_files(data_dir: Path) -> dict[str, Path]:
     """The file of each known station in ``data_dir``; a missing file is an error."""
-    files = {name: next(iter(sorted(data_dir.glob(f"PRSA_Data_{name}_*.csv*"))), None) for name in STATIONS}
+    files = {
+        name: next(iter(sorted(data_dir.glob(f"PRSA_Data_{name}_*.csv*"))), None)
+        for name in STATIONS
+    }
     missing = [name for name, path in files.items() if path is None]
     if missing:
-        raise ReplayError(problems=[Problem(f"no PRSA_Data_{m}_*.csv(.gz) file", file=str(data_dir)) for m in missing])
+        raise ReplayError(
+            problems=[
+                Problem(f"no PRSA_Data_{m}_*.csv(.gz) file", file=str(data_dir)) for m in missing
+            ]
+        )
     return {name: path for name, path in files.items() if path is not None}
 
 
@@ -88,11 +95,18 @@ def read_station(path: Path) -> pd.DataFrame:
     utc = local - pd.Timedelta(hours=UTC_OFFSET_HOURS)
     out = pd.DataFrame({"time": utc.to_numpy(dtype="datetime64[us]").astype(np.int64)})
     for column, (_, _, factor) in POLLUTANT_COLUMNS.items():
-        out[column] = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=np.float64) * factor
+        out[column] = (
+            pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=np.float64) * factor
+        )
     return out
 
 
-def window(frame: pd.DataFrame, since: date | datetime | None, until: date | datetime | None, days: int | None) -> pd.DataFrame:
+def window(
+    frame: pd.DataFrame,
+    since: date | datetime | None,
+    until: date | datetime | None,
+    days: int | None,
+) -> pd.DataFrame:
     """Rows in the local-time window: ``[since, until)`` or the last ``days`` days of the data."""
     local = pd.to_datetime(frame["time"], unit="us") + pd.Timedelta(hours=UTC_OFFSET_HOURS)
     keep = np.ones(len(frame), dtype=bool)
@@ -114,25 +128,49 @@ def thing_body(name: str, observed_properties: dict[str, int]) -> dict[str, Any]
         op: dict[str, Any] = (
             {"@iot.id": observed_properties[prop]}
             if prop in observed_properties
-            else {"name": prop, "definition": f"urn:zhicheng:pollutant:{prop}", "description": f"{prop} mass concentration"}
+            else {
+                "name": prop,
+                "definition": f"urn:zhicheng:pollutant:{prop}",
+                "description": f"{prop} mass concentration",
+            }
         )
         datastreams.append(
             {
                 "name": f"{name} {column}",
                 "description": f"{name_zh} {prop} hourly mean",
                 "observationType": OM_MEASUREMENT,
-                "unitOfMeasurement": {"name": unit, "symbol": unit, "definition": "http://unitsofmeasure.org"},
+                "unitOfMeasurement": {
+                    "name": unit,
+                    "symbol": unit,
+                    "definition": "http://unitsofmeasure.org",
+                },
                 "properties": {"pollutant": column},
-                "Sensor": {"name": f"{name} {prop} analyser", "description": f"{prop} analyser at {name_zh}", "encodingType": "text/plain", "metadata": "Beijing MEMC automatic monitoring"},
+                "Sensor": {
+                    "name": f"{name} {prop} analyser",
+                    "description": f"{prop} analyser at {name_zh}",
+                    "encodingType": "text/plain",
+                    "metadata": "Beijing MEMC automatic monitoring",
+                },
                 "ObservedProperty": op,
             }
         )
     return {
         "name": name,
         "description": f"{name_zh} air-quality monitoring station, Beijing",
-        "properties": {"station": name, "name_zh": name_zh, "network": NETWORK, "kind": "air_station", "utc_offset_hours": UTC_OFFSET_HOURS},
+        "properties": {
+            "station": name,
+            "name_zh": name_zh,
+            "network": NETWORK,
+            "kind": "air_station",
+            "utc_offset_hours": UTC_OFFSET_HOURS,
+        },
         "Locations": [
-            {"name": f"{name_zh} ({name})", "description": f"site of {name} station", "encodingType": "application/geo+json", "location": {"type": "Point", "coordinates": [lon, lat]}}
+            {
+                "name": f"{name_zh} ({name})",
+                "description": f"site of {name} station",
+                "encodingType": "application/geo+json",
+                "location": {"type": "Point", "coordinates": [lon, lat]},
+            }
         ],
         "Datastreams": datastreams,
     }
@@ -158,14 +196,35 @@ class Registered:
 
 def register(client: StaClient, name: str) -> Registered:
     """Find the station's Thing (by ``properties/station``) or create it; return its Datastreams."""
-    found = _check(client.get("/v1.1/Things", params={"$filter": f"properties/station eq '{name}' and properties/network eq '{NETWORK}'"}), f"looking up {name}")
+    found = _check(
+        client.get(
+            "/v1.1/Things",
+            params={
+                "$filter": f"properties/station eq '{name}' and properties/network eq '{NETWORK}'"
+            },
+        ),
+        f"looking up {name}",
+    )
     if found["value"]:
         thing_id = int(found["value"][0]["@iot.id"])
     else:
-        ops = _check(client.get("/v1.1/ObservedProperties", params={"$select": "id,name", "$top": 1000}), "reading ObservedProperties")
+        ops = _check(
+            client.get("/v1.1/ObservedProperties", params={"$select": "id,name", "$top": 1000}),
+            "reading ObservedProperties",
+        )
         known = {op["name"]: int(op["@iot.id"]) for op in ops["value"]}
-        thing_id = int(_check(client.post("/v1.1/Things", json=thing_body(name, known)), f"creating {name}")["@iot.id"])
-    streams = _check(client.get(f"/v1.1/Things({thing_id})/Datastreams", params={"$select": "id,properties,phenomenonTime", "$top": 100}), f"reading {name}'s Datastreams")
+        thing_id = int(
+            _check(client.post("/v1.1/Things", json=thing_body(name, known)), f"creating {name}")[
+                "@iot.id"
+            ]
+        )
+    streams = _check(
+        client.get(
+            f"/v1.1/Things({thing_id})/Datastreams",
+            params={"$select": "id,properties,phenomenonTime", "$top": 100},
+        ),
+        f"reading {name}'s Datastreams",
+    )
     out: dict[str, tuple[int, int | None]] = {}
     for ds in streams["value"]:
         column = (ds.get("properties") or {}).get("pollutant")
@@ -181,7 +240,9 @@ def register(client: StaClient, name: str) -> Registered:
     return Registered(thing_id, out)
 
 
-def batches(frame: pd.DataFrame, station: Registered, size: int) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+def batches(
+    frame: pd.DataFrame, station: Registered, size: int
+) -> Iterator[tuple[int, list[dict[str, Any]]]]:
     """CreateObservations bodies of at most ``size`` observations, newer than what the server has."""
     for column, (ds_id, last) in station.datastreams.items():
         values = frame[column].to_numpy()
@@ -193,8 +254,22 @@ def batches(frame: pd.DataFrame, station: Registered, size: int) -> Iterator[tup
         stamps = pd.to_datetime(t, unit="us").strftime("%Y-%m-%dT%H:%M:%SZ").tolist()
         numbers = np.round(v, 6).tolist()
         for start in range(0, len(t), size):
-            rows = [list(pair) for pair in zip(stamps[start : start + size], numbers[start : start + size], strict=True)]
-            yield len(rows), [{"Datastream": {"@iot.id": ds_id}, "components": ["phenomenonTime", "result"], "dataArray": rows}]
+            rows = [
+                list(pair)
+                for pair in zip(
+                    stamps[start : start + size], numbers[start : start + size], strict=True
+                )
+            ]
+            yield (
+                len(rows),
+                [
+                    {
+                        "Datastream": {"@iot.id": ds_id},
+                        "components": ["phenomenonTime", "result"],
+                        "dataArray": rows,
+                    }
+                ],
+            )
 
 
 def replay(
@@ -214,7 +289,12 @@ def replay(
     names = stations or list(STATIONS)
     unknown = [n for n in names if n not in STATIONS]
     if unknown:
-        raise ReplayError(problems=[Problem(f"unknown station {n!r}; the stations are {', '.join(STATIONS)}") for n in unknown])
+        raise ReplayError(
+            problems=[
+                Problem(f"unknown station {n!r}; the stations are {', '.join(STATIONS)}")
+                for n in unknown
+            ]
+        )
     files = station_files(data_dir)
     frames = {name: window(read_station(files[name]), since, until, days) for name in names}
     registered = {name: register(client, name) for name in names}
@@ -225,7 +305,9 @@ def replay(
     for name, plan in plans.items():
         sent[name] = 0
         for n, body in plan:
-            _check(client.post("/v1.1/CreateObservations", json=body), f"sending {name} observations")
+            _check(
+                client.post("/v1.1/CreateObservations", json=body), f"sending {name} observations"
+            )
             done += n
             sent[name] += n
             if progress is not None:

@@ -12,7 +12,12 @@ class SensingError(ZhichengError):
 
     status: int = 400
 
-    def __init__(self, message: str | None = None, problems: Iterable[Problem] = (), status: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str | None = None,
+        problems: Iterable[Problem] = (),
+        status: int | None = None,
+    ) -> None:
         super().__init__(message, problems)
         if status is not None:
             self.status = status

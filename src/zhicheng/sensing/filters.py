@@ -65,7 +65,9 @@ def tokenize(text: str) -> list[Token]:
             break
         m = _TOKEN.match(text, pos)
         if m is None or m.end() == pos:
-            raise bad(f"$filter: cannot read {text[pos:pos + 20]!r} at character {pos}", "$filter")
+            raise bad(
+                f"$filter: cannot read {text[pos : pos + 20]!r} at character {pos}", "$filter"
+            )
         kind = m.lastgroup or "word"
         tokens.append(Token(kind, m.group(kind), m.start(kind)))
         pos = m.end()
@@ -124,7 +126,9 @@ class Parser:
             expected = f": expected {punct!r}" if punct else ""
             raise bad(f"$filter {self.text!r} ends too early{expected}", "$filter")
         if punct is not None and tok.text != punct:
-            raise bad(f"$filter: expected {punct!r} at character {tok.at}, found {tok.text!r}", "$filter")
+            raise bad(
+                f"$filter: expected {punct!r} at character {tok.at}, found {tok.text!r}", "$filter"
+            )
         self.pos += 1
         return tok
 
@@ -179,7 +183,9 @@ class Parser:
                 return left.expr
             found = self.peek()
             what = repr(found.text) if found else "the end"
-            raise bad(f"$filter: expected a comparison (eq, ne, gt, ge, lt, le), found {what}", "$filter")
+            raise bad(
+                f"$filter: expected a comparison (eq, ne, gt, ge, lt, le), found {what}", "$filter"
+            )
         self.take()
         right = self.operand()
         return compare(self.etype, left, str(op), right)
@@ -191,7 +197,12 @@ class Parser:
             return Literal(tok.text[1:-1].replace("''", "'"), "string")
         if tok.kind == "number":
             number = float(tok.text)
-            exact = number.is_integer() and "." not in tok.text and "e" not in tok.text.lower() and abs(number) < 2**63
+            exact = (
+                number.is_integer()
+                and "." not in tok.text
+                and "e" not in tok.text.lower()
+                and abs(number) < 2**63
+            )
             return Literal(int(tok.text) if exact else number, "number")
         if tok.kind == "time":
             return Literal(parse_instant(tok.text, "$filter"), "time")
@@ -221,7 +232,12 @@ class Parser:
             if len(args) != 1:
                 raise bad(f"$filter: {name}() takes one argument", "$filter")
             expr = as_sql(self.etype, args[0], "string")
-            func = {"tolower": sa.func.lower, "toupper": sa.func.upper, "length": sa.func.length, "trim": sa.func.trim}[name]
+            func = {
+                "tolower": sa.func.lower,
+                "toupper": sa.func.upper,
+                "length": sa.func.length,
+                "trim": sa.func.trim,
+            }[name]
             return Sql(func(expr), "number" if name == "length" else "string")
         raise bad(f"$filter: function {tok.text!r} is not supported", "$filter")
 
@@ -245,7 +261,13 @@ def predicate(etype: EntityType, name: str, args: list[Operand]) -> ColumnElemen
     else:
         pattern = f"%{pattern}"
     if isinstance(haystack, PathRef) and haystack.segments[0] in {n.name for n in etype.navs}:
-        return through_nav(etype, haystack, lambda target, path: predicate(target, name, [path, needle] if name != "substringof" else [needle, path]))
+        return through_nav(
+            etype,
+            haystack,
+            lambda target, path: predicate(
+                target, name, [path, needle] if name != "substringof" else [needle, path]
+            ),
+        )
     expr = as_sql(etype, haystack, "string")
     return expr.like(sa.literal(pattern), escape="\\")
 
@@ -255,13 +277,17 @@ def through_nav(etype: EntityType, path: PathRef, inner: Any) -> ColumnElement[b
     nav = etype.nav(path.segments[0])
     assert nav is not None
     if len(path.segments) < 2:
-        raise bad(f"$filter: {nav.name} is a navigation property; name one of its properties", "$filter")
+        raise bad(
+            f"$filter: {nav.name} is a navigation property; name one of its properties", "$filter"
+        )
     target = ENTITY_SETS[nav.target]
     cond = inner(target, PathRef(path.segments[1:]))
     return related(etype, nav, target, cond)
 
 
-def related(etype: EntityType, nav: Nav, target: EntityType, cond: ColumnElement[bool]) -> ColumnElement[bool]:
+def related(
+    etype: EntityType, nav: Nav, target: EntityType, cond: ColumnElement[bool]
+) -> ColumnElement[bool]:
     """Rows of ``etype`` with at least one entity behind ``nav`` meeting ``cond``."""
     here, there = etype.table, target.table
     if nav.fk is not None:
@@ -270,7 +296,11 @@ def related(etype: EntityType, nav: Nav, target: EntityType, cond: ColumnElement
         return here.c.id.in_(sa.select(there.c[nav.back_fk]).where(cond))
     assert nav.link is not None and nav.link_here and nav.link_there
     link = nav.link
-    sub = sa.select(link.c[nav.link_here]).join(there, there.c.id == link.c[nav.link_there]).where(cond)
+    sub = (
+        sa.select(link.c[nav.link_here])
+        .join(there, there.c.id == link.c[nav.link_there])
+        .where(cond)
+    )
     return here.c.id.in_(sub)
 
 
@@ -298,7 +328,9 @@ def resolve(etype: EntityType, path: PathRef, kind: str) -> ColumnElement[Any]:
     return _prop_value(prop, table, rest, kind)
 
 
-def _prop_value(prop: Prop, table: sa.Table, rest: tuple[str, ...], kind: str) -> ColumnElement[Any]:
+def _prop_value(
+    prop: Prop, table: sa.Table, rest: tuple[str, ...], kind: str
+) -> ColumnElement[Any]:
     column = table.c[prop.column]
     if prop.kind == "result":
         if rest:
@@ -323,7 +355,11 @@ def _literal_for(etype: EntityType, path: PathRef, lit: Literal) -> Literal:
     prop = etype.prop(path.segments[0])
     if prop is not None and prop.kind in ("instant", "period", "time") and lit.kind == "string":
         return Literal(parse_instant(lit.value, "$filter"), "time")
-    if prop is not None and prop.kind in ("instant", "period", "time") and lit.kind not in ("time", "null"):
+    if (
+        prop is not None
+        and prop.kind in ("instant", "period", "time")
+        and lit.kind not in ("time", "null")
+    ):
         raise bad(f"$filter: {prop.name} is a time; compare it with an ISO 8601 time", "$filter")
     return lit
 
@@ -361,7 +397,13 @@ def compare(etype: EntityType, left: Operand, op: str, right: Operand) -> Column
         if right.kind == "null":
             return column.is_(None) if op == "eq" else column.is_not(None)
         return _OPS[op](column, sa.literal(right.value))
-    kind = left.kind if isinstance(left, Sql | Literal) else right.kind if isinstance(right, Sql | Literal) else "number"
+    kind = (
+        left.kind
+        if isinstance(left, Sql | Literal)
+        else right.kind
+        if isinstance(right, Sql | Literal)
+        else "number"
+    )
     return _OPS[op](as_sql(etype, left, kind), as_sql(etype, right, kind))
 
 

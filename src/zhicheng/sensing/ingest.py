@@ -31,7 +31,16 @@ from zhicheng.sensing.writer import is_id
 from zhicheng.store import schema_sensing as s
 
 #: Components a data array may carry (OGC 18-088 §14.2, Table 34).
-COMPONENTS = {"id", "phenomenonTime", "result", "resultTime", "resultQuality", "validTime", "parameters", "FeatureOfInterest/id"}
+COMPONENTS = {
+    "id",
+    "phenomenonTime",
+    "result",
+    "resultTime",
+    "resultQuality",
+    "validTime",
+    "parameters",
+    "FeatureOfInterest/id",
+}
 NO_FOI = -1
 
 
@@ -58,39 +67,59 @@ class IngestResult:
 
     ids: list[int]
     opened_alerts: list[dict[str, Any]]
+    #: The FeatureOfInterest of each new Observation.
+    foi: list[int] = field(default_factory=list)
+
+
+_DS, _TL, _LOC, _FOI = (
+    s.sta_datastreams,
+    s.sta_thing_locations,
+    s.sta_locations,
+    s.sta_features_of_interest,
+)
+#: Statements of the hot path, built once (bound parameters; SQLAlchemy caches their SQL).
+_DATASTREAMS_IN = sa.select(_DS.c.id).where(_DS.c.id.in_(sa.bindparam("ids", expanding=True)))
+#: The newest Location of the Datastream's Thing and the FeatureOfInterest made from it, if any.
+_FEATURE_OF_DATASTREAM = (
+    sa.select(_LOC.c.id, _FOI.c.id.label("foi_id"))
+    .select_from(_DS)
+    .join(_TL, _TL.c.thing_id == _DS.c.thing_id)
+    .join(_LOC, _LOC.c.id == _TL.c.location_id)
+    .outerjoin(_FOI, _FOI.c.location_id == _LOC.c.id)
+    .where(_DS.c.id == sa.bindparam("ds"))
+    .order_by(_LOC.c.id.desc(), _FOI.c.id)
+    .limit(1)
+)
 
 
 def datastream_exists(conn: sa.Connection, ids: Sequence[int]) -> set[int]:
     """Which of ``ids`` are Datastreams."""
-    rows = conn.execute(sa.select(s.sta_datastreams.c.id).where(s.sta_datastreams.c.id.in_(list(set(ids)))))
-    return {r[0] for r in rows}
+    return {r[0] for r in conn.execute(_DATASTREAMS_IN, {"ids": sorted(set(ids))})}
 
 
 def feature_for_datastream(conn: sa.Connection, datastream_id: int) -> int:
     """The FeatureOfInterest made from the Location of the Datastream's Thing (made on first use)."""
-    ds, tl, loc, foi = s.sta_datastreams, s.sta_thing_locations, s.sta_locations, s.sta_features_of_interest
-    location = conn.execute(
-        sa.select(loc).join(tl, tl.c.location_id == loc.c.id).join(ds, ds.c.thing_id == tl.c.thing_id)
-        .where(ds.c.id == datastream_id).order_by(loc.c.id.desc()).limit(1)
-    ).mappings().first()  # fmt: skip
-    if location is None:
+    found = conn.execute(_FEATURE_OF_DATASTREAM, {"ds": datastream_id}).first()
+    if found is None:
         raise bad(
             f"Observations of Datastream {datastream_id} need a FeatureOfInterest: its Thing has no Location to make one from",
             "FeatureOfInterest",
         )
-    found = conn.execute(sa.select(foi.c.id).where(foi.c.location_id == location["id"]).limit(1)).first()
-    if found is not None:
-        return int(found[0])
+    if found.foi_id is not None:
+        return int(found.foi_id)
+    location = conn.execute(sa.select(_LOC).where(_LOC.c.id == found.id)).mappings().one()
     return int(
         conn.execute(
-            sa.insert(foi).values(
+            sa.insert(_FOI)
+            .values(
                 name=location["name"],
                 description=location["description"],
                 encoding_type=location["encoding_type"],
                 feature=location["location"],
                 properties=location["properties"],
                 location_id=location["id"],
-            ).returning(foi.c.id)
+            )
+            .returning(_FOI.c.id)
         ).scalar_one()
     )
 
@@ -116,7 +145,11 @@ def _optional(batches: Sequence[ObservationColumns], get: Any) -> list[Any] | No
         return None
     out: list[Any] = []
     for b, part in zip(batches, parts, strict=True):
-        out.extend([None] * len(b) if part is None else (part.tolist() if isinstance(part, np.ndarray) else list(part)))
+        out.extend(
+            [None] * len(b)
+            if part is None
+            else (part.tolist() if isinstance(part, np.ndarray) else list(part))
+        )
     return out if any(v is not None for v in out) else None
 
 
@@ -135,8 +168,15 @@ def combine(batches: Sequence[ObservationColumns]) -> Combined:
         if values is not None:
             optional[column] = values
     return Combined(
-        datastream_id=np.concatenate([np.full(len(b), b.datastream_id, dtype=np.int64) for b in batches]),
-        foi=np.concatenate([b.foi if b.foi is not None else np.full(len(b), NO_FOI, dtype=np.int64) for b in batches]),
+        datastream_id=np.concatenate(
+            [np.full(len(b), b.datastream_id, dtype=np.int64) for b in batches]
+        ),
+        foi=np.concatenate(
+            [
+                b.foi if b.foi is not None else np.full(len(b), NO_FOI, dtype=np.int64)
+                for b in batches
+            ]
+        ),
         start=np.concatenate([b.phenomenon_start for b in batches]).astype(np.int64),
         result_number=np.concatenate([b.result_number for b in batches]).astype(np.float64),
         optional=optional,
@@ -165,7 +205,11 @@ def _column_lists(rows: Combined) -> dict[str, list[Any]]:
         "result_number": _none_for_nan(numbers, missing),
     }
     for name, values in rows.optional.items():
-        cols[name] = [None if v is None else json.dumps(v) for v in values] if name in JSON_COLUMNS else values
+        cols[name] = (
+            [None if v is None else json.dumps(v) for v in values]
+            if name in JSON_COLUMNS
+            else values
+        )
     return cols
 
 
@@ -178,7 +222,9 @@ def _write_rows(conn: sa.Connection, rows: Combined) -> list[int]:
         # One executemany on the driver; within this write transaction SQLite hands out
         # consecutive ids (AUTOINCREMENT), so the last id gives them all.
         names = list(cols)
-        sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+        sql = (
+            f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+        )
         dbapi = conn.connection.dbapi_connection
         assert dbapi is not None
         cur = dbapi.cursor()
@@ -188,13 +234,18 @@ def _write_rows(conn: sa.Connection, rows: Combined) -> list[int]:
         finally:
             cur.close()
         return list(range(last - n + 1, last + 1))
-    seq = sa.text("SELECT nextval(pg_get_serial_sequence('sta_observations', 'id')) FROM generate_series(1, :n)")
+    seq = sa.text(
+        "SELECT nextval(pg_get_serial_sequence('sta_observations', 'id')) FROM generate_series(1, :n)"
+    )
     ids = [int(r[0]) for r in conn.execute(seq, {"n": n})]
     cols["id"] = ids
     for name in JSON_COLUMNS & set(cols):
         cols[name] = [None if v is None else json.loads(v) for v in cols[name]]
     names = list(cols)
-    conn.execute(sa.insert(table), [dict(zip(names, r, strict=True)) for r in zip(*cols.values(), strict=True)])
+    conn.execute(
+        sa.insert(table),
+        [dict(zip(names, r, strict=True)) for r in zip(*cols.values(), strict=True)],
+    )
     return ids
 
 
@@ -208,42 +259,74 @@ _WIDEN_PHENOMENON = sa.text(
     "OR COALESCE(phenomenon_time_end, phenomenon_time_start) < :hi THEN :hi "
     "ELSE COALESCE(phenomenon_time_end, phenomenon_time_start) END "
     "WHERE id = :ds"
-).bindparams(sa.bindparam("lo", type_=sa.BigInteger), sa.bindparam("hi", type_=sa.BigInteger), sa.bindparam("ds", type_=sa.Integer))
+).bindparams(
+    sa.bindparam("lo", type_=sa.BigInteger),
+    sa.bindparam("hi", type_=sa.BigInteger),
+    sa.bindparam("ds", type_=sa.Integer),
+)
 _WIDEN_RESULT = sa.text(
     "UPDATE sta_datastreams SET "
     "result_time_start = CASE WHEN result_time_start IS NULL OR result_time_start > :lo THEN :lo ELSE result_time_start END, "
     "result_time_end = CASE WHEN COALESCE(result_time_end, result_time_start) IS NULL "
     "OR COALESCE(result_time_end, result_time_start) < :hi THEN :hi ELSE COALESCE(result_time_end, result_time_start) END "
     "WHERE id = :ds"
-).bindparams(sa.bindparam("lo", type_=sa.BigInteger), sa.bindparam("hi", type_=sa.BigInteger), sa.bindparam("ds", type_=sa.Integer))
+).bindparams(
+    sa.bindparam("lo", type_=sa.BigInteger),
+    sa.bindparam("hi", type_=sa.BigInteger),
+    sa.bindparam("ds", type_=sa.Integer),
+)
 
 
 def _widen_extents(conn: sa.Connection, rows: Combined) -> None:
     """Widen each Datastream's phenomenonTime and resultTime to cover the new rows."""
     ends = rows.optional.get("phenomenon_time_end")
-    end = rows.start if ends is None else np.array([e if e is not None else t for e, t in zip(ends, rows.start.tolist(), strict=True)], dtype=np.int64)
+    end = (
+        rows.start
+        if ends is None
+        else np.array(
+            [e if e is not None else t for e, t in zip(ends, rows.start.tolist(), strict=True)],
+            dtype=np.int64,
+        )
+    )
     rts = rows.optional.get("result_time")
-    rt = None if rts is None else np.array([np.nan if v is None else v for v in rts], dtype=np.float64)
+    rt = (
+        None
+        if rts is None
+        else np.array([np.nan if v is None else v for v in rts], dtype=np.float64)
+    )
     single = len(rows) == 1 or bool((rows.datastream_id == rows.datastream_id[0]).all())
     for ds_id in [int(rows.datastream_id[0])] if single else np.unique(rows.datastream_id).tolist():
         mine = slice(None) if single else rows.datastream_id == ds_id
-        conn.execute(_WIDEN_PHENOMENON, {"lo": int(rows.start[mine].min()), "hi": int(end[mine].max()), "ds": ds_id})
+        conn.execute(
+            _WIDEN_PHENOMENON,
+            {"lo": int(rows.start[mine].min()), "hi": int(end[mine].max()), "ds": ds_id},
+        )
         if rt is not None and not np.isnan(rt[mine]).all():
-            conn.execute(_WIDEN_RESULT, {"lo": int(np.nanmin(rt[mine])), "hi": int(np.nanmax(rt[mine])), "ds": ds_id})
+            conn.execute(
+                _WIDEN_RESULT,
+                {"lo": int(np.nanmin(rt[mine])), "hi": int(np.nanmax(rt[mine])), "ds": ds_id},
+            )
 
 
-def insert_observations(conn: sa.Connection, batches: Sequence[ObservationColumns]) -> IngestResult:
+def insert_observations(
+    conn: sa.Connection, batches: Sequence[ObservationColumns], verified: bool = False
+) -> IngestResult:
     """Write observations (column batches) in one statement stream; return ids and opened alerts.
 
     Rows without a FeatureOfInterest get the one made from their Thing's Location.
+    ``verified``: the caller has already checked that the Datastreams exist.
     """
     batches = [b for b in batches if len(b)]
     if not batches:
         return IngestResult([], [])
     wanted = sorted({b.datastream_id for b in batches})
-    missing = sorted(set(wanted) - datastream_exists(conn, wanted))
+    missing = [] if verified else sorted(set(wanted) - datastream_exists(conn, wanted))
     if missing:
-        raise BadRequest(problems=[Problem(f"Datastream {m} does not exist", column="Datastream") for m in missing])
+        raise BadRequest(
+            problems=[
+                Problem(f"Datastream {m} does not exist", column="Datastream") for m in missing
+            ]
+        )
     rows = combine(batches)
     _check_features(conn, rows.foi[rows.foi != NO_FOI])
     no_foi = rows.foi == NO_FOI
@@ -255,7 +338,7 @@ def insert_observations(conn: sa.Connection, batches: Sequence[ObservationColumn
     from zhicheng.sensing.alerts import evaluate_batch
 
     opened = evaluate_batch(conn, rows.datastream_id, rows.start, rows.result_number)
-    return IngestResult(ids, opened)
+    return IngestResult(ids, opened, rows.foi.tolist())
 
 
 def _check_features(conn: sa.Connection, given: npt.NDArray[np.int64]) -> None:
@@ -266,46 +349,81 @@ def _check_features(conn: sa.Connection, given: npt.NDArray[np.int64]) -> None:
     have = {r[0] for r in conn.execute(sa.select(foi.c.id).where(foi.c.id.in_(list(wanted))))}
     missing = sorted(wanted - have)
     if missing:
-        raise BadRequest(problems=[Problem(f"FeatureOfInterest {m} does not exist", column="FeatureOfInterest/id") for m in missing])
+        raise BadRequest(
+            problems=[
+                Problem(f"FeatureOfInterest {m} does not exist", column="FeatureOfInterest/id")
+                for m in missing
+            ]
+        )
 
 
-def create_observation(conn: sa.Connection, body: Mapping[str, Any], where: str, given: Mapping[str, int]) -> int:
+def create_observation(
+    conn: sa.Connection, body: Mapping[str, Any], where: str, given: Mapping[str, int]
+) -> int:
     """Create one Observation from its JSON (``POST /Observations`` or a nested one)."""
+    return int(observation_row(conn, body, where, given)["id"])
+
+
+def observation_row(
+    conn: sa.Connection,
+    body: Mapping[str, Any],
+    where: str = "Observation",
+    given: Mapping[str, int] | None = None,
+) -> dict[str, Any]:
+    """Create one Observation and return its stored row (so the response needs no re-read)."""
+    from zhicheng.sensing.model import DATASTREAM
     from zhicheng.sensing.writer import create, props_to_columns
 
+    given = given or {}
     values = props_to_columns(OBSERVATION, body, where, full=True)
     ds_body = body.get("Datastream")
     if ds_body is not None:
-        from zhicheng.sensing.model import DATASTREAM
-
         ds_id = create(conn, DATASTREAM, ds_body, where=f"{where}.Datastream")
     elif "datastream_id" in given:
         ds_id = given["datastream_id"]
     else:
-        raise bad(f"{where}: an Observation needs a Datastream (nested {{'@iot.id': n}})", "Datastream")
+        raise bad(
+            f"{where}: an Observation needs a Datastream (nested {{'@iot.id': n}})", "Datastream"
+        )
     foi = NO_FOI
     if body.get("FeatureOfInterest") is not None:
-        foi = create(conn, FEATURE_OF_INTEREST, body["FeatureOfInterest"], where=f"{where}.FeatureOfInterest")
+        foi = create(
+            conn, FEATURE_OF_INTEREST, body["FeatureOfInterest"], where=f"{where}.FeatureOfInterest"
+        )
     elif "feature_of_interest_id" in given:
         foi = given["feature_of_interest_id"]
-    start = values.get("phenomenon_time_start")
+    if values.get("phenomenon_time_start") is None:
+        values["phenomenon_time_start"] = now_micros()
     batch = ObservationColumns(
         datastream_id=ds_id,
-        phenomenon_start=np.array([start if start is not None else now_micros()], dtype=np.int64),
+        phenomenon_start=np.array([values["phenomenon_time_start"]], dtype=np.int64),
         phenomenon_end=[values.get("phenomenon_time_end")],
-        result_number=np.array([np.nan if values["result_number"] is None else values["result_number"]]),
+        result_number=np.array(
+            [np.nan if values["result_number"] is None else values["result_number"]]
+        ),
         result_json=[values["result_json"]],
         result_time=[values.get("result_time")],
         foi=np.array([foi], dtype=np.int64),
-        extra={k: [values.get(k)] for k in ("result_quality", "valid_time_start", "valid_time_end", "parameters")},
+        extra={
+            k: [values.get(k)]
+            for k in ("result_quality", "valid_time_start", "valid_time_end", "parameters")
+        },
     )
-    return insert_observations(conn, [batch]).ids[0]
+    result = insert_observations(conn, [batch], verified=True)
+    return {
+        **values,
+        "id": result.ids[0],
+        "datastream_id": ds_id,
+        "feature_of_interest_id": result.foi[0],
+    }
 
 
 # --- the data-array extension ---------------------------------------------------------------
 
 
-def _times_column(values: list[Any], name: str) -> tuple[npt.NDArray[np.int64], list[int | None] | None]:
+def _times_column(
+    values: list[Any], name: str
+) -> tuple[npt.NDArray[np.int64], list[int | None] | None]:
     """Start times (and ends, when any value is a period) of a time component."""
     if any(isinstance(v, str) and "/" in v for v in values):
         pairs = [parse_time(v, name) for v in values]
@@ -317,7 +435,9 @@ def _result_columns(values: list[Any]) -> tuple[npt.NDArray[np.float64], list[An
     kinds = np.fromiter((type(v) in (int, float) for v in values), dtype=bool, count=len(values))
     if kinds.all():
         return np.asarray(values, dtype=np.float64), [None] * len(values)
-    number = np.array([float(v) if k else np.nan for v, k in zip(values, kinds, strict=True)], dtype=np.float64)
+    number = np.array(
+        [float(v) if k else np.nan for v, k in zip(values, kinds, strict=True)], dtype=np.float64
+    )
     other = [None if k else v for v, k in zip(values, kinds, strict=True)]
     return number, other
 
@@ -326,30 +446,63 @@ def _array_problems(i: int, item: Any) -> list[Problem]:
     where = f"CreateObservations[{i}]"
     if not isinstance(item, dict):
         return [Problem(f"{where} must be an object with Datastream, components and dataArray")]
-    problems = [Problem(f"{where}: unknown member {k!r}", column=k) for k in item if k not in ("Datastream", "components", "dataArray", "dataArray@iot.count", "MultiDatastream")]
+    problems = [
+        Problem(f"{where}: unknown member {k!r}", column=k)
+        for k in item
+        if k
+        not in ("Datastream", "components", "dataArray", "dataArray@iot.count", "MultiDatastream")
+    ]
     ds = item.get("Datastream")
     if not isinstance(ds, dict) or not is_id(ds.get("@iot.id")):
-        problems.append(Problem(f"{where}: needs \"Datastream\": {{\"@iot.id\": <integer>}}", column="Datastream"))
+        problems.append(
+            Problem(f'{where}: needs "Datastream": {{"@iot.id": <integer>}}', column="Datastream")
+        )
     comps = item.get("components")
     if not isinstance(comps, list) or not comps or not all(isinstance(c, str) for c in comps):
-        problems.append(Problem(f"{where}: components must be a non-empty array of names", column="components"))
+        problems.append(
+            Problem(f"{where}: components must be a non-empty array of names", column="components")
+        )
     else:
-        problems += [Problem(f"{where}: unknown component {c!r}; use {', '.join(sorted(COMPONENTS))}", column="components") for c in comps if c not in COMPONENTS]
+        problems += [
+            Problem(
+                f"{where}: unknown component {c!r}; use {', '.join(sorted(COMPONENTS))}",
+                column="components",
+            )
+            for c in comps
+            if c not in COMPONENTS
+        ]
         if "result" not in comps:
-            problems.append(Problem(f"{where}: components must include result", column="components"))
+            problems.append(
+                Problem(f"{where}: components must include result", column="components")
+            )
     data = item.get("dataArray")
     if not isinstance(data, list):
-        problems.append(Problem(f"{where}: dataArray must be an array of arrays", column="dataArray"))
+        problems.append(
+            Problem(f"{where}: dataArray must be an array of arrays", column="dataArray")
+        )
     elif isinstance(comps, list):
-        bad_rows = [j for j, row in enumerate(data) if not isinstance(row, list) or len(row) != len(comps)]
-        problems += [Problem(f"{where}: dataArray row must be an array of {len(comps)} values", row=j, column="dataArray") for j in bad_rows[:20]]
+        bad_rows = [
+            j for j, row in enumerate(data) if not isinstance(row, list) or len(row) != len(comps)
+        ]
+        problems += [
+            Problem(
+                f"{where}: dataArray row must be an array of {len(comps)} values",
+                row=j,
+                column="dataArray",
+            )
+            for j in bad_rows[:20]
+        ]
     return problems
 
 
 def _batch_from_array(item: Mapping[str, Any], i: int) -> ObservationColumns:
     comps: list[str] = item["components"]
     data: list[list[Any]] = item["dataArray"]
-    columns = dict(zip(comps, (list(c) for c in zip(*data, strict=True)), strict=True)) if data else {c: [] for c in comps}
+    columns = (
+        dict(zip(comps, (list(c) for c in zip(*data, strict=True)), strict=True))
+        if data
+        else {c: [] for c in comps}
+    )
     where = f"CreateObservations[{i}]"
     n = len(data)
     if "phenomenonTime" in columns:
@@ -360,22 +513,31 @@ def _batch_from_array(item: Mapping[str, Any], i: int) -> ObservationColumns:
     result_time: npt.NDArray[np.int64] | list[int | None] | None = None
     if "resultTime" in columns:
         rt = columns["resultTime"]
-        result_time = [None] * n if all(v is None for v in rt) else parse_instants(rt, f"{where}.resultTime")
+        result_time = (
+            [None] * n if all(v is None for v in rt) else parse_instants(rt, f"{where}.resultTime")
+        )
     foi = None
     if "FeatureOfInterest/id" in columns:
         raw = columns["FeatureOfInterest/id"]
         if not all(is_id(v) for v in raw):
-            raise bad(f"{where}: FeatureOfInterest/id values must be integers", "FeatureOfInterest/id")
+            raise bad(
+                f"{where}: FeatureOfInterest/id values must be integers", "FeatureOfInterest/id"
+            )
         foi = np.asarray(raw, dtype=np.int64)
     extra: dict[str, list[Any]] = {}
     for comp, col in (("resultQuality", "result_quality"), ("parameters", "parameters")):
         if comp in columns:
             extra[col] = columns[comp]
     if "validTime" in columns:
-        pairs = [parse_time(v, f"{where}.validTime") if v is not None else (None, None) for v in columns["validTime"]]
+        pairs = [
+            parse_time(v, f"{where}.validTime") if v is not None else (None, None)
+            for v in columns["validTime"]
+        ]
         extra["valid_time_start"] = [p[0] for p in pairs]
         extra["valid_time_end"] = [p[1] for p in pairs]
-    return ObservationColumns(int(item["Datastream"]["@iot.id"]), start, number, other, end, result_time, foi, extra)
+    return ObservationColumns(
+        int(item["Datastream"]["@iot.id"]), start, number, other, end, result_time, foi, extra
+    )
 
 
 def create_observations(conn: sa.Connection, body: Any) -> IngestResult:
@@ -384,7 +546,9 @@ def create_observations(conn: sa.Connection, body: Any) -> IngestResult:
     Any problem refuses the whole request (every problem listed) and writes nothing.
     """
     if not isinstance(body, list):
-        raise bad("CreateObservations takes an array of {Datastream, components, dataArray} objects")
+        raise bad(
+            "CreateObservations takes an array of {Datastream, components, dataArray} objects"
+        )
     problems = [p for i, item in enumerate(body) for p in _array_problems(i, item)]
     if problems:
         raise BadRequest(problems=problems)

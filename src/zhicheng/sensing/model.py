@@ -75,7 +75,11 @@ class EntityType:
 
 
 def _common(*extra: Prop, described: bool = True) -> tuple[Prop, ...]:
-    base = (Prop("name", "name", "text", True), Prop("description", "description", "text", True)) if described else ()
+    base = (
+        (Prop("name", "name", "text", True), Prop("description", "description", "text", True))
+        if described
+        else ()
+    )
     return (*base, *extra)
 
 
@@ -87,7 +91,14 @@ THING = EntityType(
     s.sta_things,
     _common(_PROPS),
     (
-        Nav("Locations", "Locations", True, link=s.sta_thing_locations, link_here="thing_id", link_there="location_id"),
+        Nav(
+            "Locations",
+            "Locations",
+            True,
+            link=s.sta_thing_locations,
+            link_here="thing_id",
+            link_there="location_id",
+        ),
         Nav("HistoricalLocations", "HistoricalLocations", True, back_fk="thing_id"),
         Nav("Datastreams", "Datastreams", True, back_fk="thing_id"),
     ),
@@ -103,7 +114,14 @@ LOCATION = EntityType(
         _PROPS,
     ),
     (
-        Nav("Things", "Things", True, link=s.sta_thing_locations, link_here="location_id", link_there="thing_id"),
+        Nav(
+            "Things",
+            "Things",
+            True,
+            link=s.sta_thing_locations,
+            link_here="location_id",
+            link_there="thing_id",
+        ),
         Nav(
             "HistoricalLocations",
             "HistoricalLocations",
@@ -137,7 +155,11 @@ SENSOR = EntityType(
     "Sensor",
     "Sensors",
     s.sta_sensors,
-    _common(Prop("encodingType", "encoding_type", "text", True), Prop("metadata", "metadata", "any", True), _PROPS),
+    _common(
+        Prop("encodingType", "encoding_type", "text", True),
+        Prop("metadata", "metadata", "any", True),
+        _PROPS,
+    ),
     (Nav("Datastreams", "Datastreams", True, back_fk="sensor_id"),),
 )
 
@@ -162,14 +184,32 @@ DATASTREAM = EntityType(
         Prop("unitOfMeasurement", "unit_of_measurement", "object", True),
         Prop("observationType", "observation_type", "text", True),
         Prop("observedArea", "observed_area", "json", read_only=True),
-        Prop("phenomenonTime", "phenomenon_time_start", "period", end_column="phenomenon_time_end", read_only=True),
-        Prop("resultTime", "result_time_start", "period", end_column="result_time_end", read_only=True),
+        Prop(
+            "phenomenonTime",
+            "phenomenon_time_start",
+            "period",
+            end_column="phenomenon_time_end",
+            read_only=True,
+        ),
+        Prop(
+            "resultTime",
+            "result_time_start",
+            "period",
+            end_column="result_time_end",
+            read_only=True,
+        ),
         _PROPS,
     ),
     (
         Nav("Thing", "Things", False, fk="thing_id", required=True),
         Nav("Sensor", "Sensors", False, fk="sensor_id", required=True),
-        Nav("ObservedProperty", "ObservedProperties", False, fk="observed_property_id", required=True),
+        Nav(
+            "ObservedProperty",
+            "ObservedProperties",
+            False,
+            fk="observed_property_id",
+            required=True,
+        ),
         Nav("Observations", "Observations", True, back_fk="datastream_id"),
     ),
 )
@@ -196,14 +236,27 @@ FEATURE_OF_INTEREST = EntityType(
     "FeatureOfInterest",
     "FeaturesOfInterest",
     s.sta_features_of_interest,
-    _common(Prop("encodingType", "encoding_type", "text", True), Prop("feature", "feature", "json", True), _PROPS),
+    _common(
+        Prop("encodingType", "encoding_type", "text", True),
+        Prop("feature", "feature", "json", True),
+        _PROPS,
+    ),
     (Nav("Observations", "Observations", True, back_fk="feature_of_interest_id"),),
 )
 
 #: Every entity type by its entity-set name (the URL segment).
 ENTITY_SETS: dict[str, EntityType] = {
     t.plural: t
-    for t in (THING, LOCATION, HISTORICAL_LOCATION, DATASTREAM, SENSOR, OBSERVED_PROPERTY, OBSERVATION, FEATURE_OF_INTEREST)
+    for t in (
+        THING,
+        LOCATION,
+        HISTORICAL_LOCATION,
+        DATASTREAM,
+        SENSOR,
+        OBSERVED_PROPERTY,
+        OBSERVATION,
+        FEATURE_OF_INTEREST,
+    )
 }
 
 

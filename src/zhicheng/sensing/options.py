@@ -22,7 +22,17 @@ from zhicheng.sensing.errors import bad
 DEFAULT_TOP = 100
 MAX_TOP = 10_000
 
-KNOWN = {"$top", "$skip", "$count", "$select", "$orderby", "$expand", "$filter", "$skiptoken", "$resultFormat"}
+KNOWN = {
+    "$top",
+    "$skip",
+    "$count",
+    "$select",
+    "$orderby",
+    "$expand",
+    "$filter",
+    "$skiptoken",
+    "$resultFormat",
+}
 
 
 @dataclass(frozen=True)
@@ -157,7 +167,10 @@ def parse_options(params: Mapping[str, str]) -> QueryOptions:
     """Read the ``$`` options of a request; unknown ``$`` options are a 400 error."""
     unknown = sorted(k for k in params if k.startswith("$") and k not in KNOWN)
     if unknown:
-        raise bad(f"unknown query option(s) {', '.join(unknown)}; known: {', '.join(sorted(KNOWN))}", unknown[0])
+        raise bad(
+            f"unknown query option(s) {', '.join(unknown)}; known: {', '.join(sorted(KNOWN))}",
+            unknown[0],
+        )
     top = params.get("$top")
     opts = QueryOptions(
         top=None if top is None else _non_negative_int("$top", top),
@@ -203,9 +216,19 @@ class PageToken:
             raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
             payload = json.loads(raw)
         except (ValueError, TypeError):
-            raise bad("$skiptoken is damaged; follow @iot.nextLink as given", "$skiptoken") from None
-        if isinstance(payload, dict) and isinstance(payload.get("k"), list) and all(map(_plain, payload["k"])):
+            raise bad(
+                "$skiptoken is damaged; follow @iot.nextLink as given", "$skiptoken"
+            ) from None
+        if (
+            isinstance(payload, dict)
+            and isinstance(payload.get("k"), list)
+            and all(map(_plain, payload["k"]))
+        ):
             return PageToken(keys=tuple(payload["k"]))
-        if isinstance(payload, dict) and type(payload.get("o")) is int and 0 <= payload["o"] < 2**53:
+        if (
+            isinstance(payload, dict)
+            and type(payload.get("o")) is int
+            and 0 <= payload["o"] < 2**53
+        ):
             return PageToken(offset=payload["o"])
         raise bad("$skiptoken is damaged; follow @iot.nextLink as given", "$skiptoken")

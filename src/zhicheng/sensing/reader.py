@@ -71,7 +71,9 @@ def self_link(base: str, etype: EntityType, entity_id: int) -> str:
     return f"{base}/{etype.plural}({entity_id})"
 
 
-def entity_json(etype: EntityType, row: Mapping[Any, Any], base: str, select: Sequence[str] | None) -> dict[str, Any]:
+def entity_json(
+    etype: EntityType, row: Mapping[Any, Any], base: str, select: Sequence[str] | None
+) -> dict[str, Any]:
     """An entity as JSON: id, selfLink, properties and navigation links (``$select`` applied)."""
     link = self_link(base, etype, row["id"])
     wanted = None if select is None else set(select)
@@ -93,7 +95,14 @@ def check_select(etype: EntityType, select: Sequence[str] | None) -> None:
     """400 when ``$select`` names something the type does not have."""
     if select is None:
         return
-    known = {"id", "@iot.id", "selfLink", "@iot.selfLink", *(p.name for p in etype.props), *(n.name for n in etype.navs)}
+    known = {
+        "id",
+        "@iot.id",
+        "selfLink",
+        "@iot.selfLink",
+        *(p.name for p in etype.props),
+        *(n.name for n in etype.navs),
+    }
     unknown = [s for s in select if s not in known]
     if unknown:
         raise bad(f"$select: {etype.name} has no {', '.join(map(repr, unknown))}", "$select")
@@ -104,12 +113,16 @@ def nav_scope(etype: EntityType, entity_id: int, nav: Nav) -> ColumnElement[bool
     target = ENTITY_SETS[nav.target].table
     here = etype.table
     if nav.fk is not None:
-        return target.c.id == sa.select(here.c[nav.fk]).where(here.c.id == entity_id).scalar_subquery()
+        return (
+            target.c.id == sa.select(here.c[nav.fk]).where(here.c.id == entity_id).scalar_subquery()
+        )
     if nav.back_fk is not None:
         return target.c[nav.back_fk] == entity_id
     assert nav.link is not None and nav.link_here and nav.link_there
     link = nav.link
-    return target.c.id.in_(sa.select(link.c[nav.link_there]).where(link.c[nav.link_here] == entity_id))
+    return target.c.id.in_(
+        sa.select(link.c[nav.link_there]).where(link.c[nav.link_here] == entity_id)
+    )
 
 
 @dataclass(frozen=True)
@@ -132,8 +145,16 @@ def _order(etype: EntityType, opts: QueryOptions) -> list[tuple[ColumnElement[An
     for order in opts.orderby:
         path = PathRef(tuple(order.path.split("/")))
         if path.segments[0] in {n.name for n in etype.navs}:
-            raise bad(f"$orderby: ordering by a related entity's property ({order.path}) is not supported", "$orderby")
-        keys.append((resolve(etype, path, "number" if order.path == "result" else "string"), order.ascending))
+            raise bad(
+                f"$orderby: ordering by a related entity's property ({order.path}) is not supported",
+                "$orderby",
+            )
+        keys.append(
+            (
+                resolve(etype, path, "number" if order.path == "result" else "string"),
+                order.ascending,
+            )
+        )
     if not any(isinstance(c, sa.Column) and c.name == "id" for c, _ in keys):
         keys.append((etype.table.c.id, keys[-1][1] if keys else True))
     return keys
@@ -143,10 +164,15 @@ def _keyset_ok(keys: list[tuple[ColumnElement[Any], bool]]) -> bool:
     return all(isinstance(c, sa.Column) and not c.nullable for c, _ in keys)
 
 
-def _after(keys: list[tuple[ColumnElement[Any], bool]], values: Sequence[object]) -> ColumnElement[bool]:
+def _after(
+    keys: list[tuple[ColumnElement[Any], bool]], values: Sequence[object]
+) -> ColumnElement[bool]:
     """Rows strictly after ``values`` in the order of ``keys`` (a keyset seek)."""
     if len(values) != len(keys):
-        raise bad("$skiptoken does not match this request's $orderby; follow @iot.nextLink as given", "$skiptoken")
+        raise bad(
+            "$skiptoken does not match this request's $orderby; follow @iot.nextLink as given",
+            "$skiptoken",
+        )
     if all(asc for _, asc in keys) or not any(asc for _, asc in keys):
         cols = sa.tuple_(*(c for c, _ in keys))
         vals = sa.tuple_(*(sa.literal(v) for v in values))
@@ -159,7 +185,9 @@ def _after(keys: list[tuple[ColumnElement[Any], bool]], values: Sequence[object]
     return sa.or_(*terms)
 
 
-def _conditions(etype: EntityType, opts: QueryOptions, scope: ColumnElement[bool] | None) -> list[ColumnElement[bool]]:
+def _conditions(
+    etype: EntityType, opts: QueryOptions, scope: ColumnElement[bool] | None
+) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = []
     if scope is not None:
         conds.append(scope)
@@ -168,7 +196,13 @@ def _conditions(etype: EntityType, opts: QueryOptions, scope: ColumnElement[bool
     return conds
 
 
-def read_page(conn: sa.Connection, etype: EntityType, opts: QueryOptions, where: Where, scope: ColumnElement[bool] | None = None) -> Page:
+def read_page(
+    conn: sa.Connection,
+    etype: EntityType,
+    opts: QueryOptions,
+    where: Where,
+    scope: ColumnElement[bool] | None = None,
+) -> Page:
     """One page of a collection of ``etype`` (within ``scope``), with options applied."""
     check_select(etype, opts.select)
     table = etype.table
@@ -186,7 +220,10 @@ def read_page(conn: sa.Connection, etype: EntityType, opts: QueryOptions, where:
         elif token.offset is not None:
             offset = token.offset
         else:
-            raise bad("$skiptoken does not match this request; follow @iot.nextLink as given", "$skiptoken")
+            raise bad(
+                "$skiptoken does not match this request; follow @iot.nextLink as given",
+                "$skiptoken",
+            )
     limit = opts.limit
     rows = conn.execute(stmt.limit(limit + 1).offset(offset or None)).mappings().all()
     more = len(rows) > limit
@@ -197,22 +234,95 @@ def read_page(conn: sa.Connection, etype: EntityType, opts: QueryOptions, where:
     next_link = None
     if more and rows:
         last = rows[-1]
-        token = PageToken(keys=tuple(last[f"_k{i}"] for i in range(len(keys)))) if keyset else PageToken(offset=offset + limit)
+        token = (
+            PageToken(keys=tuple(last[f"_k{i}"] for i in range(len(keys))))
+            if keyset
+            else PageToken(offset=offset + limit)
+        )
         next_link = where.next_link(limit, token)
     count = None
     if opts.count:
-        count = int(conn.execute(sa.select(sa.func.count()).select_from(table).where(*conds)).scalar_one())
+        count = int(
+            conn.execute(sa.select(sa.func.count()).select_from(table).where(*conds)).scalar_one()
+        )
+    if opts.result_format is not None:
+        value = _result_format(etype, rows, value, opts, where.base)
     return Page(value, count, next_link)
 
 
+def _result_format(
+    etype: EntityType,
+    rows: Sequence[Mapping[Any, Any]],
+    value: list[dict[str, Any]],
+    opts: QueryOptions,
+    base: str,
+) -> list[dict[str, Any]]:
+    """``$resultFormat=dataArray``: Observations grouped by Datastream as rows of components (§14.3)."""
+    if opts.result_format == "default":
+        return value
+    if opts.result_format != "dataArray" or etype.name != "Observation":
+        raise bad(
+            "$resultFormat: only dataArray on Observations (or default) is supported",
+            "$resultFormat",
+        )
+    components = [
+        c
+        for c in (opts.select or ("id", "phenomenonTime", "resultTime", "result"))
+        if c in DATA_ARRAY_COMPONENTS
+    ]
+    groups: dict[int, list[list[Any]]] = {}
+    for row, entity in zip(rows, value, strict=True):
+        full = (
+            entity
+            if opts.select is None
+            else {
+                **entity,
+                **{p.name: prop_value(p, row) for p in etype.props},
+                "@iot.id": row["id"],
+            }
+        )
+        groups.setdefault(int(row["datastream_id"]), []).append(
+            [full["@iot.id"] if c == "id" else full.get(c) for c in components]
+        )
+    return [
+        {
+            "Datastream@iot.navigationLink": f"{base}/Datastreams({ds})",
+            "components": components,
+            "dataArray@iot.count": len(data),
+            "dataArray": data,
+        }
+        for ds, data in groups.items()
+    ]
+
+
+#: Properties a data array may carry (OGC 18-088 §14.3).
+DATA_ARRAY_COMPONENTS = (
+    "id",
+    "phenomenonTime",
+    "resultTime",
+    "result",
+    "resultQuality",
+    "validTime",
+    "parameters",
+)
+
+
 def _expand(
-    conn: sa.Connection, etype: EntityType, rows: Sequence[Mapping[Any, Any]], value: list[dict[str, Any]], spec: Expand, base: str
+    conn: sa.Connection,
+    etype: EntityType,
+    rows: Sequence[Mapping[Any, Any]],
+    value: list[dict[str, Any]],
+    spec: Expand,
+    base: str,
 ) -> None:
     """Put the entities behind ``spec.nav`` into each entity of ``value`` (one query per entity)."""
     nav = etype.nav(spec.nav)
     if nav is None:
         known = ", ".join(n.name for n in etype.navs)
-        raise bad(f"$expand: {etype.name} has no navigation property {spec.nav!r}; it has {known}", "$expand")
+        raise bad(
+            f"$expand: {etype.name} has no navigation property {spec.nav!r}; it has {known}",
+            "$expand",
+        )
     target = ENTITY_SETS[nav.target]
     for row, out in zip(rows, value, strict=True):
         link = f"{self_link(base, etype, row['id'])}/{nav.name}"
@@ -222,7 +332,13 @@ def _expand(
             if fk is None:
                 out[nav.name] = None
                 continue
-            page = read_page(conn, target, replace(spec.options, top=1, skip=0, count=False), where, target.table.c.id == fk)
+            page = read_page(
+                conn,
+                target,
+                replace(spec.options, top=1, skip=0, count=False),
+                where,
+                target.table.c.id == fk,
+            )
             out[nav.name] = page.value[0] if page.value else None
             continue
         page = read_page(conn, target, spec.options, where, nav_scope(etype, row["id"], nav))
@@ -239,7 +355,12 @@ def _raw_options(opts: QueryOptions) -> tuple[tuple[str, str], ...]:
     if opts.filter:
         kept.append(("$filter", opts.filter))
     if opts.orderby:
-        kept.append(("$orderby", ",".join(f"{o.path} {'asc' if o.ascending else 'desc'}" for o in opts.orderby)))
+        kept.append(
+            (
+                "$orderby",
+                ",".join(f"{o.path} {'asc' if o.ascending else 'desc'}" for o in opts.orderby),
+            )
+        )
     if opts.select:
         kept.append(("$select", ",".join(opts.select)))
     return tuple(kept)
@@ -247,20 +368,36 @@ def _raw_options(opts: QueryOptions) -> tuple[tuple[str, str], ...]:
 
 def entity_exists(conn: sa.Connection, etype: EntityType, entity_id: int) -> bool:
     """True when entity ``entity_id`` of ``etype`` exists."""
-    return conn.execute(sa.select(etype.table.c.id).where(etype.table.c.id == entity_id)).first() is not None
+    return (
+        conn.execute(sa.select(etype.table.c.id).where(etype.table.c.id == entity_id)).first()
+        is not None
+    )
 
 
-def read_entity(conn: sa.Connection, etype: EntityType, entity_id: int, opts: QueryOptions, base: str) -> dict[str, Any]:
+def read_entity(
+    conn: sa.Connection, etype: EntityType, entity_id: int, opts: QueryOptions, base: str
+) -> dict[str, Any]:
     """One entity with ``$select`` and ``$expand`` applied; 404 when it does not exist."""
     where = Where(base, self_link(base, etype, entity_id))
-    page = read_page(conn, etype, replace(opts, top=1, skip=0, count=False, filter=None, skiptoken=None), where, etype.table.c.id == entity_id)
+    page = read_page(
+        conn,
+        etype,
+        replace(opts, top=1, skip=0, count=False, filter=None, skiptoken=None),
+        where,
+        etype.table.c.id == entity_id,
+    )
     if not page.value:
         raise NotFound(f"{etype.name} {entity_id} does not exist")
     return page.value[0]
 
 
 def read_navigation(
-    conn: sa.Connection, etype: EntityType, entity_id: int, nav_name: str, opts: QueryOptions, where: Where
+    conn: sa.Connection,
+    etype: EntityType,
+    entity_id: int,
+    nav_name: str,
+    opts: QueryOptions,
+    where: Where,
 ) -> dict[str, Any]:
     """``/Set(id)/Nav``: the related entity (to-one) or a page of them (to-many)."""
     nav = etype.nav(nav_name)
@@ -272,7 +409,9 @@ def read_navigation(
     scope = nav_scope(etype, entity_id, nav)
     if nav.many:
         return read_page(conn, target, opts, where, scope).document()
-    page = read_page(conn, target, replace(opts, top=1, skip=0, count=False, skiptoken=None), where, scope)
+    page = read_page(
+        conn, target, replace(opts, top=1, skip=0, count=False, skiptoken=None), where, scope
+    )
     if not page.value:
         raise NotFound(f"{etype.name} {entity_id} has no {nav.name}")
     return page.value[0]

@@ -14,6 +14,7 @@ when a Thing's Location changes), §10.3 (update: PATCH, PUT, JSON Patch), §10.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -44,7 +45,9 @@ def _column_values(prop: Prop, value: Any, where: str) -> dict[str, Any]:
         return {prop.column: value}
     if prop.kind == "object":
         if value is not None and not isinstance(value, dict):
-            raise bad(f"{where}.{prop.name} must be a JSON object, not {_type_name(value)}", prop.name)
+            raise bad(
+                f"{where}.{prop.name} must be a JSON object, not {_type_name(value)}", prop.name
+            )
         return {prop.column: value}
     if prop.kind == "instant":
         return {prop.column: parse_instant(value, f"{where}.{prop.name}")}
@@ -66,9 +69,13 @@ def result_columns(value: Any) -> dict[str, Any]:
 
 
 def _type_name(value: Any) -> str:
-    return {dict: "an object", list: "an array", str: "text", bool: "a boolean", type(None): "null"}.get(
-        type(value), "a number"
-    )
+    return {
+        dict: "an object",
+        list: "an array",
+        str: "text",
+        bool: "a boolean",
+        type(None): "null",
+    }.get(type(value), "a number")
 
 
 def is_id(value: Any) -> bool:
@@ -80,13 +87,18 @@ def check_keys(etype: EntityType, body: Mapping[str, Any], where: str) -> list[P
     """Problems for keys the entity type does not have."""
     known = {p.name for p in etype.props} | {n.name for n in etype.navs} | META_KEYS
     return [
-        Problem(f"{where}: unknown property {key!r} of {etype.name}; it has {', '.join(sorted(known - META_KEYS))}", column=key)
+        Problem(
+            f"{where}: unknown property {key!r} of {etype.name}; it has {', '.join(sorted(known - META_KEYS))}",
+            column=key,
+        )
         for key in body
         if key not in known and not key.endswith("@iot.navigationLink")
     ]
 
 
-def props_to_columns(etype: EntityType, body: Mapping[str, Any], where: str, full: bool) -> dict[str, Any]:
+def props_to_columns(
+    etype: EntityType, body: Mapping[str, Any], where: str, full: bool
+) -> dict[str, Any]:
     """Columns of the properties in ``body``; ``full`` also requires every required property."""
     problems = check_keys(etype, body, where)
     values: dict[str, Any] = {}
@@ -99,7 +111,11 @@ def props_to_columns(etype: EntityType, body: Mapping[str, Any], where: str, ful
         elif full and prop.required:
             problems.append(Problem(f"{where}: {etype.name} needs {prop.name!r}", column=prop.name))
         elif full:
-            values.update(_column_values(prop, None, where) if prop.kind in ("period", "time") else {prop.column: None})
+            values.update(
+                _column_values(prop, None, where)
+                if prop.kind in ("period", "time")
+                else {prop.column: None}
+            )
     if problems:
         raise BadRequest(problems=problems)
     return values
@@ -109,30 +125,57 @@ def reference(conn: sa.Connection, etype: EntityType, body: Mapping[str, Any], w
     """The id of an existing entity named by ``{"@iot.id": n}``; 400 when it does not exist."""
     ref = body["@iot.id"]
     if not is_id(ref):
-        raise bad(f"{where}: @iot.id must be a non-negative integer below 2^53, not {ref!r}", "@iot.id")
-    if conn.execute(sa.select(etype.table.c.id).where(etype.table.c.id == ref)).first() is None:
+        raise bad(
+            f"{where}: @iot.id must be a non-negative integer below 2^53, not {ref!r}", "@iot.id"
+        )
+    if conn.execute(_exists(etype.table), {"id": ref}).first() is None:
         raise bad(f"{where}: {etype.name} {ref} does not exist", "@iot.id")
     return ref
 
 
-def _to_one(conn: sa.Connection, etype: EntityType, body: Mapping[str, Any], given: Mapping[str, int], where: str) -> dict[str, int]:
+@functools.cache
+def _exists(table: sa.Table) -> sa.Select[tuple[int]]:
+    """``SELECT id FROM table WHERE id = :id``, built once per table."""
+    return sa.select(table.c.id).where(table.c.id == sa.bindparam("id"))
+
+
+def _to_one(
+    conn: sa.Connection,
+    etype: EntityType,
+    body: Mapping[str, Any],
+    given: Mapping[str, int],
+    where: str,
+) -> dict[str, int]:
     fks: dict[str, int] = {}
     problems: list[Problem] = []
     for nav in etype.navs:
         if nav.many or nav.fk is None:
             continue
         if nav.name in body and body[nav.name] is not None:
-            fks[nav.fk] = create(conn, ENTITY_SETS[nav.target], body[nav.name], where=f"{where}.{nav.name}")
+            fks[nav.fk] = create(
+                conn, ENTITY_SETS[nav.target], body[nav.name], where=f"{where}.{nav.name}"
+            )
         elif nav.fk in given:
             fks[nav.fk] = given[nav.fk]
         elif nav.required:
-            problems.append(Problem(f"{where}: {etype.name} needs a {nav.name} (nested or {{'@iot.id': n}})", column=nav.name))
+            problems.append(
+                Problem(
+                    f"{where}: {etype.name} needs a {nav.name} (nested or {{'@iot.id': n}})",
+                    column=nav.name,
+                )
+            )
     if problems:
         raise BadRequest(problems=problems)
     return fks
 
 
-def create(conn: sa.Connection, etype: EntityType, body: Any, where: str | None = None, given: Mapping[str, int] | None = None) -> int:
+def create(
+    conn: sa.Connection,
+    etype: EntityType,
+    body: Any,
+    where: str | None = None,
+    given: Mapping[str, int] | None = None,
+) -> int:
     """Create an entity of ``etype`` from its JSON (with nested entities); return its id.
 
     A nested ``{"@iot.id": n}`` links an existing entity instead. ``given`` holds foreign keys
@@ -149,12 +192,18 @@ def create(conn: sa.Connection, etype: EntityType, body: Any, where: str | None 
         return create_observation(conn, body, where, given or {})
     values = props_to_columns(etype, body, where, full=True)
     values.update(_to_one(conn, etype, body, given or {}, where))
-    new_id = int(conn.execute(sa.insert(etype.table).values(**values).returning(etype.table.c.id)).scalar_one())
+    new_id = int(
+        conn.execute(
+            sa.insert(etype.table).values(**values).returning(etype.table.c.id)
+        ).scalar_one()
+    )
     _to_many(conn, etype, new_id, body, where)
     return new_id
 
 
-def _to_many(conn: sa.Connection, etype: EntityType, new_id: int, body: Mapping[str, Any], where: str) -> None:
+def _to_many(
+    conn: sa.Connection, etype: EntityType, new_id: int, body: Mapping[str, Any], where: str
+) -> None:
     for nav in etype.navs:
         if not nav.many or nav.name not in body:
             continue
@@ -176,14 +225,20 @@ def link(conn: sa.Connection, nav: Nav, here_id: int, there_ids: list[int]) -> N
     existing = {
         r[0]
         for r in conn.execute(
-            sa.select(nav.link.c[nav.link_there]).where(nav.link.c[nav.link_here] == here_id, nav.link.c[nav.link_there].in_(there_ids))
+            sa.select(nav.link.c[nav.link_there]).where(
+                nav.link.c[nav.link_here] == here_id, nav.link.c[nav.link_there].in_(there_ids)
+            )
         )
     }
     fresh = [t for t in dict.fromkeys(there_ids) if t not in existing]
     if fresh:
-        conn.execute(sa.insert(nav.link), [{nav.link_here: here_id, nav.link_there: t} for t in fresh])
+        conn.execute(
+            sa.insert(nav.link), [{nav.link_here: here_id, nav.link_there: t} for t in fresh]
+        )
     if nav.link is s.sta_thing_locations:
-        pairs = [(here_id, fresh)] if nav.link_here == "thing_id" else [(t, [here_id]) for t in fresh]
+        pairs = (
+            [(here_id, fresh)] if nav.link_here == "thing_id" else [(t, [here_id]) for t in fresh]
+        )
         for thing_id, location_ids in pairs:
             if location_ids:
                 record_history(conn, thing_id, location_ids)
@@ -192,7 +247,9 @@ def link(conn: sa.Connection, nav: Nav, here_id: int, there_ids: list[int]) -> N
 def record_history(conn: sa.Connection, thing_id: int, location_ids: list[int]) -> None:
     """A HistoricalLocation of ``thing_id`` at these Locations, now (OGC 18-088 §8.2.3)."""
     hl_id = conn.execute(
-        sa.insert(s.sta_historical_locations).values(thing_id=thing_id, time=now_micros()).returning(s.sta_historical_locations.c.id)
+        sa.insert(s.sta_historical_locations)
+        .values(thing_id=thing_id, time=now_micros())
+        .returning(s.sta_historical_locations.c.id)
     ).scalar_one()
     conn.execute(
         sa.insert(s.sta_historical_location_locations),
@@ -201,13 +258,17 @@ def record_history(conn: sa.Connection, thing_id: int, location_ids: list[int]) 
 
 
 def _require(conn: sa.Connection, etype: EntityType, entity_id: int) -> dict[str, Any]:
-    row = conn.execute(sa.select(etype.table).where(etype.table.c.id == entity_id)).mappings().first()
+    row = (
+        conn.execute(sa.select(etype.table).where(etype.table.c.id == entity_id)).mappings().first()
+    )
     if row is None:
         raise NotFound(f"{etype.name} {entity_id} does not exist")
     return dict(row)
 
 
-def update(conn: sa.Connection, etype: EntityType, entity_id: int, body: Any, replace_all: bool = False) -> None:
+def update(
+    conn: sa.Connection, etype: EntityType, entity_id: int, body: Any, replace_all: bool = False
+) -> None:
     """PATCH (``replace_all`` False: only the given properties) or PUT (all properties)."""
     _require(conn, etype, entity_id)
     where = f"{etype.name}({entity_id})"
@@ -218,28 +279,39 @@ def update(conn: sa.Connection, etype: EntityType, entity_id: int, body: Any, re
         if nav.name not in body:
             continue
         if not nav.many and nav.fk is not None:
-            values[nav.fk] = create(conn, ENTITY_SETS[nav.target], body[nav.name], where=f"{where}.{nav.name}")
+            values[nav.fk] = create(
+                conn, ENTITY_SETS[nav.target], body[nav.name], where=f"{where}.{nav.name}"
+            )
         elif nav.link is not None:
             _relink(conn, etype, entity_id, nav, body[nav.name], where)
         else:
-            raise bad(f"{where}: {nav.name} cannot be changed from this side; update the {nav.target} instead", nav.name)
+            raise bad(
+                f"{where}: {nav.name} cannot be changed from this side; update the {nav.target} instead",
+                nav.name,
+            )
     if values:
         conn.execute(sa.update(etype.table).where(etype.table.c.id == entity_id).values(**values))
 
 
-def _relink(conn: sa.Connection, etype: EntityType, entity_id: int, nav: Nav, items: Any, where: str) -> None:
+def _relink(
+    conn: sa.Connection, etype: EntityType, entity_id: int, nav: Nav, items: Any, where: str
+) -> None:
     """Replace the many-to-many links of ``nav`` (a Thing's Locations, say)."""
     if not isinstance(items, list):
         raise bad(f"{where}.{nav.name} must be an array", nav.name)
     target = ENTITY_SETS[nav.target]
-    ids = [create(conn, target, item, where=f"{where}.{nav.name}[{i}]") for i, item in enumerate(items)]
+    ids = [
+        create(conn, target, item, where=f"{where}.{nav.name}[{i}]") for i, item in enumerate(items)
+    ]
     assert nav.link is not None and nav.link_here
     conn.execute(sa.delete(nav.link).where(nav.link.c[nav.link_here] == entity_id))
     if ids:
         link(conn, nav, entity_id, ids)
 
 
-def json_patch(conn: sa.Connection, etype: EntityType, entity_id: int, ops: Any, current: dict[str, Any]) -> None:
+def json_patch(
+    conn: sa.Connection, etype: EntityType, entity_id: int, ops: Any, current: dict[str, Any]
+) -> None:
     """Apply a JSON Patch (RFC 6902: add, replace, remove, test) to the entity's properties."""
     if not isinstance(ops, list) or not all(isinstance(o, dict) for o in ops):
         raise bad("a JSON Patch body must be an array of operations")
@@ -253,8 +325,14 @@ def json_patch(conn: sa.Connection, etype: EntityType, entity_id: int, ops: Any,
 
 def _apply_op(doc: dict[str, Any], op: Mapping[str, Any], where: str) -> None:
     kind, path = op.get("op"), op.get("path")
-    if kind not in ("add", "replace", "remove", "test") or not isinstance(path, str) or not path.startswith("/"):
-        raise bad(f"{where}: needs 'op' (add, replace, remove, test) and a 'path' starting with '/'")
+    if (
+        kind not in ("add", "replace", "remove", "test")
+        or not isinstance(path, str)
+        or not path.startswith("/")
+    ):
+        raise bad(
+            f"{where}: needs 'op' (add, replace, remove, test) and a 'path' starting with '/'"
+        )
     keys = [k.replace("~1", "/").replace("~0", "~") for k in path[1:].split("/")]
     parent: Any = doc
     for key in keys[:-1]:
@@ -284,5 +362,9 @@ def delete(conn: sa.Connection, etype: EntityType, entity_id: int) -> None:
     """Delete an entity; entities that cannot exist without it go too (OGC 18-088 §10.4)."""
     _require(conn, etype, entity_id)
     if etype is HISTORICAL_LOCATION:
-        conn.execute(sa.delete(s.sta_historical_location_locations).where(s.sta_historical_location_locations.c.historical_location_id == entity_id))
+        conn.execute(
+            sa.delete(s.sta_historical_location_locations).where(
+                s.sta_historical_location_locations.c.historical_location_id == entity_id
+            )
+        )
     conn.execute(sa.delete(etype.table).where(etype.table.c.id == entity_id))

@@ -30,7 +30,12 @@ def _micros(name: str, nullable: bool = True) -> sa.Column[int]:
 
 
 sta_things = sa.Table(
-    "sta_things", metadata, _id(), _text("name", False), _text("description", False), _json("properties"),
+    "sta_things",
+    metadata,
+    _id(),
+    _text("name", False),
+    _text("description", False),
+    _json("properties"),
     sqlite_autoincrement=True,  # ids of deleted rows are never handed out again (all STA tables)
 )
 
@@ -49,15 +54,28 @@ sta_locations = sa.Table(
 sta_thing_locations = sa.Table(
     "sta_thing_locations",
     metadata,
-    sa.Column("thing_id", sa.Integer, sa.ForeignKey("sta_things.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("location_id", sa.Integer, sa.ForeignKey("sta_locations.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "thing_id", sa.Integer, sa.ForeignKey("sta_things.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column(
+        "location_id",
+        sa.Integer,
+        sa.ForeignKey("sta_locations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
 )
 
 sta_historical_locations = sa.Table(
     "sta_historical_locations",
     metadata,
     _id(),
-    sa.Column("thing_id", sa.Integer, sa.ForeignKey("sta_things.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column(
+        "thing_id",
+        sa.Integer,
+        sa.ForeignKey("sta_things.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
     _micros("time", nullable=False),
     sqlite_autoincrement=True,
 )
@@ -71,7 +89,12 @@ sta_historical_location_locations = sa.Table(
         sa.ForeignKey("sta_historical_locations.id", ondelete="CASCADE"),
         primary_key=True,
     ),
-    sa.Column("location_id", sa.Integer, sa.ForeignKey("sta_locations.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "location_id",
+        sa.Integer,
+        sa.ForeignKey("sta_locations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
 )
 
 sta_sensors = sa.Table(
@@ -111,8 +134,20 @@ sta_datastreams = sa.Table(
     _micros("result_time_start"),
     _micros("result_time_end"),
     _json("properties"),
-    sa.Column("thing_id", sa.Integer, sa.ForeignKey("sta_things.id", ondelete="CASCADE"), nullable=False, index=True),
-    sa.Column("sensor_id", sa.Integer, sa.ForeignKey("sta_sensors.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column(
+        "thing_id",
+        sa.Integer,
+        sa.ForeignKey("sta_things.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column(
+        "sensor_id",
+        sa.Integer,
+        sa.ForeignKey("sta_sensors.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
     sa.Column(
         "observed_property_id",
         sa.Integer,
@@ -133,7 +168,13 @@ sta_features_of_interest = sa.Table(
     _json("feature"),
     _json("properties"),
     #: The Location this feature was made from (automatic FeatureOfInterest, OGC 18-088 §8.2.7).
-    sa.Column("location_id", sa.Integer, sa.ForeignKey("sta_locations.id", ondelete="SET NULL"), nullable=True, index=True),
+    sa.Column(
+        "location_id",
+        sa.Integer,
+        sa.ForeignKey("sta_locations.id", ondelete="SET NULL"),
+        nullable=True,
+        index=True,
+    ),
     sqlite_autoincrement=True,
 )
 
@@ -142,7 +183,10 @@ sta_observations = sa.Table(
     metadata,
     _id(),
     sa.Column(
-        "datastream_id", sa.Integer, sa.ForeignKey("sta_datastreams.id", ondelete="CASCADE"), nullable=False
+        "datastream_id",
+        sa.Integer,
+        sa.ForeignKey("sta_datastreams.id", ondelete="CASCADE"),
+        nullable=False,
     ),
     sa.Column(
         "feature_of_interest_id",
@@ -175,7 +219,12 @@ alert_rules = sa.Table(
     metadata,
     _id(),
     sa.Column("name", sa.String(200), nullable=False),
-    sa.Column("datastream_id", sa.Integer, sa.ForeignKey("sta_datastreams.id", ondelete="CASCADE"), nullable=True),
+    sa.Column(
+        "datastream_id",
+        sa.Integer,
+        sa.ForeignKey("sta_datastreams.id", ondelete="CASCADE"),
+        nullable=True,
+    ),
     sa.Column("observed_property", sa.String(200), nullable=True),
     sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("comparison", sa.String(2), nullable=False, server_default="gt"),
@@ -191,8 +240,15 @@ alert_rules = sa.Table(
 alert_states = sa.Table(
     "alert_states",
     metadata,
-    sa.Column("rule_id", sa.Integer, sa.ForeignKey("alert_rules.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("datastream_id", sa.Integer, sa.ForeignKey("sta_datastreams.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "rule_id", sa.Integer, sa.ForeignKey("alert_rules.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column(
+        "datastream_id",
+        sa.Integer,
+        sa.ForeignKey("sta_datastreams.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
     _micros("breach_since"),
     sa.Column("peak_value", sa.Float, nullable=True),
     _micros("peak_at"),
@@ -205,8 +261,19 @@ alerts = sa.Table(
     "alerts",
     metadata,
     _id(),
-    sa.Column("rule_id", sa.Integer, sa.ForeignKey("alert_rules.id", ondelete="CASCADE"), nullable=False, index=True),
-    sa.Column("datastream_id", sa.Integer, sa.ForeignKey("sta_datastreams.id", ondelete="CASCADE"), nullable=False),
+    sa.Column(
+        "rule_id",
+        sa.Integer,
+        sa.ForeignKey("alert_rules.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column(
+        "datastream_id",
+        sa.Integer,
+        sa.ForeignKey("sta_datastreams.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
     _micros("started_at", nullable=False),
     _micros("ended_at"),
     sa.Column("peak_value", sa.Float, nullable=False),

@@ -29,7 +29,7 @@ from zhicheng.store.schema_survey import (
     survey_wave_questions,
     survey_waves,
 )
-from zhicheng.store.values import new_batch, write_values
+from zhicheng.store.values import batch_with_checksum, new_batch, write_values
 from zhicheng.survey.questionnaire import Questionnaire
 from zhicheng.survey.responses import RESPONDENT_FIELDS, read_wave_questionnaire
 from zhicheng.survey.stats import (
@@ -451,6 +451,9 @@ def feed_indicators(engine: Engine, wave_id: int, *, by: str | None = None,
     values.to_csv(buf, index=False)
     digest = hashlib.sha256(f"survey wave {wave_id}\n{buf.getvalue()}".encode()).hexdigest()
     with engine.begin() as conn:
+        earlier = batch_with_checksum(conn, digest)
+        if earlier is not None and _all_stored(conn, values, earlier):
+            return FeedResult(earlier, values, skipped)  # same values already fed: nothing to write
         existing = pd.DataFrame(conn.execute(
             sa.select(indicator_values.c.indicator_id).where(
                 indicator_values.c.unit_code == report.unit, indicator_values.c.period == report.period,
@@ -463,6 +466,16 @@ def feed_indicators(engine: Engine, wave_id: int, *, by: str | None = None,
                           note=report.weighting)
         write_values(conn, new, changed, batch)
     return FeedResult(batch, values, skipped)
+
+
+def _all_stored(conn: sa.Connection, values: pd.DataFrame, batch: int) -> bool:
+    """True when every value is stored as it is, from ``batch``."""
+    t = indicator_values
+    found = conn.execute(sa.select(sa.func.count()).select_from(t).where(
+        t.c.batch_id == batch, t.c.unit_code == str(values["unit_code"].iloc[0]),
+        t.c.period == str(values["period"].iloc[0]),
+        t.c.indicator_id.in_(values["indicator_id"].tolist()))).scalar_one()
+    return int(found) == len(values)
 
 
 def _user() -> str:

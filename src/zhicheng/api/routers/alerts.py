@@ -70,7 +70,9 @@ def _run(engine: Any, work: Callable[[Any], T], write: bool = False) -> T:
         with engine.connect() as conn:
             return work(conn)
     except SensingError as exc:
-        raise HTTPException(exc.status, "; ".join(p.reason for p in exc.problems) or str(exc)) from None
+        raise HTTPException(
+            exc.status, "; ".join(p.reason for p in exc.problems) or str(exc)
+        ) from None
 
 
 def _spec(rule: RuleIn) -> service.RuleSpec:
@@ -98,7 +100,9 @@ def get_rule(rule_id: int, engine: EngineDep, _: PublicReader) -> dict[str, Any]
 @router.put("/rules/{rule_id}", response_model=RuleOut)
 def replace_rule(rule_id: int, rule: RuleIn, engine: EngineDep, _: Operator) -> dict[str, Any]:
     """Replace a rule's settings (its breach state starts afresh)."""
-    return _run(engine, lambda conn: service.replace_rule(conn, _bounded(rule_id), _spec(rule)), True)
+    return _run(
+        engine, lambda conn: service.replace_rule(conn, _bounded(rule_id), _spec(rule)), True
+    )
 
 
 @router.delete("/rules/{rule_id}", status_code=204)
@@ -117,8 +121,13 @@ def _bounded(rule_id: int) -> int:
 def list_alerts(
     engine: EngineDep,
     _: PublicReader,
-    active: Annotated[bool | None, Query(description="true: open alerts only; false: ended ones only")] = None,
-    since: Annotated[str | None, Query(description="ISO 8601: alerts started, or still open, at or after this time")] = None,
+    active: Annotated[
+        bool | None, Query(description="true: open alerts only; false: ended ones only")
+    ] = None,
+    since: Annotated[
+        str | None,
+        Query(description="ISO 8601: alerts started, or still open, at or after this time"),
+    ] = None,
     rule_id: Annotated[int | None, Query(ge=1, le=2**53)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:

@@ -71,13 +71,9 @@ def access(settings: SettingsDep, principal: PrincipalDep) -> dict[str, bool]:
 
 
 @router.get("/api/cockpit/overview", response_class=Response, responses=JSON)
-def overview(
-    request: Request, engine: EngineDep, _: PublicReader, run_id: RunId = None, unit: UnitCode = None,
-    lang: Lang = "zh",
-) -> Response:
+async def overview(request: Request, run_id: RunId = None, unit: UnitCode = None, lang: Lang = "zh") -> Response:
     """Everything the overview shows in one answer: run, unit, index, domains, map values, ranking."""
-    service = report_service(request, engine)
-    return json_answer(request, service, service.overview, run_id, unit, lang)
+    return await json_answer(request, "overview", run_id, unit, lang)
 
 
 @router.get("/api/cockpit/geo", response_class=Response, responses=JSON)
@@ -92,8 +88,7 @@ def geojson(request: Request, engine: EngineDep, _: PublicReader, run_id: RunId 
 
 
 @router.get("/api/cockpit/live", response_class=Response, responses=JSON)
-def live(request: Request, engine: EngineDep, _: PublicReader, lang: Lang = "zh") -> Response:
+async def live(request: Request, lang: Lang = "zh") -> Response:
     """Station air quality (real-time AQI), open and overdue events, active alerts (≤ 10 s old)."""
-    service = report_service(request, engine)
-    return json_answer(request, service, service.live, lang)
+    return await json_answer(request, "live", lang)
 

@@ -1,4 +1,9 @@
-"""Evaluation results, read-only: runs, rankings, goal-tree nodes, units, indicator values."""
+"""Evaluation results, read-only: runs, rankings, goal-tree nodes, units, indicator values.
+
+Answers are pre-encoded JSON from :class:`zhicheng.report.ReportService`. A cached answer is sent
+straight from the event loop (one small query checks it is current); only a miss goes to a worker
+thread to be computed, so a wall of screens reading the same answers costs almost nothing.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
+from sqlalchemy.engine import Engine
+from starlette.concurrency import run_in_threadpool
 
-from zhicheng.api.deps import EngineDep, PublicReader
+from zhicheng.api.deps import get_principal, get_settings, public_read
 from zhicheng.errors import ZhichengError
 from zhicheng.report import ReportNotFound, ReportService
 
@@ -17,9 +24,17 @@ Lang = Annotated[Literal["zh", "en"], Query(description="Language of names: zh (
 RunId = Annotated[int | None, Query(alias="run", ge=1, description="Evaluation run id (default: newest)")]
 UnitCode = Annotated[str | None, Query(max_length=64, description="Unit code (default: best ranked)")]
 
+#: OpenAPI of the answers sent as pre-encoded JSON bytes.
+JSON: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/json": {}}, "description": "Successful Response"},
+    401: {"description": "Reads need a bearer token on this server (open_reads is off)"},
+    404: {"description": "No such run, unit or goal-tree node"},
+}
 
-def report_service(request: Request, engine: EngineDep) -> ReportService:
+
+def report_service(request: Request, engine: Engine | None = None) -> ReportService:
     """The app's read-model service, made on first use and kept on ``app.state``."""
+    engine = engine or request.app.state.engine
     service: ReportService | None = getattr(request.app.state, "report_service", None)
     if service is None or service.engine is not engine:
         # The cockpit's air panel reads the stations through the sensing service's own reader.
@@ -40,9 +55,18 @@ def answer(read: Any, *args: Any, **kwargs: Any) -> Any:
         raise HTTPException(400, str(exc)) from exc
 
 
-def json_answer(request: Request, service: ReportService, read: Any, *args: Any) -> Response:
-    """A read model's answer as cached JSON bytes (gzip-compressed when the client accepts it)."""
-    plain, packed = answer(service.encoded, read, *args)
+def check_reader(request: Request) -> None:
+    """The ``PublicReader`` rule (open reads, or any valid token), checked in line."""
+    public_read(get_principal(request), get_settings(request))
+
+
+async def json_answer(request: Request, name: str, *args: Any) -> Response:
+    """The read model ``name`` of the service as JSON bytes (gzip when the client accepts it)."""
+    check_reader(request)
+    service = report_service(request)
+    read = getattr(service, name)
+    found = service.encoded_if_cached(read, *args)
+    plain, packed = found if found is not None else await run_in_threadpool(answer, service.encoded, read, *args)
     headers = {"Vary": "Accept-Encoding", "Cache-Control": "no-cache"}
     if packed is not None and "gzip" in request.headers.get("accept-encoding", ""):
         headers["Content-Encoding"] = "gzip"
@@ -50,55 +74,40 @@ def json_answer(request: Request, service: ReportService, read: Any, *args: Any)
     return Response(plain, media_type="application/json", headers=headers)
 
 
-#: OpenAPI of the answers sent as pre-encoded JSON bytes.
-JSON: dict[int | str, dict[str, Any]] = {200: {"content": {"application/json": {}}, "description": "Successful Response"}}
-
-
 @router.get("/runs", response_class=Response, responses=JSON)
-def list_runs(request: Request, engine: EngineDep, _: PublicReader) -> Response:
+async def list_runs(request: Request) -> Response:
     """Every evaluation run, newest first: period, framework version, number of units."""
-    service = report_service(request, engine)
-    return json_answer(request, service, service.runs)
+    return await json_answer(request, "runs")
 
 
 @router.get("/ranking", response_class=Response, responses=JSON)
-def ranking(
-    request: Request, engine: EngineDep, _: PublicReader, run_id: RunId = None,
+async def ranking(
+    request: Request, run_id: RunId = None,
     code: Annotated[str | None, Query(max_length=64, description="Goal-tree node (default: the index)")] = None,
     lang: Lang = "zh",
 ) -> Response:
     """Every unit ranked on the index or on one domain, requirement or indicator."""
-    service = report_service(request, engine)
-    return json_answer(request, service, service.ranking, run_id, code, lang)
+    return await json_answer(request, "ranking", run_id, code, lang)
 
 
 @router.get("/nodes/{code}", response_class=Response, responses=JSON)
-def node(
-    request: Request, engine: EngineDep, _: PublicReader, code: str, run_id: RunId = None,
-    unit: UnitCode = None, lang: Lang = "zh",
-) -> Response:
+async def node(request: Request, code: str, run_id: RunId = None, unit: UnitCode = None,
+               lang: Lang = "zh") -> Response:
     """A domain, requirement or indicator: the unit's score, its children, every unit's score."""
-    service = report_service(request, engine)
-    return json_answer(request, service, service.node, code, run_id, unit, lang)
+    return await json_answer(request, "node", code, run_id, unit, lang)
 
 
 @router.get("/units/{unit}", response_class=Response, responses=JSON)
-def unit_page(
-    request: Request, engine: EngineDep, _: PublicReader, unit: str, run_id: RunId = None,
-    lang: Lang = "zh",
-) -> Response:
+async def unit_page(request: Request, unit: str, run_id: RunId = None, lang: Lang = "zh") -> Response:
     """A unit: index, grade and rank, domain scores, strengths, weaknesses, gaps that lift it most."""
-    service = report_service(request, engine)
-    return json_answer(request, service, service.unit, unit, run_id, lang)
+    return await json_answer(request, "unit", unit, run_id, lang)
 
 
 @router.get("/indicators/{indicator_id}/values", response_class=Response, responses=JSON)
-def indicator_values(
-    request: Request, engine: EngineDep, _: PublicReader, indicator_id: str, run_id: RunId = None,
-    unit: UnitCode = None,
+async def indicator_values(
+    request: Request, indicator_id: str, run_id: RunId = None, unit: UnitCode = None,
     period: Annotated[str | None, Query(max_length=16, description="Period of the across-units view")] = None,
     lang: Lang = "zh",
 ) -> Response:
     """An indicator's values over time and across units, their source batches and coverage."""
-    service = report_service(request, engine)
-    return json_answer(request, service, service.indicator_values, indicator_id, run_id, unit, period, lang)
+    return await json_answer(request, "indicator_values", indicator_id, run_id, unit, period, lang)

@@ -36,7 +36,7 @@ from zhicheng.events.open311 import (
     service_record,
     token_record,
 )
-from zhicheng.events.service import NewEvent, create_event, now_utc
+from zhicheng.events.service import Created, NewEvent, create_event, now_utc
 from zhicheng.events.settings import events_settings
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
@@ -184,6 +184,14 @@ def _new_event(items: list[tuple[str, str]], source: str) -> NewEvent:
     )
 
 
+def _submit(request: Request, items: list[tuple[str, str]]) -> Created:
+    """Check the key and the report, then register it (runs in a worker thread: it queries)."""
+    principal, source = _submitter(request, dict(items).get("api_key"))
+    request.state.principal = principal
+    new = _new_event(items, source)
+    return create_event(request.app.state.engine, new, principal.name, principal.role, _catalogue())
+
+
 @router.post("/requests.{fmt}", summary="POST Service Request")
 async def post_request(fmt: str, request: Request) -> Response:
     """Create a service request from form fields; answer with its id, token and notice."""
@@ -192,11 +200,7 @@ async def post_request(fmt: str, request: Request) -> Response:
     form = await request.form()
     items = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
     try:
-        principal, source = _submitter(request, dict(items).get("api_key"))
-        request.state.principal = principal
-        new = _new_event(items, source)
-        created = await run_in_threadpool(
-            create_event, request.app.state.engine, new, principal.name, principal.role, _catalogue())
+        created = await run_in_threadpool(_submit, request, items)
     except EventError as exc:
         return _from_error(fmt, exc)
     payload = [{
