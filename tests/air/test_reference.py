@@ -66,7 +66,7 @@ def ref_day(hours: dict[str, list[Fraction | None]]) -> dict[str, object]:
 
 @pytest.fixture(scope="module")
 def real(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, list[Path]]:
-    from conftest import write_slice as beijing_slice  # tests/air/conftest.py
+    from tests.air.conftest import write_slice as beijing_slice
 
     tmp = tmp_path_factory.mktemp("ref")
     files = [

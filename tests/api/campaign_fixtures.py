@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tests.campaign.campaign_support import ENV, STATS, load_units
 from zhicheng.api.security import create_token
 from zhicheng.campaign import CampaignSettings
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "campaign"))
-from campaign_support import ENV, STATS, load_units  # noqa: E402
 
 #: Largest evidence file the test server accepts [bytes].
 LIMIT = 64 * 1024

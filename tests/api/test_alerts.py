@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sta_helpers import auth, data_array, station_body
 
+from tests.api.sta_helpers import auth, data_array, station_body
 from zhicheng.sensing import alerts as alert_service
 
 

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from campaign_fixtures import LIMIT, Office, office
-from campaign_support import (
+from fastapi.testclient import TestClient
+
+from tests.api.campaign_fixtures import LIMIT, Office, office
+from tests.campaign.campaign_support import (
     COORDINATION,
     DISTRICTS,
     ENV,
@@ -19,8 +21,6 @@ from campaign_support import (
     pdf_bytes,
     xlsx_bytes,
 )
-from fastapi.testclient import TestClient
-
 from zhicheng.store.schema import indicator_values
 from zhicheng.store.schema_api import audit_log
 from zhicheng.store.schema_campaign import campaign_evidence, campaign_submissions

@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from campaign_fixtures import Office, office
-from campaign_support import (
+from fastapi.testclient import TestClient
+
+from tests.api.campaign_fixtures import Office, office
+from tests.campaign.campaign_support import (
     COORDINATION,
     DISTRICTS,
     ENV,
@@ -21,8 +23,6 @@ from campaign_support import (
     png_bytes,
     xlsx_bytes,
 )
-from fastapi.testclient import TestClient
-
 from zhicheng.evaluate.service import evaluate
 
 #: What each department enters first: (indicator, unit) → (value, evidence file name, bytes).

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from sta_helpers import auth, data_array, station_body
 
+from tests.api.sta_helpers import auth, data_array, station_body
 from zhicheng.api.security import list_tokens, revoke_token
 from zhicheng.store import schema_sensing as s
 from zhicheng.store.bulk import table_counts

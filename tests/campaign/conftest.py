@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
 
+from tests.campaign.campaign_support import ENV, STATS, load_units
 from zhicheng.api.security import create_token
 from zhicheng.campaign import EvidenceStore
 from zhicheng.store import init_store
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from campaign_support import ENV, STATS, load_units  # noqa: E402
 
 
 @pytest.fixture

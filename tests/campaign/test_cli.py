@@ -7,7 +7,10 @@ import io
 from pathlib import Path
 
 import pytest
-from campaign_support import (
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from tests.campaign.campaign_support import (
     ALICE,
     DISTRICTS,
     ENV,
@@ -18,9 +21,6 @@ from campaign_support import (
     load_units,
     pdf_bytes,
 )
-from openpyxl import load_workbook
-from typer.testing import CliRunner
-
 from zhicheng.api.security import create_token
 from zhicheng.campaign import EvidenceStore, SubmissionInput, approve, save_submission
 from zhicheng.cli import app

@@ -6,7 +6,9 @@ import datetime as dt
 import io
 
 import pytest
-from campaign_support import (
+from sqlalchemy.engine import Engine
+
+from tests.campaign.campaign_support import (
     ALICE,
     BOB,
     CAROL,
@@ -19,8 +21,6 @@ from campaign_support import (
     STATS,
     pdf_bytes,
 )
-from sqlalchemy.engine import Engine
-
 from zhicheng.campaign import (
     Actor,
     AssignmentSpec,

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from campaign_support import (
+from sqlalchemy.engine import Engine
+
+from tests.campaign.campaign_support import (
     ADMIN,
     ALICE,
     BOB,
@@ -23,8 +25,6 @@ from campaign_support import (
     pdf_bytes,
     png_bytes,
 )
-from sqlalchemy.engine import Engine
-
 from zhicheng.campaign import (
     AssignmentSpec,
     CampaignConflict,

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.cockpit.browser_support import CHROMIUM, CHROMIUM_ARGS, LiveServer, serve
+from tests.cockpit.cockpit_workspace import add_live_data, build_workspace
 from zhicheng.cockpit import assets_built
 from zhicheng.store import init_store
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from browser_support import CHROMIUM, CHROMIUM_ARGS, LiveServer, serve  # noqa: E402
-from cockpit_workspace import add_live_data, build_workspace  # noqa: E402
 
 
 @pytest.fixture(scope="session")

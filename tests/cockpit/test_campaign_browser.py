@@ -4,15 +4,22 @@ a refused file shows its reason and leaves nothing, a reviewer approves from the
 from __future__ import annotations
 
 import hashlib
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import serve, shot
 
+from tests.campaign.campaign_support import (
+    COORDINATION,
+    DISTRICTS,
+    GIGABIT,
+    STATS,
+    load_units,
+    pdf_bytes,
+)
+from tests.cockpit.browser_support import serve, shot
 from zhicheng.api.security import create_token
 from zhicheng.campaign import (
     Actor,
@@ -23,9 +30,6 @@ from zhicheng.campaign import (
     list_submissions,
 )
 from zhicheng.store import init_store
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "campaign"))
-from campaign_support import COORDINATION, DISTRICTS, GIGABIT, STATS, load_units, pdf_bytes  # noqa: E402
 
 pytestmark = pytest.mark.browser
 REVIEWER = Actor("rita", "reviewer")

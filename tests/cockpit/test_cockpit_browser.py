@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from browser_support import LiveServer, serve, shot, wait_ready
-from cockpit_workspace import build_workspace
 
+from tests.cockpit.browser_support import LiveServer, serve, shot, wait_ready
+from tests.cockpit.cockpit_workspace import build_workspace
 from zhicheng.api.security import create_token
 from zhicheng.goals.loader import builtin_framework
 from zhicheng.settings import Settings

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from events_fixtures import LA2020
 from typer.testing import CliRunner
 
+from tests.events.events_fixtures import LA2020
 from zhicheng.cli import app
 from zhicheng.events import event_statistics, get_event
 from zhicheng.store import init_store

@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from events_fixtures import LA2017, LA2020
 from sqlalchemy.engine import Engine
 
+from tests.events.events_fixtures import LA2017, LA2020
 from zhicheng.events import EventError, event_statistics, get_event, load_la311
 from zhicheng.events.catalogue import load_catalogue
 from zhicheng.store.bulk import table_counts

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from events_fixtures import add_grid
 from sqlalchemy.engine import Engine
 
+from tests.events.events_fixtures import add_grid
 from zhicheng.events import (
     EventError,
     EventFilter,

@@ -8,9 +8,9 @@ from io import StringIO
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from events_fixtures import add_grid
 from sqlalchemy.engine import Engine
 
+from tests.events.events_fixtures import add_grid
 from zhicheng.events import (
     EventError,
     NewEvent,

@@ -7,8 +7,8 @@ import math
 
 import numpy as np
 import pytest
-from events_fixtures import square
 
+from tests.events.events_fixtures import square
 from zhicheng.events.errors import TransitionError
 from zhicheng.events.geo import EARTH_RADIUS_M, grid_cells_from, haversine_m
 from zhicheng.events.workflow import (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from coinr_cases import read_ref
 
+from tests.index.coinr_cases import read_ref
 from zhicheng.index import Coin
 
 

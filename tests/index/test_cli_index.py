@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
-from coinr_cases import COINR, read_ref
 from typer.testing import CliRunner
 
+from tests.index.coinr_cases import COINR, read_ref
 from zhicheng.cli import app
 
 runner = CliRunner()

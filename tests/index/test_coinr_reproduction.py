@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from coinr_cases import V0_STEPS, V1_STEPS, V4_STEPS, read_ref
 
+from tests.index.coinr_cases import V0_STEPS, V1_STEPS, V4_STEPS, read_ref
 from zhicheng.index import Coin, Pipeline
 from zhicheng.index.checks import get_corr, get_stats
 from zhicheng.index.pipeline import dataset_frame

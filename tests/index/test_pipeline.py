@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from coinr_cases import V0_STEPS, V1_STEPS, read_ref
 
+from tests.index.coinr_cases import V0_STEPS, V1_STEPS, read_ref
 from zhicheng.index import Coin, Pipeline, run_pipeline
 from zhicheng.index.results import group_ranks, maturity_grade, strengths_weaknesses
 

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.cockpit.cockpit_workspace import Workspace, build_workspace
 from zhicheng.api import create_app
 from zhicheng.store import init_store
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cockpit"))
-from cockpit_workspace import Workspace, build_workspace  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cockpit_workspace import READINGS, add_live_data, add_station
 from fastapi.testclient import TestClient
 
+from tests.cockpit.cockpit_workspace import READINGS, add_live_data, add_station
 from zhicheng.api import create_app
 from zhicheng.events.workflow import OPEN_STATES
 from zhicheng.report import live

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from cockpit_workspace import Workspace, build_workspace
 from fastapi.testclient import TestClient
 
+from tests.cockpit.cockpit_workspace import Workspace, build_workspace
 from zhicheng.api import create_app
 from zhicheng.goals.loader import builtin_framework
 from zhicheng.store import init_store

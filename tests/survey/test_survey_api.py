@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from conftest import UNIT
+from tests.survey.conftest import UNIT
 from zhicheng.api.routers.survey import RateLimiter
 from zhicheng.store.schema import indicator_values
 from zhicheng.store.schema_survey import survey_respondents

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from conftest import UNIT, add_unit
+from tests.survey.conftest import UNIT, add_unit
 from zhicheng.cli import app
 from zhicheng.store import init_store
 

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from conftest import UNIT
+from tests.survey.conftest import UNIT
 from zhicheng.store.schema import indicator_values
 from zhicheng.survey import participation as part
 

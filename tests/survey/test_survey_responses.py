@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from conftest import UNIT, table_counts
+from tests.survey.conftest import UNIT, table_counts
 from zhicheng.store.schema_survey import survey_answers, survey_respondents, survey_wave_questions
 from zhicheng.survey.responses import ResponseError, ingest_responses, parse_responses
 

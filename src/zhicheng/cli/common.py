@@ -24,7 +24,7 @@ EXIT_BAD_INPUT = 2
 def fail(lines: list[str]) -> typer.Exit:
     """Print ``lines`` as a clear error on stderr and return the exit to raise."""
     for i, line in enumerate(lines):
-        err_console.print(("error: " if i == 0 else "  ") + line, markup=False)
+        err_console.print(("error: " if i == 0 else "  ") + line, markup=False, soft_wrap=True)
     return typer.Exit(EXIT_BAD_INPUT)
 
 

@@ -6,6 +6,14 @@ method).  Uncertainty analysis (UA) runs ``N`` random combinations and reports r
 sensitivity analysis (SA) runs the ``N (d + 2)`` Saltelli design and estimates first-order and
 total sensitivity indices of the mean absolute rank shift, with bootstrap intervals.
 
+Everything follows COINr's ``get_sensitivity()``: the sample is drawn in COINr's order, mapped to
+alternatives as ``sample_2_para()`` does (R's ``cut`` over the observed range), the target is the
+mean absolute rank change from the nominal ranks, and the bootstrap resamples each input's terms
+on its own.  Given R's stream (:class:`~zhicheng.index.rng.RCompatibleRNG`, or ``rng: R`` in the
+spec) a COINr run made after ``set.seed()`` is repeated exactly.  For discrete inputs,
+:func:`exact_sensitivity_indices` gives the indices over the full factorial, the values the Monte
+Carlo estimates converge to.
+
 Runs are vectorised: the stages before aggregation are computed once per distinct combination
 of the inputs that affect them, then all replications sharing those data are aggregated together
 as batched matrix products (weights as a replications x codes matrix), and ranked with one 2-D
@@ -36,6 +44,7 @@ from zhicheng.index.coin import Coin
 from zhicheng.index.errors import IndexInputError
 from zhicheng.index.pipeline import Pipeline, Results
 from zhicheng.index.results import rank_desc, rank_desc_rows
+from zhicheng.index.rng import RCompatibleRNG
 from zhicheng.index.weights import UniformSource, given_weights, noisy_weights
 
 
@@ -82,7 +91,12 @@ def _label(alt: Mapping[str, Any]) -> str:
 
 @dataclass
 class SensitivitySpec:
-    """What to vary and how: the inputs, UA or SA, sample size, bootstrap draws, seed, target code."""
+    """What to vary and how: the inputs, UA or SA, sample size, bootstrap draws, seed, target code.
+
+    ``source``, when set, is the random stream shared by the noisy weights and the run (the spec
+    key ``rng: R`` makes it :class:`~zhicheng.index.rng.RCompatibleRNG` seeded with ``seed``, so a
+    spec with COINr's ``set.seed()`` value repeats COINr's run).
+    """
 
     inputs: list[SAInput]
     sa_type: str = "UA"
@@ -90,6 +104,7 @@ class SensitivitySpec:
     n_boot: int | None = None
     seed: int | None = None
     target: str | None = None
+    source: RandomSource | None = None
 
     @property
     def n_runs(self) -> int:
@@ -104,13 +119,22 @@ class SensitivitySpec:
         Each input has ``name`` and ``stage``, and one of: ``param`` + ``values`` (one setting
         takes each value), ``alternatives`` (whole settings of the step, replacing it), or
         ``noisy_weights: {levels: {2: 0.25}, n: 100}`` (COINr ``get_noisy_weights``), drawn from
-        ``rng`` (default: numpy's generator seeded with the spec's ``seed``).
+        ``rng`` (default: numpy's generator seeded with the spec's ``seed``, or R's stream when
+        the spec says ``rng: R``).
         """
         sa_type = str(doc.get("sa_type", doc.get("SA_type", "UA"))).upper()
         if sa_type not in ("UA", "SA"):
             raise IndexInputError("sa_type must be UA or SA")
         seed = doc.get("seed")
-        rng = rng if rng is not None else np.random.default_rng(seed)
+        kind = str(doc.get("rng", "numpy")).lower()
+        if kind not in ("numpy", "r"):
+            raise IndexInputError("rng must be numpy or R")
+        source: RandomSource | None = None
+        if kind == "r":
+            if seed is None:
+                raise IndexInputError("rng: R needs a seed (the value given to R's set.seed)")
+            source = RCompatibleRNG(int(seed))
+        rng = rng if rng is not None else (source or np.random.default_rng(seed))
         inputs = [_parse_input(i, pipeline, rng) for i in doc.get("inputs") or []]
         if not inputs:
             raise IndexInputError("the spec lists no inputs")
@@ -118,7 +142,8 @@ class SensitivitySpec:
         if n < 2:
             raise IndexInputError("N must be at least 2")
         nboot = doc.get("Nboot", doc.get("n_boot"))
-        return cls(inputs, sa_type, n, None if nboot is None else int(nboot), seed, doc.get("target"))
+        return cls(inputs, sa_type, n, None if nboot is None else int(nboot), seed, doc.get("target"),
+                   source if rng is source else None)
 
 
 def _parse_input(item: Mapping[str, Any], pipeline: Pipeline, rng: RandomSource) -> SAInput:
@@ -260,10 +285,14 @@ def sa_estimate(y: np.ndarray, n: int, d: int, n_boot: int | None = None,
     out = pd.DataFrame({"Si": s_terms.mean(axis=0) / var, "STi": t_terms.sum(axis=0) / (2 * n * var)})
     if n_boot:
         rng = rng or np.random.default_rng()
-        idx = np.asarray(rng.integers(0, n, size=(n_boot, 2, d, n)), dtype=np.int64)
         cols = np.arange(d)[None, :, None]
-        si_b = s_terms.T[cols, idx[:, 0]].mean(axis=-1) / var
-        st_b = t_terms.T[cols, idx[:, 1]].sum(axis=-1) / (2 * n * var)
+        si_b, st_b = np.empty((n_boot, d)), np.empty((n_boot, d))
+        step = max(1, 2_000_000 // (2 * d * n))  # bootstrap draws per block (bounded memory)
+        for s in range(0, n_boot, step):
+            k = min(step, n_boot - s)
+            idx = np.asarray(rng.integers(0, n, size=(k, 2, d, n)), dtype=np.int64)
+            si_b[s:s + k] = s_terms.T[cols, idx[:, 0]].mean(axis=-1) / var
+            st_b[s:s + k] = t_terms.T[cols, idx[:, 1]].sum(axis=-1) / (2 * n * var)
         out["Si_q5"], out["Si_q95"] = np.quantile(si_b, 0.05, axis=0), np.quantile(si_b, 0.95, axis=0)
         out["STi_q5"], out["STi_q95"] = np.quantile(st_b, 0.05, axis=0), np.quantile(st_b, 0.95, axis=0)
     return out
@@ -593,7 +622,8 @@ def run_sensitivity(pipeline: Pipeline, spec: SensitivitySpec,
     COINr ``get_sensitivity()``; OECD/JRC Handbook (2008), Step 7; Saltelli et al. (2010).
     """
     t0 = time.perf_counter()
-    rng = rng if rng is not None else np.random.default_rng(spec.seed)
+    if rng is None:
+        rng = spec.source if spec.source is not None else np.random.default_rng(spec.seed)
     d = len(spec.inputs)
     u = ua_sample(spec.n, d, rng) if spec.sa_type == "UA" else sa_sample(spec.n, d, rng)
     choices = discrete_choices(u, [len(i.alternatives) for i in spec.inputs])

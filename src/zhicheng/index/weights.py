@@ -22,6 +22,7 @@ import pandas as pd
 from zhicheng.index.coin import Coin, collation_key
 from zhicheng.index.errors import IndexInputError
 
+
 class UniformSource(Protocol):
     """Uniform random numbers on [0, 1) in C order (a numpy ``Generator`` is one)."""
 

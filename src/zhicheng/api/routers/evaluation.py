@@ -21,7 +21,7 @@ from zhicheng.report import ReportNotFound, ReportService
 router = APIRouter(prefix="/api/evaluation", tags=["evaluation"])
 
 Lang = Annotated[Literal["zh", "en"], Query(description="Language of names: zh (default) or en")]
-RunId = Annotated[int | None, Query(alias="run", ge=1, description="Evaluation run id (default: newest)")]
+RunId = Annotated[int | None, Query(alias="run", ge=1, le=2**31 - 1, description="Evaluation run id (default: newest)")]
 UnitCode = Annotated[str | None, Query(max_length=64, description="Unit code (default: best ranked)")]
 
 #: OpenAPI of the answers sent as pre-encoded JSON bytes.

@@ -160,7 +160,7 @@ def events_list(
     start: datetime | None = None,
     end: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> EventPage:
     """Events, newest first, filtered by state, service, department, grid, source, overdue, dates."""
     bad = [s for s in _split(status) if s not in STATES]
