@@ -176,10 +176,11 @@ def test_total_index_ordering_at_large_n(v4_pipe: Pipeline, coinr_runs: tuple) -
       factorial (5 x 2 x 100 x 2 = 2,000 combinations).  With COINr's own 100 weight sets they are
       STi = 0.751 (Aggregation), 0.278 (Normalisation), 0.170 (Weights), 0.051 (Winmax).  That is
       what COINr's estimator converges to as N grows;
-    - at N = 20 the estimator scatters widely.  Over 1,000 seeds of our N = 20 runs, STi of
-      Normalisation has 5-95 % range of about 0.09-0.52 and exceeds Aggregation's in about 6 % of
-      runs; COINr's 0.643 is at about the 99th percentile: an unlucky sample, which the bootstrap
-      interval (resampling 20 terms, about 80 % coverage at this N) does not reveal.
+    - at N = 20 the estimator scatters widely.  Over 1,000 seeds of N = 20 runs (COINr's weight
+      sets), STi of Normalisation has a 5-95 % range of 0.10-0.53 and exceeds Aggregation's in 7 %
+      of runs; COINr's 0.643 is at the 98th percentile: an unlucky sample, which its bootstrap
+      interval does not reveal (resampling 20 terms, the 5-95 % intervals cover the exact values in
+      only 77-85 % of runs at this N).
     """
     ua_spec, _, _ = coinr_runs
     exact_r = exact_sensitivity_indices(v4_pipe, ua_spec).set_index("Variable")["STi"]
