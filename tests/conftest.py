@@ -45,3 +45,14 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def wide_cli_console() -> Iterator[None]:
+    """CLI tables render at a fixed, wide width, whatever terminal (or none) runs the tests."""
+    from zhicheng.cli.common import console
+
+    before = console.width
+    console.width = 200
+    yield
+    console.width = before
