@@ -7,6 +7,8 @@ STAMP   := $(VENV)/.installed
 COCKPIT := src/zhicheng/cockpit/static/vendor/echarts.min.js
 ZHICHENG_DB ?= $(CURDIR)/demo.db
 export ZHICHENG_DB
+# Where `make demo` serves the cockpit.
+PORT ?= 8000
 
 .PHONY: install demo test lint bench clean
 
@@ -24,6 +26,8 @@ install: $(STAMP) $(COCKPIT)
 
 demo: install
 	$(BIN)/zhicheng demo
+	@echo "cockpit: http://127.0.0.1:$(PORT)/  (Ctrl-C stops the server)"
+	$(BIN)/zhicheng serve --host 127.0.0.1 --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks

@@ -129,4 +129,7 @@ def create_app(db: str | Path | Engine | None = None, settings: Settings | None 
     _install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    from zhicheng.api.wiring import install
+
+    install(app)  # sensor alerts open city events; the cockpit's cache warms at start-up
     return app

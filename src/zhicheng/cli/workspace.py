@@ -233,8 +233,9 @@ def cmd_demo(
     data: Annotated[Path | None, typer.Option("--data", help="The project's data folder.")] = None,
     period: Annotated[str | None, typer.Option("--period", "-p", help="Year to evaluate (default: latest suitable).")] = None,
 ) -> None:
-    """Build the demo workspace from the real data in data/ and print the ranking."""
-    from zhicheng.evaluate.demo import STEPS, build_demo
+    """Build the demo workspace from the real data in data/ (cities, air, sensors, 311, survey) and rank it."""
+    from zhicheng.api.wiring import alert_events
+    from zhicheng.evaluate.demo import STAGES, STEPS, build_demo
     from zhicheng.store import store_url
 
     target = db or get_settings().db
@@ -242,7 +243,7 @@ def cmd_demo(
     console.print(f"demo workspace: {store_url(target)}", highlight=False)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as bar:
-        task = bar.add_task("starting", total=len(STEPS) + 1)
+        task = bar.add_task("starting", total=STAGES)
         seen: list[str] = []
 
         def step(label: str) -> None:
@@ -251,15 +252,21 @@ def cmd_demo(
             seen.append(label)
             bar.update(task, description=label)
 
-        result = build_demo(engine, data, period=period, on_step=step)
+        # Alerts the sensor replay opens become city events, as they do behind the server.
+        with alert_events(engine):
+            result = build_demo(engine, data, period=period, on_step=step)
         bar.advance(task)
-    for s, report in result.reports:
+    for s, report in result.reports[:len(STEPS)]:
         console.print(f"[bold]{s.label}[/] ({s.file} with {s.mapping})", highlight=False)
         print_report(report)
+    _print_sources(result)
     run = result.run
     console.print(f"\n[bold]evaluation run {run.run_id}[/]: {len(run.units)} cities evaluated for {run.period} "
                   f"(trends from {run.base_period}); {len(run.left_out)} left out for too little data", highlight=False)
+    if result.lookback_note:
+        console.print(result.lookback_note, highlight=False)
     _print_board(run.run_id, engine, top=10, bottom=10)
+    _print_beijing(run)
     scored = set(run.results.loc[run.results["level"] == "domain", "code"])
     from zhicheng.goals import builtin_framework
 
@@ -267,7 +274,40 @@ def cmd_demo(
     if empty:
         console.print(f"domains without data in this workspace (not scored): {', '.join(empty)}", highlight=False)
     console.print("coverage = indicators with data ÷ indicators of the framework. Next: "
-                  "`zhicheng results --level domain`, `zhicheng gaps --unit 440300`.", highlight=False)
+                  "`zhicheng results --level domain`, `zhicheng gaps --unit 440300`, `zhicheng serve` "
+                  "(the cockpit).", highlight=False)
+
+
+def _print_sources(result: Any) -> None:
+    """One line per source: rows read, units, time span, what was written now."""
+    table = Table(title="sources")
+    for col in ("source", "rows", "units", "time", "written now", "note"):
+        table.add_column(col, justify="right" if col in {"rows", "units", "written now"} else "left")
+    for s in result.sources:
+        table.add_row(s.label, f"{s.rows:,}", "–" if s.units is None else f"{s.units:,}", s.time or "–",
+                      f"{s.written:,}", s.note)
+    _wide().print(table)
+
+
+def _print_beijing(run: Any) -> None:
+    """Beijing's ecology domain and the real air values it was scored on."""
+    from zhicheng.evaluate.demo import BEIJING_CITY, GOOD_DAYS, PM25_ANNUAL
+
+    mine = run.results[run.results["unit_code"] == BEIJING_CITY].set_index("code")
+    if "D3" not in mine.index:
+        console.print(f"Beijing ({BEIJING_CITY}) has no ecology (D3) score in this run", highlight=False)
+        return
+    parts = [f"北京市 ({BEIJING_CITY}) ecology D3 {_fmt(mine.at['D3', 'score'])}"]
+    for code, label in ((GOOD_DAYS, "good-air days"), (PM25_ANNUAL, "PM2.5 annual mean")):
+        if code in mine.index:
+            parts.append(f"{label} {_fmt(mine.at[code, 'raw_value'])} ({mine.at[code, 'value_period']}, "
+                         f"score {_fmt(mine.at[code, 'score'])})")
+    console.print("; ".join(parts), highlight=False)
+    with_air = run.results.loc[run.results["code"] == GOOD_DAYS, "unit_code"].nunique()
+    if with_air == 1:
+        console.print("  (Beijing is the only evaluated city with air-quality data: the method scores an indicator "
+                      "from the worst evaluated value (0) to its target (100), so a lone value scores 0.)",
+                      highlight=False)
 
 
 def register(app: typer.Typer) -> None:
