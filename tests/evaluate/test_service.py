@@ -176,3 +176,17 @@ def test_method_configuration_file(loaded: Engine, tmp_path: Path) -> None:
     unknown.write_text("normalise: {method: nonsense}\n", encoding="utf-8")
     with pytest.raises(EvaluationError, match="nonsense"):
         evaluate(loaded, "2020", config=load_config(unknown))
+
+
+def test_a_lone_value_is_scored_by_attainment_of_its_target(loaded: Engine, tmp_path: Path) -> None:
+    # Only one unit reports air quality: there is no "worst evaluated unit" to score from, so the
+    # score is the degree of attainment — value ÷ target, or target ÷ value where lower is better.
+    path = tmp_path / "air.csv"
+    path.write_text(f"unit,indicator,period,value\n{A},D3.R1.I1,2020,53.7\n{A},D3.R1.I2,2020,73\n",
+                    encoding="utf-8")
+    ingest_file(loaded, path)
+    results = evaluate(loaded, "2020", config=MethodConfig(min_coverage=0)).results
+    good_days, pm25 = FW.indicator("D3.R1.I1"), FW.indicator("D3.R1.I2")
+    assert good_days.target == 87.5 and pm25.target == 35  # catalogue targets the test relies on
+    assert pick(results, A, "D3.R1.I1", "score") == pytest.approx(100 * 53.7 / 87.5, rel=1e-9)
+    assert pick(results, A, "D3.R1.I2", "score") == pytest.approx(100 * 35 / 73, rel=1e-9)

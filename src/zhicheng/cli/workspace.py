@@ -305,8 +305,8 @@ def _print_beijing(run: Any) -> None:
     console.print("; ".join(parts), highlight=False)
     with_air = run.results.loc[run.results["code"] == GOOD_DAYS, "unit_code"].nunique()
     if with_air == 1:
-        console.print("  (Beijing is the only evaluated city with air-quality data: the method scores an indicator "
-                      "from the worst evaluated value (0) to its target (100), so a lone value scores 0.)",
+        console.print("  (Beijing is the only evaluated city with air-quality data, so its air indicators are "
+                      "scored by attainment of the target: value ÷ target, or target ÷ value where lower is better.)",
                       highlight=False)
 
 

@@ -106,6 +106,37 @@ def _hierarchy(tree: Tree, present: list[str]) -> list[tuple[str, str | None, in
     return [(c, tree.parent[c], tree.level[c], tree.weight[c]) for c in tree.level if c in keep]
 
 
+def _attainment(value: float, d: int, target: float) -> dict[str, Any]:
+    """Degree of attainment of a lone value: value ÷ target (higher is better) or target ÷ value.
+
+    Expressed as the goalposts that map ``value`` to that ratio [0–100 points], so the engine's
+    normalisation applies it (capped at 100).
+
+    References
+    ----------
+    OECD/JRC Handbook on Constructing Composite Indicators (2008), section 5 (distance to a
+    reference); COINr ``n_goalposts``.
+    """
+    if d == 1 or value <= 0:
+        return {"method": "goalposts", "gposts": [0.0, target * d, 100]}
+    # In the sign-flipped space, 0 points at -(value + target) gives target / value at -value.
+    return {"method": "goalposts", "gposts": [-(value + target), -target, 100]}
+
+
+def _goalposts(tree: Tree, code: str, d: int, target: float | None) -> dict[str, Any]:
+    """Absolute scoring of one indicator: 0 at the bad end of its plausible range, 100 at target.
+
+    References
+    ----------
+    OECD/JRC Handbook on Constructing Composite Indicators (2008), section 5 (normalisation:
+    distance to a reference / goalposts); COINr ``n_goalposts``.
+    """
+    lo, hi = tree.plausible.get(code, (0.0, 2 * (target or 1.0)))
+    bad = lo if d == 1 else hi
+    good = target if target is not None else (hi if d == 1 else lo)
+    return {"method": "goalposts", "gposts": [bad * d, good * d, 100]}
+
+
 def _indicator_specs(data: pd.DataFrame, tree: Tree, config: MethodConfig) -> tuple[dict[str, Any], dict[str, float]]:
     """Per-indicator normalisation settings (targets, goalposts) and the factor to 0–100 of each."""
     method = config.method()
@@ -116,19 +147,20 @@ def _indicator_specs(data: pd.DataFrame, tree: Tree, config: MethodConfig) -> tu
         d = tree.direction.get(code, 1)
         target = tree.target.get(code)
         spec: dict[str, Any] = {"method": method, **base}
+        values = data[code].to_numpy(dtype=float)
         if method == "dist2targ" and "targ" not in base:
             if target is None:
                 spec = {"method": "minmax", "l_u": [0, 100]}
-            elif np.nanmin(data[code].to_numpy(dtype=float) * d) >= target * d:
+            elif np.nanmin(values * d) >= target * d:
                 # Every unit meets the target: all score 100 (dist2targ would divide by <= 0).
                 spec = {"method": "goalposts", "gposts": [target * d - 1, target * d, 100]}
+            elif (lone := np.unique(values[~np.isnan(values)])).size == 1:
+                # One distinct value (e.g. one city has the data): no "worst evaluated unit" exists.
+                spec = _attainment(float(lone[0]), d, target)
             else:
                 spec["targ"] = target * d
         elif method == "goalposts" and "gposts" not in base:
-            lo, hi = tree.plausible.get(code, (0.0, 2 * (target or 1.0)))
-            bad = lo if d == 1 else hi
-            good = target if target is not None else (hi if d == 1 else lo)
-            spec["gposts"] = [bad * d, good * d, 100]
+            spec = {**spec, **_goalposts(tree, code, d, target)}
         indiv[code] = spec
         factor[code] = 100.0 if spec["method"] in FRACTION_METHODS else 1.0
     return indiv, factor
