@@ -69,3 +69,22 @@ def test_token_cli_create_list_revoke(tmp_path: object) -> None:
     assert runner.invoke(cli_app, ["token", "revoke", "1", "--db", db]).exit_code == 0
     again = runner.invoke(cli_app, ["token", "revoke", "1", "--db", db])
     assert again.exit_code == 2 and "no active token" in again.stderr
+
+
+def test_revocation_by_another_process_takes_effect_within_the_cache_time(
+    client: TestClient, monkeypatch: object
+) -> None:
+    import time
+
+    from zhicheng.api import security
+
+    monkeypatch.setattr(security, "TOKEN_CACHE_SECONDS", 0.05)  # type: ignore[attr-defined]
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    token = client.tokens["analyst"]  # type: ignore[attr-defined]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/whoami", headers=headers).status_code == 200
+    with engine.begin() as conn:  # what `zhicheng token revoke` does from another process
+        conn.execute(api_tokens.update().where(api_tokens.c.token_hash == hash_token(token))
+                     .values(revoked_at=sa.func.now()))
+    time.sleep(0.1)
+    assert client.get("/api/whoami", headers=headers).status_code == 401

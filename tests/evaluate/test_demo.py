@@ -30,6 +30,7 @@ from zhicheng.store import schema_sensing as s
 from zhicheng.store.schema import evaluation_runs, indicator_values, ingest_batches, units
 from zhicheng.store.schema_events import events
 from zhicheng.store.schema_survey import survey_answers, survey_waves
+from zhicheng.store.schema_uncertainty import evaluation_uncertainty
 
 DATA = default_data_dir()
 COUNTED = {"units": units, "indicator_values": indicator_values, "ingest_batches": ingest_batches,
@@ -132,10 +133,26 @@ def test_demo_builds_every_source_and_a_rerun_changes_nothing(tmp_path: Path) ->
     assert mine.at[GOOD_DAYS, "value_period"] == "2016"
     assert result.config.lookback == 4 and "2016" in result.lookback_note
 
+    # Rank intervals of the index (noisy weights): one per ranked city, each holding its nominal rank.
+    t = evaluation_uncertainty
+    with engine.connect() as conn:
+        intervals = {u: (lo, hi, n) for u, lo, hi, n in conn.execute(sa.select(
+            t.c.unit_code, t.c.rank_q5, t.c.rank_q95, t.c.replications).where(t.c.run_id == run.run_id,
+                                                                           t.c.code == "zhicheng-7d"))}
+        made_at = conn.execute(sa.select(sa.func.max(t.c.created_at))).scalar_one()
+    ranked = run.results[(run.results["level"] == "index") & run.results["rank"].notna()]
+    assert set(intervals) == set(ranked["unit_code"])
+    assert all(intervals[u][0] <= r <= intervals[u][1] and intervals[u][2] == 500
+               for u, r in zip(ranked["unit_code"], ranked["rank"], strict=True))
+    assert any(hi > lo for lo, hi, _ in intervals.values())  # the weights do move some ranks
+
     # A second run writes nothing and reuses the evaluation.
     with alert_events(engine):
         again = build_demo(engine)
     assert _counts(engine) == counts
     assert again.run.run_id == run.run_id and again.alerts == ()
+    with engine.connect() as conn:  # the stored rank intervals are kept, not recomputed
+        kept = conn.execute(sa.select(sa.func.count(), sa.func.max(t.c.created_at))).one()
+    assert tuple(kept) == (len(intervals), made_at)
     assert all(r.written == 0 for _, r in again.reports)
     engine.dispose()

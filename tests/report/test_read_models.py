@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 from pathlib import Path
@@ -16,6 +17,7 @@ from zhicheng.api import create_app
 from zhicheng.goals.loader import builtin_framework
 from zhicheng.store import init_store
 from zhicheng.store.schema import evaluation_results, units
+from zhicheng.store.schema_uncertainty import evaluation_uncertainty
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 FW = builtin_framework()
@@ -224,17 +226,17 @@ def test_rank_intervals_shown_where_an_uncertainty_analysis_is_stored(tmp_path: 
     """The layout the cockpit reads: ``evaluation_uncertainty(run_id, unit_code, rank_q5, rank_q95)``."""
     engine = init_store(f"sqlite:///{tmp_path / 'store.db'}")
     run_id = build_workspace(engine)["run_id"]
-    table = sa.Table("evaluation_uncertainty", sa.MetaData(), sa.Column("run_id", sa.Integer),
-                     sa.Column("unit_code", sa.String), sa.Column("rank_q5", sa.Float), sa.Column("rank_q95", sa.Float))
+    table = evaluation_uncertainty
     app = create_app(engine)
     with TestClient(app) as client:
         before = client.get("/api/cockpit/overview").json()
         assert before["has_intervals"] is False and before["index"]["rank_interval"] is None
         with engine.begin() as conn:
-            table.create(conn)
             ranks = conn.execute(sa.select(evaluation_results.c.unit_code, evaluation_results.c.rank).where(
                 evaluation_results.c.run_id == run_id, evaluation_results.c.level == "index")).all()
-            conn.execute(table.insert(), [{"run_id": run_id, "unit_code": u, "rank_q5": max(1, r - 1), "rank_q95": r + 2}
+            conn.execute(table.insert(), [{"run_id": run_id, "unit_code": u, "code": "zhicheng-7d", "level": "index",
+                                           "rank_q5": max(1, r - 1), "rank_q95": r + 2, "replications": 2,
+                                           "spec": "{}", "created_at": dt.datetime.now(dt.UTC)}
                                           for u, r in ranks])
             # A new run makes every cached answer stale; so does this one, made for the same period.
         from zhicheng.evaluate.config import MethodConfig

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, get_args
@@ -38,6 +39,11 @@ class Principal:
 
 
 ANONYMOUS = Principal(name="anonymous", role=None)
+
+#: How long a token lookup is reused [s]. A revocation made in this process takes effect at once;
+#: one made by another process (the CLI) within this many seconds.
+TOKEN_CACHE_SECONDS = 2.0
+_token_cache: dict[tuple[int, str], tuple[float, Principal | None]] = {}
 
 
 def hash_token(token: str) -> str:
@@ -81,16 +87,33 @@ def revoke_token(engine: Engine, token_id: int) -> None:
             .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
             .values(revoked_at=datetime.now(UTC))
         )
+    _token_cache.clear()
     if done.rowcount != 1:
         raise TokenError(f"no active token with id {token_id}")
 
 
 def principal_for(engine: Engine, token: str) -> Principal | None:
-    """The principal a live token stands for, or None when it is unknown or revoked."""
+    """The principal a live token stands for, or None when it is unknown or revoked.
+
+    Lookups are reused for :data:`TOKEN_CACHE_SECONDS`, which spares every request a query.
+    """
+    key = (id(engine), hash_token(token))
+    now = time.monotonic()
+    cached = _token_cache.get(key)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    principal = _lookup(engine, key[1])
+    if len(_token_cache) > 10_000:
+        _token_cache.clear()
+    _token_cache[key] = (now + TOKEN_CACHE_SECONDS, principal)
+    return principal
+
+
+def _lookup(engine: Engine, token_hash: str) -> Principal | None:
     with engine.connect() as conn:
         row = conn.execute(
             sa.select(api_tokens.c.id, api_tokens.c.name, api_tokens.c.role, api_tokens.c.department)
-            .where(api_tokens.c.token_hash == hash_token(token), api_tokens.c.revoked_at.is_(None))
+            .where(api_tokens.c.token_hash == token_hash, api_tokens.c.revoked_at.is_(None))
         ).first()
     if row is None:
         return None

@@ -1,4 +1,4 @@
-"""Top-level workspace commands: init, ingest, evaluate, results, gaps, demo."""
+"""Top-level workspace commands: init, ingest, evaluate, uncertainty, results, gaps, demo."""
 
 from __future__ import annotations
 
@@ -126,6 +126,8 @@ def cmd_evaluate(
     units: Annotated[str | None, typer.Option("--units", help="Comma-separated unit codes (default: all with enough data).")] = None,
     config: Annotated[Path | None, typer.Option("--config", "-c", help="Method configuration YAML.")] = None,
     trend_from: Annotated[str | None, typer.Option("--trend-from", help="Base period for change and CAGR.")] = None,
+    uncertainty: Annotated[int, typer.Option("--uncertainty", min=0,
+                                             help="Replications of an uncertainty analysis of the ranks (0 = none).")] = 0,
     db: DbOption = None,
 ) -> None:
     """Evaluate units for a period and store the run (scores, ranks, grades, gaps, trends)."""
@@ -140,6 +142,39 @@ def cmd_evaluate(
     console.print(f"run {run.run_id}: {len(run.units)} units evaluated for {run.period}"
                   + (f"; {len(run.left_out)} left out for too little data" if run.left_out else ""), highlight=False)
     _print_board(run.run_id, engine, top=10, bottom=0)
+    if uncertainty:
+        _uncertainty(engine, run.run_id, n=uncertainty, noise=0.25, seed=1)
+
+
+def _uncertainty(engine: Any, run_id: int | None, *, n: int, noise: float, seed: int, top: int = 10) -> None:
+    """Run the uncertainty analysis with a progress bar and show the widest rank intervals."""
+    from zhicheng.evaluate.uncertainty import run_uncertainty, widest
+
+    with Progress(TextColumn("rank intervals"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task("replications", total=n)
+        frame = run_uncertainty(engine, run_id, n=n, noise=noise, seed=seed,
+                                progress=lambda done: bar.update(task, completed=done))
+    console.print(f"rank intervals of {len(frame)} units from {n} replications (weights ±{noise:.0%} at the "
+                  "requirement and domain levels), stored", highlight=False)
+    table = Table(title=f"widest rank intervals (Q5–Q95), top {top}", title_justify="left")
+    for col in ("unit", "rank", "median", "Q5", "Q95", "width"):
+        table.add_column(col, justify="left" if col == "unit" else "right")
+    for _, r in widest(frame, top).iterrows():
+        table.add_row(str(r["unit_code"]), _fmt(r["rank_nominal"], 0), _fmt(r["rank_median"]), _fmt(r["rank_q5"]),
+                      _fmt(r["rank_q95"]), _fmt(r["width"]))
+    _wide().print(table)
+
+
+def cmd_uncertainty(
+    run: Annotated[int | None, typer.Option("--run", help="Run id (default: the latest).")] = None,
+    n: Annotated[int, typer.Option("--n", "-n", min=2, help="Replications.")] = 1000,
+    noise: Annotated[float, typer.Option("--noise", help="Weight noise, a fraction of each weight (0 ≤ f < 1).")] = 0.25,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same intervals).")] = 1,
+    db: DbOption = None,
+) -> None:
+    """Rank intervals (Q5–Q95) of a run's units under noisy weights, stored for the cockpit."""
+    _uncertainty(_engine(db), run, n=n, noise=noise, seed=seed)
 
 
 def _board_table(board: pd.DataFrame, title: str) -> Table:
@@ -315,6 +350,7 @@ def register(app: typer.Typer) -> None:
     app.command("init")(handle_errors(cmd_init))
     app.command("ingest")(handle_errors(cmd_ingest))
     app.command("evaluate")(handle_errors(cmd_evaluate))
+    app.command("uncertainty")(handle_errors(cmd_uncertainty))
     app.command("results")(handle_errors(cmd_results))
     app.command("gaps")(handle_errors(cmd_gaps))
     app.command("demo")(handle_errors(cmd_demo))

@@ -16,9 +16,11 @@ Sources (each described by the PROVENANCE.md beside it in ``data/``), in order:
    workflow indicators (D2.R1.I1, D2.R1.I2) for each year;
 5. the Somerville resident survey (7 waves), feeding the D7 survey indicators;
 
-then the evaluation of the latest suitable year. Re-running changes nothing: files already
-ingested are recognised by checksum, replayed rows and observations are skipped, and the
-evaluation run is reused when nothing changed.
+then the evaluation of the latest suitable year and an uncertainty analysis of its index ranks
+(noisy requirement and domain weights, :data:`UNCERTAINTY_REPLICATIONS` replications), so the
+cockpit shows each city's rank interval. Re-running changes nothing: files already ingested are
+recognised by checksum, replayed rows and observations are skipped, the evaluation run is reused
+when nothing changed and its stored rank intervals are kept.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from zhicheng.evaluate.config import MethodConfig, load_config
 from zhicheng.evaluate.errors import EvaluationError
 from zhicheng.evaluate.intake import IngestReport, ingest_file
 from zhicheng.evaluate.service import EvaluationRun, evaluate, suggest_period
+from zhicheng.evaluate.uncertainty import has_uncertainty, run_uncertainty
 from zhicheng.store.schema import indicator_values, units
 from zhicheng.store.values import batch_with_checksum, new_batch, read_values, write_values
 
@@ -83,8 +86,10 @@ LA311_FILES = ("service_requests/MyLA311_Service_Request_Data_2017_Subset.csv.gz
                "service_requests/la311_requests_2020-01-01_to_03_seed.csv.gz")
 LA_UNIT = "US-CA-LOS-ANGELES"
 SURVEY_FILE = "surveys/somerville_happiness_survey_2011_2023.csv.gz"
-#: Stages reported through ``on_step``: the city files, air, live, LA 311, survey, evaluation.
-STAGES = len(STEPS) + 5
+#: Replications of the demo's uncertainty analysis of the index ranks.
+UNCERTAINTY_REPLICATIONS = 500
+#: Stages reported through ``on_step``: the city files, air, live, LA 311, survey, evaluation, rank intervals.
+STAGES = len(STEPS) + 6
 
 Step = Callable[[str], None]
 
@@ -495,6 +500,9 @@ def build_demo(
     step(f"evaluating {chosen}")
     base = str(int(chosen) - 5) if chosen.isdigit() else None
     run = evaluate(engine, chosen, config=config, base_period=base, note="demo", reuse=True)
+    step(f"rank intervals: {UNCERTAINTY_REPLICATIONS} replications with noisy weights")
+    if not has_uncertainty(engine, run.run_id):
+        run_uncertainty(engine, run.run_id, n=UNCERTAINTY_REPLICATIONS)
     sources = (
         *[SourceSummary(s.label, s.file, r.rows_read, (r.units_new or None) if s is STEPS[0] else None, s.time,
                         r.written) for s, r in reports[:len(STEPS)]],

@@ -1,9 +1,10 @@
 """A small read-model cache, invalidated when the store's evaluations or data change.
 
 Every entry remembers the store *generation* it was computed at: the newest run id, the number of
-runs and the newest ingest batch id. Reading the generation is one indexed query on two small
-tables, so each page load checks it and a new run (or a deleted one, or a new ingest) makes every
-older entry stale at once, without any explicit call from the services that write.
+runs, the newest ingest batch id and the stored rank intervals (their count and newest time).
+Reading the generation is one query on small tables, so each page load checks it and a new run
+(or a deleted one, a new ingest, a new uncertainty analysis) makes every older entry stale at once,
+without any explicit call from the services that write.
 """
 
 from __future__ import annotations
@@ -17,19 +18,22 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from zhicheng.store.schema import evaluation_runs, ingest_batches
+from zhicheng.store.schema_uncertainty import evaluation_uncertainty
 
 T = TypeVar("T")
-Generation = tuple[int, int, int]
+Generation = tuple[int, int, int, str]
 
 
 def store_generation(conn: Connection) -> Generation:
-    """The generation of the store: (newest run id, run count, newest batch id), in one query."""
-    r, b = evaluation_runs, ingest_batches
+    """The generation of the store: (newest run id, run count, newest batch id, rank intervals), in one query."""
+    r, b, u = evaluation_runs, ingest_batches, evaluation_uncertainty
     newest = sa.select(sa.func.coalesce(sa.func.max(r.c.id), 0)).scalar_subquery()
     count = sa.select(sa.func.count()).select_from(r).scalar_subquery()
     batch = sa.select(sa.func.coalesce(sa.func.max(b.c.id), 0)).scalar_subquery()
-    row = conn.execute(sa.select(newest, count, batch)).one()
-    return int(row[0]), int(row[1]), int(row[2])
+    intervals = sa.select(sa.func.count()).select_from(u).scalar_subquery()
+    made = sa.select(sa.func.max(u.c.created_at)).scalar_subquery()
+    row = conn.execute(sa.select(newest, count, batch, intervals, made)).one()
+    return int(row[0]), int(row[1]), int(row[2]), f"{int(row[3])}@{row[4]}"
 
 
 class ReadCache:

@@ -160,7 +160,7 @@ class ReportService:
                                   separators=(",", ":")).encode()
                 return body, gzip.compress(body, compresslevel=6)
 
-            return self.cache.get(key, (0, 0, 0), compute)
+            return self.cache.get(key, (0, 0, 0, ""), compute)
 
     def warm(self) -> None:
         """Compute the overview's default answers ahead of the first request (safe to call often)."""
@@ -176,12 +176,12 @@ class ReportService:
             with self.engine.connect() as conn:
                 return live.live_summary(conn, lang, air=self.air)
 
-        return self.cache.get(("live", lang, window), (0, 0, 0), compute)
+        return self.cache.get(("live", lang, window), (0, 0, 0, ""), compute)
 
     def _encoded_key(self, read: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Hashable, Generation]:
         name = getattr(read, "__name__", repr(read))
         if name == "live":
-            return ("encoded", name, args, int(time.monotonic() // LIVE_TTL_S)), (0, 0, 0)
+            return ("encoded", name, args, int(time.monotonic() // LIVE_TTL_S)), (0, 0, 0, "")
         with self.engine.connect() as conn:
             return ("encoded", name, args), store_generation(conn)
 

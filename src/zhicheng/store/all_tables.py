@@ -7,4 +7,5 @@ from zhicheng.store import (  # noqa: F401
     schema_events,
     schema_sensing,
     schema_survey,
+    schema_uncertainty,
 )
