@@ -157,13 +157,26 @@ def _uncertainty(engine: Any, run_id: int | None, *, n: int, noise: float, seed:
                                 progress=lambda done: bar.update(task, completed=done))
     console.print(f"rank intervals of {len(frame)} units from {n} replications (weights ±{noise:.0%} at the "
                   "requirement and domain levels), stored", highlight=False)
+    shown = widest(frame, top)
+    names = _unit_names(engine, list(shown["unit_code"]))
     table = Table(title=f"widest rank intervals (Q5–Q95), top {top}", title_justify="left")
-    for col in ("unit", "rank", "median", "Q5", "Q95", "width"):
-        table.add_column(col, justify="left" if col == "unit" else "right")
-    for _, r in widest(frame, top).iterrows():
-        table.add_row(str(r["unit_code"]), _fmt(r["rank_nominal"], 0), _fmt(r["rank_median"]), _fmt(r["rank_q5"]),
-                      _fmt(r["rank_q95"]), _fmt(r["width"]))
+    for col in ("unit", "name", "rank", "median", "Q5", "Q95", "width"):
+        table.add_column(col, justify="left" if col in {"unit", "name"} else "right")
+    for _, r in shown.iterrows():
+        table.add_row(str(r["unit_code"]), names.get(str(r["unit_code"]), "–"), _fmt(r["rank_nominal"], 0),
+                      _fmt(r["rank_median"]), _fmt(r["rank_q5"]), _fmt(r["rank_q95"]), _fmt(r["width"]))
     _wide().print(table)
+
+
+def _unit_names(engine: Any, codes: list[str]) -> dict[str, str]:
+    """Chinese names of some units (by code)."""
+    import sqlalchemy as sa
+
+    from zhicheng.store.schema import units
+
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(units.c.code, units.c.name_zh).where(units.c.code.in_(codes)))
+        return {str(c): str(n) for c, n in rows if n}
 
 
 def cmd_uncertainty(
