@@ -125,6 +125,8 @@ export function bars(el, { items, label, targetName, markLine, onBar, horizontal
   return chart;
 }
 
+const NO_DATA = "#3b4656";
+
 export function choropleth(el, { mapName, geojson, data, names, label, seriesName, onUnit, selected }) {
   if (!window.echarts.getMap(mapName)) window.echarts.registerMap(mapName, geojson);
   const chart = make(el, {
@@ -146,7 +148,10 @@ export function choropleth(el, { mapName, geojson, data, names, label, seriesNam
     },
     series: [{
       type: "map", geoIndex: 0, name: seriesName,
-      data: data.map((d) => ({ name: d.code, value: d.value === null ? NaN : Number(d.value.toFixed(2)) })),
+      // Units without a score are drawn in a neutral grey, never in a colour of the scale.
+      data: data.map((d) => (d.value === null
+        ? { name: d.code, value: NaN, itemStyle: { areaColor: NO_DATA } }
+        : { name: d.code, value: Number(d.value.toFixed(2)) })),
     }],
   }, label);
   if (onUnit) chart.on("click", (p) => p.seriesType === "map" && p.name && onUnit(p.name));

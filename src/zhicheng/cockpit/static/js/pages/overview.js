@@ -181,7 +181,9 @@ function drawMap(data, geojson, slot) {
     names,
     label: `${t("map")}: ${data.scores.names[slot]}`,
     seriesName: data.scores.names[slot],
-    data: Object.entries(data.scores.units).map(([code, v]) => ({ code, value: v[slot] })),
+    // Every unit on the map, evaluated or not: those without a score are drawn as "no data".
+    data: geojson.features.map((f) => f.properties.code)
+      .map((code) => ({ code, value: data.scores.units[code]?.[slot] ?? null })),
     selected: data.unit.code,
     onUnit: (code) => go(here(`/unit/${encodeURIComponent(code)}`, { unit: code })),
   });
