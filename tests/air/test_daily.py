@@ -193,7 +193,9 @@ def test_bad_input() -> None:
     with pytest.raises(AirInputError, match="hour label"):
         daily_aqi(rows, hour_label="middle")
     with pytest.raises(AirInputError, match="defined for"):
-        daily_aqi(rows, standard="EPA2024")
+        daily_aqi(rows, standard="WHO2021")
+    # EPA2024 is no longer refused: it has its own daily items (tests/air/test_epa_daily.py).
+    assert daily_aqi(rows, standard="EPA2024")["standard"].tolist() == ["EPA2024"]
     odd = rows.copy()
     odd.loc[1, "time"] = pd.Timestamp("2016-05-01 01:30")
     with pytest.raises(AirInputError, match="not on the hour"):

@@ -8,7 +8,8 @@ Main entry points:
 
 - :func:`iaqi` — individual index of concentrations, any edition;
 - :func:`aqi_table` — AQI, primary / exceeding pollutants, level, colour from IAQIs;
-- :func:`daily_aqi` — station-day statistics with validity and the daily AQI;
+- :func:`daily_aqi` — station-day statistics with validity and the daily AQI (HJ 633, or the
+  US EPA's with ``standard="EPA2024"``: :func:`epa_daily_aqi`);
 - :func:`hourly_aqi` — real-time AQI of every hourly row (:func:`realtime_aqi_values`: the
   HJ 633-2026 arrays-only fast path);
 - :func:`annual_evaluation`, :func:`good_day_share` — HJ 663 annual evaluation;
@@ -19,6 +20,7 @@ from zhicheng.air.annual import annual_evaluation, city_daily, good_day_share, h
 from zhicheng.air.aqi import aqi_table, level_index
 from zhicheng.air.breakpoints import edition_on, grade2_limits
 from zhicheng.air.daily import add_daily_aqi, daily_aqi, daily_statistics, hourly_grid
+from zhicheng.air.epa_daily import epa_daily_aqi
 from zhicheng.air.errors import AirInputError
 from zhicheng.air.iaqi import iaqi
 from zhicheng.air.realtime import hourly_aqi, realtime_aqi_values
@@ -33,6 +35,7 @@ __all__ = [
     "daily_aqi",
     "daily_statistics",
     "edition_on",
+    "epa_daily_aqi",
     "good_day_share",
     "grade2_limits",
     "hj663_percentile",

@@ -73,7 +73,7 @@ MIN_HOURS_24H: Final = 20  # GB 3095 Table 4
 MIN_HOURS_8H: Final = 6  # GB 3095 Table 4
 MIN_WINDOWS_MDA8: Final = 14  # HJ 663-2013 §6.1.2
 MDA8_LIMIT: Final = 160  # GB 3095 grade II MDA8 limit, for the MDA8 exception (Convention)
-_LCM_8H: Final = 168  # lcm(6, 7, 8): common denominator of valid 8 h means
+LCM_8H: Final = 168  # lcm(6, 7, 8): common denominator of valid 8 h means
 
 
 @dataclass(frozen=True)
@@ -309,6 +309,34 @@ def max_1h(
     return ratio_half_even(np.maximum(top, 0), SCALE), n >= MIN_HOURS_24H
 
 
+def best_8h(units: IntArray, present: npt.NDArray[np.bool_]) -> tuple[IntArray, IntArray]:
+    """Largest 8 h mean of the day's 17 windows, exact, and the number of valid windows.
+
+    The windows cover the hours 0–7 … 16–23 of the last axis (start-of-hour labels: they end
+    at 08:00 … 24:00). A window is valid with >= 6 hourly values and its mean is that of the
+    values present. ``units`` must be 0 where not ``present``.
+
+    Returns
+    -------
+    best, windows : ndarray of int64
+        The largest valid window mean times :data:`LCM_8H` (an exact integer: the sum of the
+        window times ``168 / n``), 0 when no window is valid; the number of valid windows.
+
+    References
+    ----------
+    GB 3095-2026 Table 4 (8 h: >= 6 hourly values); 40 CFR Part 50 Appendix U §3 (6 of 8).
+    """
+    zeros = np.zeros((*units.shape[:-1], 1), dtype=np.int64)
+    cs = np.concatenate([zeros, np.cumsum(units, axis=-1)], axis=-1)  # 0 where not present
+    cn = np.concatenate([zeros, np.cumsum(present, axis=-1)], axis=-1)
+    s8 = cs[..., 8:25] - cs[..., 0:17]
+    n8 = cn[..., 8:25] - cn[..., 0:17]
+    ok = n8 >= MIN_HOURS_8H
+    scaled = s8 * (LCM_8H // np.maximum(n8, 1))
+    best = np.maximum(np.where(ok, scaled, -1).max(axis=-1), 0)
+    return best, ok.sum(axis=-1)
+
+
 def mda8(units: IntArray, present: npt.NDArray[np.bool_]) -> tuple[IntArray, npt.NDArray[np.bool_]]:
     """O3 daily maximum 8 h moving mean (MDA8) [µg/m³] and its validity.
 
@@ -322,16 +350,8 @@ def mda8(units: IntArray, present: npt.NDArray[np.bool_]) -> tuple[IntArray, npt
     ----------
     HJ 663-2013 §6.1.2; GB 3095-2026 §3.9 and Table 4 (8 h: >= 6 hourly values); GB/T 8170.
     """
-    zeros = np.zeros((*units.shape[:-1], 1), dtype=np.int64)
-    cs = np.concatenate([zeros, np.cumsum(units, axis=-1)], axis=-1)  # 0 where not present
-    cn = np.concatenate([zeros, np.cumsum(present, axis=-1)], axis=-1)
-    s8 = cs[..., 8:25] - cs[..., 0:17]
-    n8 = cn[..., 8:25] - cn[..., 0:17]
-    ok = n8 >= MIN_HOURS_8H
-    scaled = s8 * (_LCM_8H // np.maximum(n8, 1))
-    best = np.where(ok, scaled, -1).max(axis=-1)
-    value = ratio_half_even(np.maximum(best, 0), _LCM_8H * SCALE)
-    windows = ok.sum(axis=-1)
+    best, windows = best_8h(units, present)
+    value = ratio_half_even(best, LCM_8H * SCALE)
     valid = (windows >= MIN_WINDOWS_MDA8) | ((windows > 0) & (value > MDA8_LIMIT))
     return value, valid
 
@@ -346,12 +366,35 @@ def _standards_for(
         raise AirInputError(
             problems=[
                 Problem(
-                    f"daily AQI from hourly data is defined for {', '.join(HJ_EDITIONS)}, not {standard!r}",
+                    f"the daily AQI is defined for {', '.join(HJ_EDITIONS)} and, from hourly "
+                    f"data only (daily_aqi), EPA2024; not {standard!r}",
                     column="standard",
                 )
             ]
         )
     return np.full(len(dates), standard, dtype=object)
+
+
+def station_days(
+    grid: HourlyGrid,
+) -> tuple[
+    npt.NDArray[np.datetime64],
+    npt.NDArray[np.object_],
+    dict[str, IntArray],
+    dict[str, npt.NDArray[np.bool_]],
+]:
+    """The station-days with rows: dates, stations, and each pollutant's (days, 24) arrays."""
+    keep = grid.has_rows.reshape(-1)
+    ns, nd = grid.has_rows.shape
+    station_idx = np.repeat(np.arange(ns), nd)[keep]
+    dates = (grid.day0 + np.tile(np.arange(nd), ns))[keep]
+    if keep.all():  # every station-day has rows: no copy
+        flat = {p: grid.units[p].reshape(-1, 24) for p in grid.units}
+        pres = {p: grid.present[p].reshape(-1, 24) for p in grid.present}
+    else:
+        flat = {p: grid.units[p].reshape(-1, 24)[keep] for p in grid.units}
+        pres = {p: grid.present[p].reshape(-1, 24)[keep] for p in grid.present}
+    return dates, grid.stations[station_idx], flat, pres
 
 
 def daily_statistics(grid: HourlyGrid) -> pd.DataFrame:
@@ -368,17 +411,8 @@ def daily_statistics(grid: HourlyGrid) -> pd.DataFrame:
     ----------
     GB 3095-2026 Table 4; HJ 663-2013 §6.1.2; GB/T 8170.
     """
-    keep = grid.has_rows.reshape(-1)
-    ns, nd = grid.has_rows.shape
-    station_idx = np.repeat(np.arange(ns), nd)[keep]
-    dates = (grid.day0 + np.tile(np.arange(nd), ns))[keep]
-    out: dict[str, object] = {"date": dates, "station": grid.stations[station_idx]}
-    if keep.all():  # every station-day has rows: no copy
-        flat = {p: grid.units[p].reshape(-1, 24) for p in grid.units}
-        pres = {p: grid.present[p].reshape(-1, 24) for p in grid.present}
-    else:
-        flat = {p: grid.units[p].reshape(-1, 24)[keep] for p in grid.units}
-        pres = {p: grid.present[p].reshape(-1, 24)[keep] for p in grid.present}
+    dates, stations, flat, pres = station_days(grid)
+    out: dict[str, object] = {"date": dates, "station": stations}
     for col, p, _period in DAILY_ITEMS:
         if p not in flat:
             continue
@@ -480,8 +514,9 @@ def daily_aqi(
     hourly : pandas.DataFrame
         Columns ``station``, ``time`` and ``so2``, ``no2``, ``co``, ``o3``, ``pm10``, ``pm25``
         in [µg/m³] (CO [mg/m³]); NaN for a missing hour. One row per station-hour.
-    standard : {"HJ633-2026", "HJ633-2012"}, optional
-        Edition; default: the edition in force on each day.
+    standard : {"HJ633-2026", "HJ633-2012", "EPA2024"}, optional
+        Edition; default: the edition in force on each day. ``"EPA2024"`` gives the US EPA
+        daily AQI (:func:`zhicheng.air.epa_daily.epa_daily_aqi`, its own columns in EPA units).
     hour_label : {"start", "end"}
         What the hour labels mark (the Beijing files: ``"start"``).
 
@@ -504,5 +539,9 @@ def daily_aqi(
     HJ 633-2026 §4.2.2, §5.3.1; HJ 633-2012 §5.1.2; GB 3095-2026 Table 4; HJ 663-2013 §6.1.2;
     GB/T 8170-2008 §3.2.
     """
+    if standard == "EPA2024":
+        from zhicheng.air.epa_daily import epa_daily_aqi  # imports this module
+
+        return epa_daily_aqi(hourly, hour_label)
     grid = hourly_grid(hourly, hour_label)
     return add_daily_aqi(daily_statistics(grid), standard)

@@ -9,6 +9,7 @@ import pandas as pd
 import typer
 
 from zhicheng.air import annual_evaluation, city_daily, daily_aqi
+from zhicheng.air.epa_daily import EPA_DAILY_COLUMNS
 from zhicheng.air.errors import AirInputError, Problem
 from zhicheng.air.io import read_hourly
 from zhicheng.cli.common import console, handle_errors
@@ -38,7 +39,9 @@ HourLabel = Annotated[
 Standard = Annotated[
     str | None,
     typer.Option(
-        "--standard", help="HJ633-2026 or HJ633-2012 (default: the edition in force on each day)"
+        "--standard",
+        help="HJ633-2026, HJ633-2012 or (daily only, no --city) EPA2024 "
+        "(default: the HJ 633 edition in force on each day)",
     ),
 ]
 City = Annotated[
@@ -89,6 +92,15 @@ def _daily(
     units: list[str] | None,
     city: str | None,
 ) -> pd.DataFrame:
+    if standard == "EPA2024" and city:
+        raise AirInputError(
+            problems=[
+                Problem(
+                    "--city is an HJ 663 aggregation; not available with EPA2024",
+                    column="--city",
+                )
+            ]
+        )
     with console.status("reading hourly data…"):
         hourly = read_hourly(inputs, _units(units))
     with console.status(f"daily AQI of {len(hourly):,} hourly rows…"):
@@ -113,7 +125,7 @@ def daily(
 ) -> None:
     """Daily AQI (日报) of every station-day: statistics, IAQIs, AQI, level, primary, validity."""
     table = _daily(inputs, standard, hour_label, unit, city)
-    _write(table[DAILY_COLUMNS], out)
+    _write(table[EPA_DAILY_COLUMNS if standard == "EPA2024" else DAILY_COLUMNS], out)
     valid = int(table["valid"].sum())
     console.print(f"{len(table):,} station-days written to {out} ({valid:,} valid days)")
 
@@ -129,6 +141,15 @@ def annual(
     city: City = None,
 ) -> None:
     """Annual evaluation (HJ 663) of every station-year: means, percentiles, good days."""
+    if standard == "EPA2024":
+        raise AirInputError(
+            problems=[
+                Problem(
+                    "the annual evaluation is HJ 663's; use HJ633-2026 or HJ633-2012",
+                    column="--standard",
+                )
+            ]
+        )
     table = annual_evaluation(_daily(inputs, standard, hour_label, unit, city))
     _write(table, out)
     console.print(f"{len(table):,} station-years written to {out}")
