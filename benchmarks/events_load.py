@@ -1,14 +1,18 @@
 """Open311 under load: GET requests.json latency with filters and POST requests.json throughput.
 
 One run: a SQLite store in a temp dir gets 100,000 requests by bulk load (the 20,000 real LA 311
-requests, replayed five times each, spread over the last 300 days); a local uvicorn (one worker,
-its own process) serves it; then
+requests, replayed five times each, spread over the last 300 days); a local uvicorn (``--workers``,
+its own processes) serves it; then
   1. GET /open311/v2/requests.json with filters, one keep-alive client, p50 / p99 latency
      (target p99 < 50 ms);
-  2. POST /open311/v2/requests.json from 50 concurrent httpx async clients, sustained
-     throughput and errors (target >= 300/s, zero errors).
+  2. POST /open311/v2/requests.json from 50 concurrent clients, sustained throughput and errors
+     (target >= 300/s, zero errors).
+The load comes from ``wrk`` (C, Debian package ``wrk``) when it is on PATH: a Lua script rotates
+through the GET queries, and another sends form-encoded reports with the api_key and a random
+place each, counting answers other than 200. Without wrk, httpx clients (one keep-alive client;
+50 async clients) do the same, but on two shared cores they take much of the server's CPU.
 
-Usage: python benchmarks/events_load.py [--gets 1000] [--posts 3000] [--clients 50]
+Usage: python benchmarks/events_load.py [--gets 1500] [--posts 3000] [--clients 50] [--seconds 10]
 """
 
 from __future__ import annotations
@@ -18,16 +22,26 @@ import asyncio
 import os
 import random
 import socket
-import subprocess
-import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import numpy as np
 import pandas as pd
+from wrk_load import (
+    cpu_seconds,
+    generator_line,
+    load_line,
+    lua_paths,
+    lua_string,
+    run_wrk,
+    start_server,
+    wrk_path,
+)
 
 from zhicheng.api.security import create_token
 from zhicheng.events.replay import bulk_load_events, read_la311
@@ -63,28 +77,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def start_server(db: Path, port: int) -> subprocess.Popen[bytes]:
-    code = (
-        "import uvicorn; from zhicheng.api import create_app; "
-        f"uvicorn.run(create_app({str(db)!r}), host='127.0.0.1', port={port}, log_level='warning', workers=1)"
-    )
-    proc = subprocess.Popen([sys.executable, "-c", code])
-    for _ in range(300):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("server did not start")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of process ``pid`` so far [s] (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def get_queries(n: int, frame: pd.DataFrame, rng: random.Random) -> list[dict[str, str]]:
@@ -157,13 +149,150 @@ async def post_load(url: str, key: str, total: int, clients: int) -> tuple[float
     return elapsed, len(errors), errors[:3]
 
 
+@dataclass
+class Figures:
+    """One measurement: requests done, their latency, errors."""
+
+    count: int
+    seconds: float
+    p50: float
+    p99: float
+    errors: int
+    samples: list[str]
+    note: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.seconds
+
+
+def gets_httpx(url: str, queries: list[dict[str, str]]) -> Figures:
+    lat, sizes, errors = measure_gets(url, queries)
+    p50, p99 = np.percentile(lat, [50, 99])
+    note = f"rows returned median {np.median(sizes):.0f}, max {sizes.max()}"
+    big = lat[sizes >= 500]
+    if len(big):
+        note += (f"\n    of which >= 500 rows    : {len(big)} queries, p50 {np.percentile(big, 50):.1f} ms, "
+                 f"p99 {np.percentile(big, 99):.1f} ms")
+    return Figures(len(lat), float(lat.sum() / 1000), float(p50), float(p99), errors, [], note)
+
+
+# Rotates through the queries on one connection; counts rows (one "service_request_id" each).
+GET_LUA = r"""
+local paths = %s
+local i = 0
+rows, bad, samples = {}, 0, {}
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function request()
+  i = i %% #paths + 1
+  return wrk.format("GET", paths[i])
+end
+function response(status, headers, body)
+  local _, n = string.gsub(body, '"service_request_id"', "")
+  rows[#rows + 1] = n
+  if status ~= 200 then
+    bad = bad + 1
+    if #samples < 3 then samples[#samples + 1] = status .. " " .. string.sub(body, 1, 200) end
+  end
+end
+function done(summary, latency, requests)
+  local all, total, out = {}, 0, {}
+  for _, t in ipairs(threads) do
+    for _, n in ipairs(t:get("rows")) do all[#all + 1] = n end
+    total = total + t:get("bad")
+    for _, s in ipairs(t:get("samples")) do out[#out + 1] = s end
+  end
+  table.sort(all)
+  io.write("ZH not200 " .. total .. "\n")
+  if #all > 0 then
+    io.write("ZH rows_median " .. all[math.floor((#all + 1) / 2)] .. "\n")
+    io.write("ZH rows_max " .. all[#all] .. "\n")
+  end
+  for k, s in ipairs(out) do io.write("ZH sample" .. k .. " " .. string.gsub(s, "%%s+", " ") .. "\n") end
+end
+"""
+
+
+def _samples(extra: dict[str, str]) -> list[str]:
+    return [v for k, v in sorted(extra.items()) if k.startswith("sample")][:3]
+
+
+def get_lua(queries: list[dict[str, str]]) -> str:
+    return GET_LUA % lua_paths([f"/open311/v2/requests.json?{urlencode(q)}" for q in queries])
+
+
+def gets_wrk(wrk: str, url: str, lua: str, seconds: float) -> Figures:
+    r = run_wrk(wrk, url, lua, threads=1, connections=1, seconds=seconds)
+    note = (f"rows returned median {r.extra.get('rows_median', '?')}, max {r.extra.get('rows_max', '?')} "
+            f"(per-query split by size: httpx path only)")
+    errors = max(r.errors, int(r.extra.get("not200", 0)) + sum(r.socket_errors.values()))
+    return Figures(r.requests, r.seconds, r.p(50), r.p(99), errors, _samples(r.extra), note)
+
+
+def posts_httpx(url: str, key: str, total: int, clients: int) -> Figures:
+    elapsed, errors, samples = asyncio.run(post_load(url, key, total, clients))
+    return Figures(total, elapsed, float("nan"), float("nan"), errors, samples)
+
+
+# Form-encoded reports, a random place in LA each; answers other than 200 are errors (as for httpx).
+POST_LUA = r"""
+local prefix = %s
+local headers = {["Content-Type"] = "application/x-www-form-urlencoded"}
+local threads, counter = {}, 0
+bad, samples = 0, {}
+function setup(thread)
+  counter = counter + 1
+  thread:set("id", counter)
+  table.insert(threads, thread)
+end
+function init(args) math.randomseed(7919 * id) end
+function request()
+  local body = string.format("%%s&lat=%%.6f&long=%%.6f", prefix,
+                             33.8 + 0.5 * math.random(), -118.6 + 0.5 * math.random())
+  return wrk.format("POST", "/open311/v2/requests.json", headers, body)
+end
+function response(status, headers, body)
+  if status ~= 200 then
+    bad = bad + 1
+    if #samples < 3 then samples[#samples + 1] = status .. " " .. string.sub(body, 1, 200) end
+  end
+end
+function done(summary, latency, requests)
+  local total, out = 0, {}
+  for _, t in ipairs(threads) do
+    total = total + t:get("bad")
+    for _, s in ipairs(t:get("samples")) do out[#out + 1] = s end
+  end
+  io.write("ZH not200 " .. total .. "\n")
+  for k, s in ipairs(out) do io.write("ZH sample" .. k .. " " .. string.gsub(s, "%%s+", " ") .. "\n") end
+end
+"""
+
+
+def posts_wrk(wrk: str, url: str, key: str, clients: int, seconds: float, threads: int) -> Figures:
+    prefix = urlencode({"api_key": key, "service_code": "graffiti-removal", "attribute[surface]": "wall",
+                        "description": "benchmark report"})
+    r = run_wrk(wrk, url, POST_LUA % lua_string(prefix), threads=threads, connections=clients, seconds=seconds)
+    not200 = int(r.extra.get("not200", 0))
+    errors = max(r.non_2xx, not200) + sum(r.socket_errors.values())
+    sock = ", ".join(f"{k} {v}" for k, v in r.socket_errors.items() if v)
+    note = f"wrk: non-2xx {r.non_2xx}, not 200 {not200}" + (f", socket errors {sock}" if sock else "")
+    return Figures(r.requests, r.seconds, r.p(50), r.p(99), errors, _samples(r.extra), note)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=100_000, help="requests stored before measuring")
-    parser.add_argument("--gets", type=int, default=1500)
-    parser.add_argument("--posts", type=int, default=3000)
+    parser.add_argument("--gets", type=int, default=1500, help="distinct GET queries")
+    parser.add_argument("--posts", type=int, default=3000, help="reports POSTed (httpx path)")
     parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each wrk run")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads for the POSTs")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (1 or 2 here)")
+    parser.add_argument("--httpx", action="store_true", help="use the httpx clients even if wrk is there")
     args = parser.parse_args()
+    wrk = None if args.httpx else wrk_path()
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "events.db"
         engine = init_store(db)
@@ -174,40 +303,46 @@ def main() -> None:
         key = create_token(engine, "operator", "bench")
         engine.dispose()
         port = free_port()
-        proc = start_server(db, port)
+        proc = start_server(str(db), port, args.workers)
         url = f"http://127.0.0.1:{port}"
+        queries = get_queries(args.gets, frame, random.Random(1))
         try:
+            if wrk:
+                lua = get_lua(queries)
+                run_wrk(wrk, url, lua, threads=1, connections=1, seconds=2)  # warm-up
             c0 = cpu_seconds(proc.pid)
-            lat, sizes, get_errors = measure_gets(url, get_queries(args.gets, frame, random.Random(1)))
+            gets = gets_wrk(wrk, url, lua, args.seconds) if wrk else gets_httpx(url, queries)
             c1 = cpu_seconds(proc.pid)
-            elapsed, post_errors, samples = asyncio.run(post_load(url, key, args.posts, args.clients))
+            posts = (posts_wrk(wrk, url, key, args.clients, args.seconds, args.threads) if wrk
+                     else posts_httpx(url, key, args.posts, args.clients))
             c2 = cpu_seconds(proc.pid)
+            load_now = load_line()
         finally:
             proc.terminate()
-            proc.wait(timeout=10)
-    p50, p99 = np.percentile(lat, [50, 99])
-    rate = args.posts / elapsed
-    print(f"zhicheng Open311 load benchmark (SQLite store, one uvicorn worker, {os.cpu_count()} CPUs shared)")
+            proc.wait(timeout=20)
+    workers = "one uvicorn worker" if args.workers == 1 else f"{args.workers} uvicorn workers"
+    print(f"zhicheng Open311 load benchmark (SQLite store, {workers}, {os.cpu_count()} CPUs shared)")
+    print(f"  load generator            : {generator_line(wrk, args.threads, 'on the same CPUs as the server')}")
     print(f"  stored requests           : {result.loaded:,} by bulk load in {load_s:.1f} s "
           f"({result.loaded / load_s:,.0f} rows/s, with history rows)")
-    print(f"  GET requests.json         : {len(lat):,} queries with filters (service+status+30 days, 10-id lists,"
-          f" service+2 days); rows returned median {np.median(sizes):.0f}, max {sizes.max()}; errors {get_errors}")
-    print(f"    latency p50 / p99       : {p50:6.1f} ms / {p99:6.1f} ms   (target p99 < {TARGET_P99_MS:.0f} ms: "
-          f"{'met' if p99 < TARGET_P99_MS else 'NOT met'})")
-    big = lat[sizes >= 500]
-    if len(big):
-        print(f"    of which >= 500 rows    : {len(big)} queries, p50 {np.percentile(big, 50):.1f} ms, "
-              f"p99 {np.percentile(big, 99):.1f} ms")
-    print(f"  POST requests.json        : {args.posts:,} reports from {args.clients} concurrent clients in "
-          f"{elapsed:.1f} s = {rate:,.0f}/s, errors {post_errors}   (target >= {TARGET_POSTS_PER_S:.0f}/s, "
-          f"zero errors: {'met' if rate >= TARGET_POSTS_PER_S and post_errors == 0 else 'NOT met'})")
-    for s in samples:
+    print(f"  GET requests.json         : {gets.count:,} requests cycling through {len(queries):,} queries with "
+          f"filters (service+status+30 days, 10-id lists, service+2 days), one keep-alive client; "
+          f"{gets.note}; errors {gets.errors}")
+    print(f"    latency p50 / p99       : {gets.p50:6.1f} ms / {gets.p99:6.1f} ms   (target p99 < {TARGET_P99_MS:.0f} ms: "
+          f"{'met' if gets.p99 < TARGET_P99_MS and gets.errors == 0 else 'NOT met'})")
+    rate = posts.rate
+    verdict = "met" if rate >= TARGET_POSTS_PER_S and posts.errors == 0 else "NOT met"
+    print(f"  POST requests.json        : {posts.count:,} reports from {args.clients} concurrent clients in "
+          f"{posts.seconds:.1f} s = {rate:,.0f}/s, errors {posts.errors}   (target >= {TARGET_POSTS_PER_S:.0f}/s, "
+          f"zero errors: {verdict})")
+    if wrk:
+        print(f"    latency p50 / p99       : {posts.p50:6.1f} ms / {posts.p99:6.1f} ms; {posts.note}")
+    for s in gets.samples + posts.samples:
         print(f"    error sample: {s}")
-    get_cpu = (c1 - c0) / (len(lat) + 30) * 1000
-    post_cpu = (c2 - c1) / args.posts * 1000
+    get_cpu = (c1 - c0) / (gets.count + (0 if wrk else 30)) * 1000  # httpx: 30 warm-up queries
+    post_cpu = (c2 - c1) / max(posts.count, 1) * 1000
     print(f"  server CPU per request    : GET {get_cpu:.1f} ms, POST {post_cpu:.1f} ms "
-          f"(one free core would sustain about {1000 / post_cpu:,.0f} POST/s; load average now "
-          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+          f"(one free core would sustain about {1000 / post_cpu:,.0f} POST/s; {load_now} at the end of the load)")
     print("  peer figures              : none recorded (no Open311 peer server runs here and no published "
           "figure for these two measures is on file)")
 
