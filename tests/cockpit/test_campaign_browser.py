@@ -31,7 +31,8 @@ from zhicheng.campaign import (
 )
 from zhicheng.store import init_store
 
-pytestmark = pytest.mark.browser
+# The three tests are one story (submit, refuse, approve): they run in order on one worker.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("campaign-browser")]
 REVIEWER = Actor("rita", "reviewer")
 
 

@@ -45,7 +45,11 @@ def test_overview_shows_the_api_numbers(page: Any, workspace_server: LiveServer)
     assert page.get_by_test_id("kpi-rank").inner_text() == str(data["index"]["rank"])
     # Radar: seven axes named after the domains, the unit's scores as drawn.
     radar = chart_option(page, "[data-testid=radar]")
-    assert [a["name"] for a in radar["radar"][0]["indicator"]] == [d.name.zh for d in FW.domains]
+    names = [a["name"] for a in radar["radar"][0]["indicator"]]
+    assert [n.split("\n")[0] for n in names] == [d.name.zh for d in FW.domains]
+    # a domain no series scores is marked "—" under its name (not scored, rather than 0)
+    unscored = {d["code"] for d in data["domains"] if d.get("score") is None}
+    assert {FW.domains[k].id for k, n in enumerate(names) if n.endswith("\n—")} <= unscored
     drawn = radar["series"][0]["data"][0]["value"]
     expected = [("-" if d["score"] is None else round(d["score"], 1)) for d in data["domains"]]
     assert drawn == expected
@@ -136,7 +140,7 @@ def test_language_switch_changes_labels_and_is_remembered(page: Any, workspace_s
     assert page.locator("[data-nav=ranking]").inner_text() == "Ranking"
     assert page.evaluate("document.documentElement.lang") == "en"
     radar = chart_option(page, "[data-testid=radar]")
-    assert [a["name"] for a in radar["radar"][0]["indicator"]] == [d.name.en for d in FW.domains]
+    assert [a["name"].split("\n")[0] for a in radar["radar"][0]["indicator"]] == [d.name.en for d in FW.domains]
     page.reload()
     wait_ready(page)
     assert page.locator("[data-nav=overview]").inner_text() == "Overview"

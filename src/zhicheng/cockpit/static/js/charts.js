@@ -50,11 +50,14 @@ export function resizeAll() {
 }
 
 export function radar(el, { axes, series, label, onAxis }) {
+  // An axis no series has a value for is marked "—" under its name: the polygon's dip to the
+  // centre there means "not scored", not a score of 0.
+  const shown = axes.map((a, k) => (series.every((s) => s.values[k] === null) ? `${a.name}\n—` : a.name));
   const chart = make(el, {
     legend: { bottom: 0, textStyle: { color: MUTED } },
     tooltip: { trigger: "item" },
     radar: {
-      indicator: axes.map((a) => ({ name: a.name, max: 100 })),
+      indicator: shown.map((name) => ({ name, max: 100 })),
       radius: "62%",
       triggerEvent: true,
       axisName: { color: TEXT, fontSize: 13 },
@@ -76,7 +79,7 @@ export function radar(el, { axes, series, label, onAxis }) {
   if (onAxis) {
     chart.on("click", (p) => {
       if (p.componentType === "radar" && p.name !== undefined) {
-        const hit = axes.find((a) => a.name === p.name);
+        const hit = axes[shown.indexOf(p.name)];
         if (hit) onAxis(hit);
       }
     });
