@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.campaign.campaign_support import (
     COORDINATION,
@@ -77,7 +78,7 @@ def test_analyst_fills_a_submission_with_evidence(page: Any, campaign_server: Ca
     _sign_in(page, server, "alice", "/campaigns/mine")
     assert page.get_by_test_id("who").inner_text() == f"alice · analyst · {STATS}"
     rows = page.locator("[data-testid=assignment]")
-    assert rows.count() == 4  # two indicators × two districts
+    expect(rows).to_have_count(4, timeout=15_000)  # two indicators × two districts
     assert page.get_by_test_id("count-due").inner_text() == "4"
     page.get_by_test_id(f"fill-{GIGABIT}-{DISTRICTS[0]}").click()
     page.wait_for_selector("[data-testid=submission-form]")
@@ -136,8 +137,9 @@ def test_reviewer_approves_from_the_progress_board(page: Any, campaign_server: C
     server = campaign_server
     _sign_in(page, server, "rita", f"/campaigns/{server.cid}")
     review = page.locator("[data-testid=review-table] tbody tr")
-    assert review.count() == 1  # alice's submission from the first test
-    assert page.get_by_test_id("total-completion").inner_text() == "0%"
+    # the board fills its tables after the page shell: wait for them rather than read at once
+    expect(review).to_have_count(1, timeout=15_000)  # alice's submission from the first test
+    expect(page.get_by_test_id("total-completion")).to_have_text("0%", timeout=15_000)
     page.check("#select-all")
     page.click("#approve-btn")
     page.wait_for_selector("[data-testid=total-completion]:text('25%')", timeout=15_000)
