@@ -88,3 +88,13 @@ def test_revocation_by_another_process_takes_effect_within_the_cache_time(
                      .values(revoked_at=sa.func.now()))
     time.sleep(0.1)
     assert client.get("/api/whoami", headers=headers).status_code == 401
+
+
+def test_bearer_token_reads_only_the_bearer_form() -> None:
+    from zhicheng.api.security import bearer_token
+
+    assert bearer_token("Bearer zc_abc") == "zc_abc"
+    assert bearer_token("bearer  zc_abc ") == "zc_abc"
+    assert bearer_token("Basic zc_abc") is None
+    assert bearer_token("Bearer ") is None
+    assert bearer_token("") is None

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.engine import Engine
 
-from zhicheng.api.security import ANONYMOUS, Principal, principal_for
+from zhicheng.api.security import ANONYMOUS, Principal, bearer_token, principal_for
 from zhicheng.settings import Settings
 
 
@@ -30,10 +30,10 @@ def get_principal(request: Request) -> Principal:
     if not header:
         request.state.principal = ANONYMOUS
         return ANONYMOUS
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = bearer_token(header)
+    if token is None:
         raise HTTPException(401, "Authorization must be 'Bearer <token>'", {"WWW-Authenticate": "Bearer"})
-    principal = principal_for(request.app.state.engine, token.strip())
+    principal = principal_for(request.app.state.engine, token)
     if principal is None:
         raise HTTPException(401, "unknown or revoked token", {"WWW-Authenticate": "Bearer"})
     request.state.principal = principal

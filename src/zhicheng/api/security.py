@@ -46,6 +46,13 @@ TOKEN_CACHE_SECONDS = 2.0
 _token_cache: dict[tuple[int, str], tuple[float, Principal | None]] = {}
 
 
+def bearer_token(authorization: str) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header value; None for any other form."""
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
 def hash_token(token: str) -> str:
     """SHA-256 hex digest of a token (what the store keeps)."""
     return hashlib.sha256(token.encode()).hexdigest()

@@ -4,18 +4,30 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 
 from zhicheng.errors import ZhichengError
+from zhicheng.settings import Settings
 
 console = Console()
 err_console = Console(stderr=True, highlight=False)
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+#: The ``--db`` option every command that touches the store takes.
+DbOption = Annotated[
+    str | None, typer.Option("--db", help="Store: SQLite path or postgresql+psycopg:// URL [env ZHICHENG_DB]")
+]
+
+
+def store_location(db: str | None) -> str:
+    """The store a command works on: ``--db`` when given, else the ``ZHICHENG_DB`` setting."""
+    return db or Settings().db
+
 
 #: Exit status for bad input or bad settings (a usage-type error, as click uses 2).
 EXIT_BAD_INPUT = 2

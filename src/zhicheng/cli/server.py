@@ -7,19 +7,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from zhicheng.cli.common import console, handle_errors
-from zhicheng.settings import Settings
+from zhicheng.cli.common import DbOption, console, handle_errors, store_location
 from zhicheng.store import init_store
 
-DbOption = Annotated[
-    str | None, typer.Option("--db", help="Store: SQLite path or postgresql+psycopg:// URL [env ZHICHENG_DB]")
-]
-
 token_app = typer.Typer(help="API tokens: create (shown once), list, revoke.", no_args_is_help=True)
-
-
-def _db(db: str | None) -> str:
-    return db or Settings().db
 
 
 @handle_errors
@@ -33,7 +24,7 @@ def serve(
 
     from zhicheng.api import create_app
 
-    app = create_app(_db(db))
+    app = create_app(store_location(db))
     console.print(f"zhicheng serving on http://{host}:{port}/ (store: {app.state.engine.url!r})")
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
@@ -49,7 +40,7 @@ def token_create(
     """Create a token and print it once (only its hash is stored)."""
     from zhicheng.api.security import create_token
 
-    token = create_token(init_store(_db(db)), role, name, department)
+    token = create_token(init_store(store_location(db)), role, name, department)
     typer.echo(token)
 
 
@@ -60,7 +51,7 @@ def token_list(db: DbOption = None) -> None:
     from zhicheng.api.security import list_tokens
 
     table = Table("id", "name", "role", "department", "created", "revoked")
-    for t in list_tokens(init_store(_db(db))):
+    for t in list_tokens(init_store(store_location(db))):
         table.add_row(*(str(t[k]) if t[k] is not None else "" for k in
                         ("id", "name", "role", "department", "created_at", "revoked_at")))
     console.print(table)
@@ -72,7 +63,7 @@ def token_revoke(token_id: Annotated[int, typer.Argument(help="Id from `zhicheng
     """Revoke a token."""
     from zhicheng.api.security import revoke_token
 
-    revoke_token(init_store(_db(db)), token_id)
+    revoke_token(init_store(store_location(db)), token_id)
     console.print(f"token {token_id} revoked")
 
 
