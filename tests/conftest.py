@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -30,21 +31,26 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     url = postgres_url()
     if not url:
         pytest.skip("no PostgreSQL configured (set ZHICHENG_TEST_PG_URL; .ci/run does)")
+    # Each test gets its own database so tests never see each other's rows.
+    with postgres_database(url, f"zt_{os.getpid()}_{abs(hash(request.node.nodeid)) % 10**9}") as test_url:
+        yield test_url
+
+
+@contextmanager
+def postgres_database(url: str, name: str) -> Iterator[str]:
+    """A new, empty database ``name`` on the server of ``url``, dropped afterwards; yields its URL."""
     import sqlalchemy as sa
 
-    # Each test gets its own database so tests never see each other's rows.
-    name = f"zt_{os.getpid()}_{abs(hash(request.node.nodeid)) % 10**9}"
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    test_url = url.rsplit("/", 1)[0] + "/" + name
-    yield test_url
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(autouse=True)
