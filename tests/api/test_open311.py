@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from zhicheng.events import NewEvent, create_event
+from zhicheng.settings import Settings
 from zhicheng.store.bulk import table_counts
 from zhicheng.store.schema_events import event_history, events
 
@@ -131,6 +132,7 @@ def test_api_key_is_checked(client: TestClient) -> None:
 
 def test_public_key_and_sensor_tokens(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ZHICHENG_OPEN311_PUBLIC_KEY", "city-app-key")
+    monkeypatch.setattr(client.app.state, "settings", Settings())  # settings are read once, at start-up
     assert client.post("/open311/v2/requests.json", data={**GOOD, "api_key": "city-app-key"}).status_code == 200
     assert client.post("/open311/v2/requests.json", data={**GOOD, "api_key": "city-app-kez"}).status_code == 403
     r = post(client, {"service_code": "air-quality-alert", "lat": "39.95", "long": "116.45",

@@ -23,7 +23,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from zhicheng.api.security import Principal, principal_for
+from zhicheng.api.security import Principal, bearer_token, principal_for
 from zhicheng.errors import Problem
 from zhicheng.events.catalogue import Catalogue, load_catalogue
 from zhicheng.events.errors import EventError
@@ -37,7 +37,6 @@ from zhicheng.events.open311 import (
     token_record,
 )
 from zhicheng.events.service import Created, NewEvent, create_event, now_utc
-from zhicheng.events.settings import events_settings
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 
@@ -120,9 +119,7 @@ def _guard(fmt: str, build: Callable[[], Response]) -> Response:
 
 
 def _token_principal(request: Request, api_key: str | None) -> Principal | None:
-    if not api_key:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        api_key = token.strip() if scheme.lower() == "bearer" else None
+    api_key = api_key or bearer_token(request.headers.get("authorization", ""))
     return principal_for(request.app.state.engine, api_key) if api_key else None
 
 
@@ -137,7 +134,7 @@ def _submitter(request: Request, api_key: str | None) -> tuple[Principal, str]:
     """Who submits and the event source their key implies; EventError 400/403 otherwise."""
     if not api_key:
         raise EventError("api_key is required to submit a service request", status=400)
-    public = events_settings().open311_public_key
+    public = request.app.state.settings.open311_public_key
     if public is not None and hmac.compare_digest(api_key.encode(), public.get_secret_value().encode()):
         return Principal(name="open311-public", role=None), "citizen"
     principal = principal_for(request.app.state.engine, api_key)
@@ -189,7 +186,7 @@ def _submit(request: Request, items: list[tuple[str, str]]) -> Created:
     principal, source = _submitter(request, dict(items).get("api_key"))
     request.state.principal = principal
     new = _new_event(items, source)
-    return create_event(request.app.state.engine, new, principal.name, principal.role, _catalogue())
+    return create_event(request.app.state.engine, new, principal.name, principal.role, _catalogue(request))
 
 
 @router.post("/requests.{fmt}", summary="POST Service Request")
@@ -213,8 +210,8 @@ async def post_request(fmt: str, request: Request) -> Response:
 # --- reads -----------------------------------------------------------------------------------
 
 
-def _catalogue() -> Catalogue:
-    return load_catalogue(events_settings().events_catalogue)
+def _catalogue(request: Request) -> Catalogue:
+    return load_catalogue(request.app.state.settings.events_catalogue)
 
 
 @router.get("/services.{fmt}", summary="GET Service List")
@@ -223,7 +220,7 @@ def get_services(fmt: str, request: Request) -> Response:
 
     def build() -> Response:
         _check_reader(request)
-        return _render(fmt, [service_record(s) for s in _catalogue().services], "services", "service")
+        return _render(fmt, [service_record(s) for s in _catalogue(request).services], "services", "service")
 
     return _guard(fmt, build)
 
@@ -234,7 +231,7 @@ def get_service_definition(code: str, fmt: str, request: Request) -> Response:
 
     def build() -> Response:
         _check_reader(request)
-        service = _catalogue().service(code)
+        service = _catalogue(request).service(code)
         return _render(fmt, definition_record(service), "service_definition", None)
 
     return _guard(fmt, build)
@@ -249,7 +246,7 @@ def get_requests(fmt: str, request: Request) -> Response:
         query = parse_request_query(dict(request.query_params), now_utc())
         with request.app.state.engine.connect() as conn:
             rows = search_requests(conn, query)
-        return _render(fmt, request_records(rows, _catalogue()), "service_requests", "request")
+        return _render(fmt, request_records(rows, _catalogue(request)), "service_requests", "request")
 
     return _guard(fmt, build)
 
@@ -264,7 +261,7 @@ def get_request(request_id: str, fmt: str, request: Request) -> Response:
             rows = search_requests(conn, RequestQuery(ids=(request_id,)), limit=1)
         if not rows:
             raise EventError(f"service_request_id {request_id!r} not found", status=404)
-        return _render(fmt, request_records(rows, _catalogue()), "service_requests", "request")
+        return _render(fmt, request_records(rows, _catalogue(request)), "service_requests", "request")
 
     return _guard(fmt, build)
 
