@@ -74,3 +74,15 @@ def test_attribute_answers_are_checked() -> None:
         validate_attributes(graffiti, {})
     with pytest.raises(EventError, match="takes one value"):
         validate_attributes(graffiti, {"surface": ["wall", "fence"]})
+
+
+def test_a_citys_own_catalogue_is_the_default_everywhere(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from zhicheng.events.catalogue import PACKAGED
+
+    own = tmp_path / "services.yaml"
+    own.write_text(PACKAGED.read_text(encoding="utf-8"), encoding="utf-8")  # a copy, at its own path
+    packaged = load_catalogue()
+    monkeypatch.setenv("ZHICHENG_EVENTS_CATALOGUE", str(own))
+    assert load_catalogue() is load_catalogue(own)
+    assert load_catalogue() is not packaged
+    assert [s.code for s in load_catalogue().services] == [s.code for s in packaged.services]

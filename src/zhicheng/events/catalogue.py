@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from zhicheng.errors import Problem
 from zhicheng.events.errors import CatalogueError, EventError
+from zhicheng.settings import Settings
 
 PACKAGED = Path(__file__).with_name("services.yaml")
 
@@ -180,8 +181,12 @@ def _load_cached(path: str, mtime: float) -> Catalogue:
 
 
 def load_catalogue(path: str | Path | None = None) -> Catalogue:
-    """The catalogue at ``path`` (default: the packaged one), cached until the file changes."""
-    p = Path(path) if path else PACKAGED
+    """The catalogue at ``path``, cached until the file changes.
+
+    Default: the city's own catalogue named by ``ZHICHENG_EVENTS_CATALOGUE``, else the packaged one,
+    so every caller (Open311, the workflow API, the CLI, the replay, sensor alerts) sees the same.
+    """
+    p = Path(path or Settings().events_catalogue or PACKAGED)
     return _load_cached(str(p), p.stat().st_mtime)
 
 
