@@ -33,10 +33,20 @@ class Problem:
 
 
 class ZhichengError(Exception):
-    """Base of every error the product raises on purpose (bad input, bad settings)."""
+    """Base of every error the product raises on purpose (bad input, bad settings).
 
-    def __init__(self, message: str | None = None, problems: Iterable[Problem] = ()) -> None:
+    ``status`` is the HTTP status the server answers with (400 unless a subclass or the raiser
+    says otherwise).
+    """
+
+    status: int = 400
+
+    def __init__(
+        self, message: str | None = None, problems: Iterable[Problem] = (), status: int | None = None
+    ) -> None:
         self.problems: list[Problem] = list(problems)
+        if status is not None:
+            self.status = status
         if message is None:
             message = "; ".join(str(p) for p in self.problems) or "invalid input"
         super().__init__(message)

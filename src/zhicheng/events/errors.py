@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from zhicheng.errors import Problem, ZhichengError
+from zhicheng.errors import ZhichengError
 
 
 class EventError(ZhichengError):
     """A request the events service refuses; ``status`` is the HTTP status to answer with."""
-
-    status: int = 400
-
-    def __init__(self, message: str | None = None, problems: Iterable[Problem] = (), status: int | None = None) -> None:
-        super().__init__(message, problems)
-        if status is not None:
-            self.status = status
 
 
 class EventNotFound(EventError):

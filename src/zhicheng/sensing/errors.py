@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from zhicheng.errors import Problem, ZhichengError
 
 
 class SensingError(ZhichengError):
     """A request the sensing services refuse; ``status`` is the matching HTTP status."""
-
-    status: int = 400
-
-    def __init__(
-        self,
-        message: str | None = None,
-        problems: Iterable[Problem] = (),
-        status: int | None = None,
-    ) -> None:
-        super().__init__(message, problems)
-        if status is not None:
-            self.status = status
 
 
 class BadRequest(SensingError):
