@@ -40,7 +40,7 @@ def _cell(v: Any) -> str:
         return ""
     if isinstance(v, bool):
         return "TRUE" if v else "FALSE"
-    if isinstance(v, int | float) and not isinstance(v, bool):
+    if isinstance(v, int | float):
         f = float(v)
         if math.isnan(f):
             return ""
@@ -87,10 +87,8 @@ def load_pipeline(data: Path, meta: Path, config: Path) -> Pipeline:
     doc = read_yaml(config, "steps")
     if not isinstance(doc["steps"], list) or not doc["steps"]:
         raise IndexInputError(problems=[Problem("'steps' must be a non-empty list", file=str(config))])
-    try:
-        return Pipeline(coin, doc["steps"])
-    except IndexInputError as exc:
-        raise IndexInputError(problems=[Problem(str(exc), file=str(config))]) from None
+    pipeline: Pipeline = _with_file(lambda: Pipeline(coin, doc["steps"]), config)
+    return pipeline
 
 
 def _with_file(func: Callable[[], Any], file: Path) -> Any:

@@ -32,18 +32,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from zhicheng.evaluate.config import MethodConfig, load_config
 from zhicheng.evaluate.errors import EvaluationError
-from zhicheng.evaluate.intake import IngestReport, ingest_file
+from zhicheng.evaluate.intake import IngestReport, ingest_file, split_stored
 from zhicheng.evaluate.service import EvaluationRun, evaluate, suggest_period
 from zhicheng.evaluate.uncertainty import has_uncertainty, run_uncertainty
 from zhicheng.store.schema import indicator_values, units
-from zhicheng.store.values import batch_with_checksum, new_batch, read_values, write_values
+from zhicheng.store.values import batch_with_checksum, new_batch, write_values
 
 
 @dataclass(frozen=True)
@@ -196,17 +195,6 @@ def _station_units(conn: sa.Connection) -> int:
     return len(rows)
 
 
-def _split_new(conn: sa.Connection, values: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    """Values not stored yet, values stored with another value, and the count of unchanged ones."""
-    keys = ["unit_code", "indicator_id", "period"]
-    stored = read_values(conn, indicators=values["indicator_id"].unique().tolist(),
-                         units_=values["unit_code"].unique().tolist())
-    merged = values.merge(stored[[*keys, "value"]], on=keys, how="left", suffixes=("", "_old"))
-    is_new = merged["value_old"].isna()
-    same = ~is_new & np.isclose(merged["value"], merged["value_old"], rtol=1e-12, atol=0.0)
-    return merged.loc[is_new, [*keys, "value"]], merged.loc[~is_new & ~same, [*keys, "value"]], int(same.sum())
-
-
 def ingest_beijing_air(engine: Engine, air_dir: Path, by: str = "demo") -> tuple[IngestReport, pd.DataFrame]:
     """Store the stations as units and their air indicators as one ingest batch (source: the folder).
 
@@ -224,7 +212,7 @@ def ingest_beijing_air(engine: Engine, air_dir: Path, by: str = "demo") -> tuple
     values = air_indicator_values(air_dir)
     with engine.begin() as conn:
         added = _station_units(conn)
-        new, changed, unchanged = _split_new(conn, values)
+        new, changed, unchanged = split_stored(conn, values)
         note = json.dumps({"files": [f.name for f in files], "method": "HJ 663 annual evaluation; city = mean "
                            f"of the city stations (without {', '.join(BACKGROUND_STATIONS)})"}, ensure_ascii=False)
         batch = new_batch(conn, source=str(air_dir), checksum=digest, ingested_by=by,
@@ -357,7 +345,7 @@ def _event_values_current(engine: Engine, period: str) -> bool:
     if fresh.empty:
         return True
     with engine.connect() as conn:
-        new, changed, _ = _split_new(conn, fresh.astype({"value": float}))
+        new, changed, _ = split_stored(conn, fresh.astype({"value": float}))
     return new.empty and changed.empty
 
 

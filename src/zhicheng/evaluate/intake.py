@@ -538,7 +538,7 @@ def _prepare(conn: sa.Connection, source: SourceTable, mapping: ValuesMapping, c
     return _Prepared(values, warnings, excluded + excluded_repeats, len(source.frame))
 
 
-def _compare(conn: sa.Connection, values: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+def split_stored(conn: sa.Connection, values: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """Split values into new, changed and unchanged against the store (one query)."""
     keys = ["unit_code", "indicator_id", "period"]
     existing = read_values(conn, periods=values["period"].unique().tolist(),
@@ -566,7 +566,7 @@ def _ingest_values(engine: Engine, source: SourceTable, mapping: ValuesMapping, 
         progress(f"checking {len(source.frame):,} rows")
         prepared = _prepare(conn, source, mapping, catalogue, mapping_name)
         values = prepared.values
-        new, changed, unchanged = _compare(conn, values)
+        new, changed, unchanged = split_stored(conn, values)
         report = IngestReport(
             source=source.name, checksum=digest, dry_run=dry_run, rows_read=prepared.rows,
             values_new=len(new), values_updated=len(changed), values_unchanged=unchanged,

@@ -245,6 +245,42 @@ def _lift(pipeline: Pipeline, state: Results, normalised: pd.DataFrame, index_co
     return lift.where(~np.isnan(base))
 
 
+@dataclass(frozen=True)
+class Normalised:
+    """One period's pipeline run up to its aggregation, with indicators scored [0–100 points]."""
+
+    pipeline: Pipeline
+    state: Results
+    hierarchy: list[tuple[str, str | None, int, float]]
+
+    @property
+    def scores(self) -> pd.DataFrame:
+        """Normalised indicator scores, units × indicators [0–100 points]."""
+        return self.state.datasets["Normalised"]
+
+
+def normalise_period(data: pd.DataFrame, tree: Tree, config: MethodConfig) -> Normalised:
+    """Build the scoring pipeline over ``data`` and run it up to (not including) the aggregation.
+
+    ``data`` holds only indicators with some data. Indicators are normalised as ``config`` says
+    and fraction methods are scaled to 0–100 points, so the aggregation step that is left (the
+    pipeline's last) turns the state into scores at every level.
+
+    Raises
+    ------
+    IndexInputError
+        The configuration cannot score this data.
+    """
+    present = list(data.columns)
+    indiv, factor = _indicator_specs(data, tree, config)
+    hierarchy = _hierarchy(tree, present)
+    coin = Coin.from_hierarchy(data, hierarchy, {c: tree.direction.get(c, 1) for c in present})
+    pipeline = Pipeline(coin, _steps(config, indiv))
+    state = pipeline.run(upto=len(pipeline.steps) - 1)
+    state.datasets["Normalised"] = state.datasets["Normalised"] * pd.Series(factor)
+    return Normalised(pipeline, state, hierarchy)
+
+
 def score_period(data: pd.DataFrame, tree: Tree, config: MethodConfig, *, with_lift: bool = True) -> Scored:
     """Score ``data`` (units × indicators, raw values) at every level of ``tree``.
 
@@ -260,18 +296,12 @@ def score_period(data: pd.DataFrame, tree: Tree, config: MethodConfig, *, with_l
     present = [c for c in data.columns if data[c].notna().any()]
     if not present:
         raise EvaluationError("no indicator has data for the chosen units and period")
-    data = data[present]
-    indiv, factor = _indicator_specs(data, tree, config)
     try:
-        coin = Coin.from_hierarchy(data, _hierarchy(tree, present), {c: tree.direction.get(c, 1) for c in present})
-        pipeline = Pipeline(coin, _steps(config, indiv))
-        norm_at = len(pipeline.steps) - 1
-        state = pipeline.run(upto=norm_at)
-        normalised = state.datasets["Normalised"] * pd.Series(factor)
-        state.datasets["Normalised"] = normalised
-        result = pipeline.run(start=norm_at, state=state)
+        prepared = normalise_period(data[present], tree, config)
+        pipeline = prepared.pipeline
+        result = pipeline.run(start=len(pipeline.steps) - 1, state=prepared.state)
     except IndexInputError as exc:
         raise EvaluationError(f"the method configuration cannot score this data: {exc}", exc.problems) from None
     scores = result.aggregated
-    lift = _lift(pipeline, result, normalised, tree.index_code) if with_lift else None
+    lift = _lift(pipeline, result, prepared.scores, tree.index_code) if with_lift else None
     return Scored(scores=scores, lift=lift, codes=list(scores.columns))

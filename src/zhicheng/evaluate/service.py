@@ -114,6 +114,13 @@ def _coverage(values: pd.DataFrame, tree: Tree, codes: list[str]) -> pd.DataFram
     return (has @ member) / member.sum(axis=0)
 
 
+def _long(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Units × codes frames of one quantity each as one long frame (``unit_code``, ``code``, quantities)."""
+    long = pd.concat({k: f.stack(future_stack=True) for k, f in frames.items()}, axis=1)
+    long.index.names = ["unit_code", "code"]
+    return long.reset_index()
+
+
 def _indicator_rows(values: pd.DataFrame, periods: pd.DataFrame, scored: Any, tree: Tree) -> pd.DataFrame:
     inds = [c for c in values.columns if c in scored.codes]
     v = values[inds]
@@ -128,9 +135,7 @@ def _indicator_rows(values: pd.DataFrame, periods: pd.DataFrame, scored: Any, tr
     }
     if scored.lift is not None:
         frames["lift"] = scored.lift[inds]
-    long = pd.concat({k: f.stack(future_stack=True) for k, f in frames.items()}, axis=1)
-    long.index.names = ["unit_code", "code"]
-    long = long.reset_index()
+    long = _long(frames)
     long = long[long["raw_value"].notna()]
     long["level"] = "indicator"
     return long
@@ -143,9 +148,7 @@ def _aggregate_rows(scored: Any, coverage: pd.DataFrame, tree: Tree) -> pd.DataF
     grades = pd.DataFrame(tree.grades(s.to_numpy(dtype=float)), index=s.index, columns=codes)
     frames = {"score": s, "rank": ranks, "grade": grades.where(grades > 0),
               "coverage": coverage.reindex(index=s.index, columns=codes)}
-    long = pd.concat({k: f.stack(future_stack=True) for k, f in frames.items()}, axis=1)
-    long.index.names = ["unit_code", "code"]
-    long = long.reset_index()
+    long = _long(frames)
     long["level"] = long["code"].map(lambda c: LEVEL_NAMES[tree.level[c]])
     return long
 

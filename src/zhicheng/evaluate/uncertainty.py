@@ -30,7 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 from zhicheng.errors import Problem
 from zhicheng.evaluate.config import MethodConfig
 from zhicheng.evaluate.errors import EvaluationError
-from zhicheng.evaluate.scoring import LEVEL_NAMES, Tree, _hierarchy, _indicator_specs, _steps
+from zhicheng.evaluate.scoring import LEVEL_NAMES, Tree, normalise_period
 from zhicheng.evaluate.service import period_values
 from zhicheng.index import Coin, IndexInputError, Pipeline
 from zhicheng.index.sensitivity import SensitivitySpec, run_sensitivity
@@ -98,20 +98,16 @@ def nominal_pipeline(values: pd.DataFrame, tree: Tree, config: MethodConfig) -> 
     present = [c for c in values.columns if values[c].notna().any()]
     if not present:
         raise EvaluationError("no indicator of the run has data any more")
-    data = values[present]
-    indiv, factor = _indicator_specs(data, tree, config)
-    hierarchy = _hierarchy(tree, present)
-    directions = {c: tree.direction.get(c, 1) for c in present}
     try:
-        steps = _steps(config, indiv)
-        full = Pipeline(Coin.from_hierarchy(data, hierarchy, directions), steps)
-        normalised = full.run(upto=len(steps) - 1).datasets["Normalised"] * pd.Series(factor)
+        prepared = normalise_period(values[present], tree, config)
+        hierarchy = prepared.hierarchy
         weights = _effective_weights(tree, config, [c for c, *_ in hierarchy])
-        scored = Coin.from_hierarchy(normalised[present], [(c, p, lv, weights[c]) for c, p, lv, _ in hierarchy],
+        scored = Coin.from_hierarchy(prepared.scores[present],
+                                     [(c, p, lv, weights[c]) for c, p, lv, _ in hierarchy],
                                      dict.fromkeys(present, 1))
     except IndexInputError as exc:
         raise EvaluationError(f"the run cannot be rebuilt: {exc}", exc.problems) from None
-    aggregate = {k: v for k, v in steps[-1]["aggregate"].items() if k not in ("w", "weights")}
+    aggregate = {k: v for k, v in prepared.pipeline.steps[-1][1].items() if k not in ("w", "weights")}
     return Pipeline(scored, [{"aggregate": aggregate}])
 
 

@@ -22,18 +22,14 @@ import numpy as np
 import pandas as pd
 
 from zhicheng.index.coin import Coin
-from zhicheng.index.errors import IndexInputError
+from zhicheng.index.errors import IndexInputError, known_method
 
 METHODS = ("amean", "gmean", "hmean", "genmean", "copeland")
 
 
 def method_name(name: str) -> str:
     """Aggregation method without COINr's ``a_`` prefix, checked."""
-    m = str(name)
-    m = m[2:] if m.startswith("a_") else m
-    if m not in METHODS:
-        raise IndexInputError(f"unknown aggregation method {name!r}; use one of {list(METHODS)}")
-    return m
+    return known_method(name, "a_", METHODS, "aggregation")
 
 
 def membership(children: Sequence[str], parents: Sequence[str], parent_of: Mapping[str, str | None]

@@ -16,18 +16,14 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from zhicheng.index.errors import IndexInputError
+from zhicheng.index.errors import IndexInputError, known_method
 
 METHODS = ("mean", "median", "mean_grp", "median_grp", "none")
 
 
 def method_name(name: str) -> str:
     """Method name without COINr's ``i_`` prefix, checked."""
-    m = str(name)
-    m = m[2:] if m.startswith("i_") else m
-    if m not in METHODS:
-        raise IndexInputError(f"unknown imputation method {name!r}; use one of {list(METHODS)}")
-    return m
+    return known_method(name, "i_", METHODS, "imputation")
 
 
 def _fill(x: np.ndarray, stat: str, axis: int) -> np.ndarray:

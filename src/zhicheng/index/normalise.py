@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from zhicheng.index.errors import IndexInputError
+from zhicheng.index.errors import IndexInputError, known_method
 
 
 def _colmin(x: np.ndarray) -> np.ndarray:
@@ -256,11 +256,7 @@ _PARAMS: dict[str, set[str]] = {
 
 def method_name(name: str) -> str:
     """Method name without COINr's ``n_`` prefix, checked."""
-    m = str(name)
-    m = m[2:] if m.startswith("n_") else m
-    if m not in _PARAMS:
-        raise IndexInputError(f"unknown normalisation method {name!r}; use one of {sorted(_PARAMS)}")
-    return m
+    return known_method(name, "n_", sorted(_PARAMS), "normalisation")
 
 
 def split_spec(spec: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
