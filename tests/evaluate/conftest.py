@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from tests.conftest import postgres_database, postgres_url
 from zhicheng.evaluate import ingest_file
 from zhicheng.store import init_store
 from zhicheng.store.schema import (
@@ -75,20 +76,14 @@ def shared_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         yield engine
         engine.dispose()
         return
-    url = os.environ.get("ZHICHENG_TEST_PG_URL")
+    url = postgres_url()
     if not url:
         pytest.skip("no PostgreSQL configured (set ZHICHENG_TEST_PG_URL; .ci/run does)")
     name = f"zt_{os.getpid()}_{abs(hash(request.node.nodeid)) % 10**9}_shared"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine = _with_units(url.rsplit("/", 1)[0] + "/" + name, folder)
-    yield engine
-    engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with postgres_database(url, name) as db:
+        engine = _with_units(db, folder)
+        yield engine
+        engine.dispose()
 
 
 def store_fingerprint(engine: Engine) -> dict[str, object]:
