@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from zhicheng.cli.common import console, handle_errors
+from zhicheng.cli.common import DbOption, console, handle_errors, store_location
 from zhicheng.errors import Problem
-from zhicheng.settings import Settings
 from zhicheng.store import init_store
 
 if TYPE_CHECKING:
@@ -27,9 +26,6 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="Self-assessment campaigns (城市自评): create, assign, status, export.", no_args_is_help=True)
 
-DbOption = Annotated[
-    str | None, typer.Option("--db", help="Store: SQLite path or postgresql+psycopg:// URL [env ZHICHENG_DB]")
-]
 ByOption = Annotated[str | None, typer.Option("--by", help="Name recorded as the actor (default: login user).")]
 
 
@@ -44,7 +40,7 @@ def _actor(by: str | None) -> Actor:
 
 
 def _engine(db: str | None) -> Engine:
-    return init_store(db or Settings().db)
+    return init_store(store_location(db))
 
 
 @app.command("create")

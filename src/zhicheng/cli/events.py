@@ -18,21 +18,14 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from zhicheng.cli.common import console, handle_errors
-from zhicheng.settings import Settings
+from zhicheng.cli.common import DbOption, console, handle_errors, store_location
 from zhicheng.store import init_store
 
 app = typer.Typer(help="City events (Open311): list, show, transition, replay LA 311.", no_args_is_help=True)
 
-DbOption = Annotated[
-    str | None, typer.Option("--db", help="Store: SQLite path or postgresql+psycopg:// URL [env ZHICHENG_DB]")
-]
 #: The project's copies of the real LA 311 files (see data/service_requests/PROVENANCE.md).
 LA311_DIR = Path(__file__).resolve().parents[3] / "data" / "service_requests"
 
-
-def _db(db: str | None) -> str:
-    return db or Settings().db
 
 
 def _split(text: str | None) -> tuple[str, ...]:
@@ -67,7 +60,7 @@ def list_cmd(
 
         raise EventError(f"unknown state(s) {', '.join(bad)}; states are {', '.join(STATES)}")
     f = EventFilter(_split(status), _split(service), department, grid, source, overdue, since, until)
-    total, rows = list_events(init_store(_db(db)), f, limit)
+    total, rows = list_events(init_store(store_location(db)), f, limit)
     table = Table("id", "service", "status", "source", "department", "grid", "requested (UTC)",
                   "due (UTC)", "overdue", title=f"{len(rows)} of {total} events")
     for r in rows:
@@ -84,7 +77,7 @@ def show_cmd(event_id: Annotated[str, typer.Argument(help="Event id (Open311 ser
     """Show one event and its workflow history."""
     from zhicheng.events.service import get_event
 
-    e = get_event(init_store(_db(db)), event_id)
+    e = get_event(init_store(store_location(db)), event_id)
     console.print(f"[bold]{e['public_id']}[/bold] {e['service_code']} — {e['status_label_zh']} / "
                   f"{e['status_label_en']}" + ("  [red]overdue 已超期[/red]" if e["overdue"] else ""))
     for key in ("source", "department", "grid_code", "address", "lat", "lon", "description",
@@ -113,7 +106,7 @@ def transition_cmd(
     from zhicheng.events.service import transition_event
 
     who = actor or getpass.getuser()
-    e = transition_event(init_store(_db(db)), event_id, to, note, who, "admin", department, grid)
+    e = transition_event(init_store(store_location(db)), event_id, to, note, who, "admin", department, grid)
     console.print(f"{e['public_id']}: now {e['status']} ({e['status_label_zh']})")
 
 
@@ -130,7 +123,7 @@ def load_la311_cmd(
     files = file or sorted(LA311_DIR.glob("*.csv.gz"))
     if not files:
         raise FileNotFoundError(2, "no LA 311 files found", str(LA311_DIR))
-    engine = init_store(_db(db))
+    engine = init_store(store_location(db))
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console) as progress:
         for path in files:
@@ -163,7 +156,7 @@ def indicators_cmd(
     """Write D2.R1.I1 (closed within SLA, %) and D2.R1.I2 (mean handling time, h) into the store."""
     from zhicheng.events.stats import event_indicators, store_event_indicators
 
-    engine = init_store(_db(db))
+    engine = init_store(store_location(db))
     written = store_event_indicators(engine, period, city, actor=getpass.getuser())
     table = Table("unit", "indicator", "period", "value", title=f"{written} indicator values written")
     for r in event_indicators(engine, period, city).itertuples():

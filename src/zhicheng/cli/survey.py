@@ -10,14 +10,10 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from zhicheng.cli.common import console, handle_errors
-from zhicheng.settings import Settings
+from zhicheng.cli.common import DbOption, console, handle_errors, store_location
 
 app = typer.Typer(help="Citizen surveys: validate, ingest, report (市民体验).", no_args_is_help=True)
 
-DbOption = Annotated[
-    str | None, typer.Option("--db", help="Store: SQLite path or postgresql+psycopg:// URL [env ZHICHENG_DB]")
-]
 MappingOption = Annotated[
     Path | None, typer.Option("--mapping", help="Mapping file (YAML) from the export's columns to questions.")
 ]
@@ -25,9 +21,6 @@ QuestionnaireOption = Annotated[
     str | None, typer.Option("--questionnaire", help="Built-in questionnaire name or a YAML file (default: citizen).")
 ]
 
-
-def _db(db: str | None) -> str:
-    return db or Settings().db
 
 
 def _questionnaire(name: str | None) -> Any:
@@ -83,7 +76,7 @@ def ingest_cmd(
     from zhicheng.survey.responses import ingest_responses
     from zhicheng.survey.service import feed_indicators, load_margins
 
-    engine = init_store(_db(db))
+    engine = init_store(store_location(db))
     if margins is not None:
         console.print(f"stored {load_margins(engine, margins)} margin rows from {margins}")
     summary = ingest_responses(engine, file, unit=unit, period=period, label=label, mapping=mapping,
@@ -135,7 +128,7 @@ def report_cmd(
     from zhicheng.store import init_store
     from zhicheng.survey.service import wave_report
 
-    engine = init_store(_db(db))
+    engine = init_store(store_location(db))
     for wave_id in _wave_ids(engine, wave, unit, period):
         rep = wave_report(engine, wave_id, weighted=weighted)
         if as_json:

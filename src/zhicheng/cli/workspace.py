@@ -14,14 +14,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from zhicheng.cli.common import console, handle_errors
+from zhicheng.cli.common import DbOption, console, handle_errors, store_location
 from zhicheng.errors import Problem
-from zhicheng.settings import get_settings
 
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", help="Store: a SQLite file path or a postgresql+psycopg:// URL (default: ZHICHENG_DB)."),
-]
 LEVELS = ("index", "domain", "requirement", "indicator")
 #: Warnings of one kind shown before the rest are counted.
 SHOWN_PER_KIND = 3
@@ -37,7 +32,7 @@ def _engine(db: str | None) -> Any:
 
     from zhicheng.store import StoreError, init_store, store_url
 
-    target = db or get_settings().db
+    target = store_location(db)
     try:
         return init_store(target)
     except (sa.exc.OperationalError, sa.exc.ArgumentError) as exc:
@@ -100,7 +95,7 @@ def cmd_init(db: DbOption = None) -> None:
     """Create the store (or bring it to the latest schema)."""
     from zhicheng.store import store_url
 
-    target = db or get_settings().db
+    target = store_location(db)
     _engine(target)
     console.print(f"store ready: {store_url(target)}", highlight=False)
 
@@ -286,7 +281,7 @@ def cmd_demo(
     from zhicheng.evaluate.demo import STAGES, STEPS, build_demo
     from zhicheng.store import store_url
 
-    target = db or get_settings().db
+    target = store_location(db)
     engine = _engine(target)
     console.print(f"demo workspace: {store_url(target)}", highlight=False)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
