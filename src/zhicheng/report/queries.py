@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from zhicheng.evaluate.service import RESULT_COLUMNS
 from zhicheng.store.schema import (
     evaluation_results,
     evaluation_runs,
@@ -23,11 +24,6 @@ from zhicheng.store.schema import (
 
 Row = dict[str, Any]
 
-#: Columns of a result row the read models use.
-RESULT_COLUMNS = (
-    "unit_code", "code", "level", "raw_value", "score", "rank", "grade", "coverage", "target",
-    "gap", "lift", "change", "cagr", "value_period",
-)
 #: Tables and columns an uncertainty analysis may keep its rank intervals in, first match wins.
 RANK_INTERVAL_SOURCES = (
     ("evaluation_uncertainty", "rank_q5", "rank_q95"),

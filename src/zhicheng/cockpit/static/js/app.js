@@ -1,6 +1,7 @@
 // The cockpit's shell: state (run, unit, language), routing, data loading and the header controls.
 import * as charts from "./charts.js";
 import { esc } from "./format.js";
+import { ApiError, TOKEN_KEY, request } from "./http.js";
 import { translate } from "./i18n.js";
 import { renderNode } from "./pages/node.js";
 import { renderOverview } from "./pages/overview.js";
@@ -9,7 +10,6 @@ import { renderUnit } from "./pages/unit.js";
 
 const LANG_KEY = "zhicheng.lang";
 const UNIT_KEY = "zhicheng.unit";
-const TOKEN_KEY = "zhicheng.token";
 
 export const state = {
   lang: localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh",
@@ -22,26 +22,9 @@ export function t(key, vars) {
   return translate(state.lang, key, vars);
 }
 
-export class ApiError extends Error {
-  constructor(status, message) {
-    super(message);
-    this.status = status;
-  }
-}
-
 /** GET a JSON resource of the server's API, with the language and (when saved) the token. */
-export async function api(path, params = {}) {
-  const url = new URL(path, window.location.origin);
-  for (const [k, v] of Object.entries({ lang: state.lang, ...params })) {
-    if (v !== null && v !== undefined && v !== "") url.searchParams.set(k, v);
-  }
-  const headers = { Accept: "application/json" };
-  const token = localStorage.getItem(TOKEN_KEY);
-  if (token) headers.Authorization = `Bearer ${token}`;
-  const response = await fetch(url, { headers });
-  const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new ApiError(response.status, body?.error?.message ?? response.statusText);
-  return body;
+export function api(path, params = {}) {
+  return request(state.lang, path, { params });
 }
 
 const ROUTES = [

@@ -1,12 +1,12 @@
 // The campaign pages' shell (城市自评): language, token, API calls, routing between the three pages.
 import { esc } from "../format.js";
+import { ApiError, TOKEN_KEY, request } from "../http.js";
 import { translate } from "./i18n.js";
 import { renderBoard, renderCampaigns } from "./board.js";
 import { renderMine } from "./mine.js";
 import { renderSubmit } from "./submit.js";
 
 const LANG_KEY = "zhicheng.lang";
-const TOKEN_KEY = "zhicheng.token";
 
 export const state = {
   lang: localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh",
@@ -17,32 +17,9 @@ export function t(key, vars) {
   return translate(state.lang, key, vars);
 }
 
-export class ApiError extends Error {
-  constructor(status, message) {
-    super(message);
-    this.status = status;
-  }
-}
-
 /** Call the server's API with the saved token; ``body`` is FormData (multipart) or an object (JSON). */
-export async function api(path, { method = "GET", params = {}, body } = {}) {
-  const url = new URL(path, window.location.origin);
-  for (const [k, v] of Object.entries({ lang: state.lang, ...params })) {
-    if (v !== null && v !== undefined && v !== "") url.searchParams.set(k, v);
-  }
-  const headers = { Accept: "application/json" };
-  const token = localStorage.getItem(TOKEN_KEY);
-  if (token) headers.Authorization = `Bearer ${token}`;
-  let payload;
-  if (body instanceof FormData) payload = body;
-  else if (body !== undefined) {
-    headers["Content-Type"] = "application/json";
-    payload = JSON.stringify(body);
-  }
-  const response = await fetch(url, { method, headers, body: payload });
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new ApiError(response.status, data?.error?.message ?? response.statusText);
-  return data;
+export function api(path, options = {}) {
+  return request(state.lang, path, options);
 }
 
 /** Download an evidence file with the token and hand it to the browser as a file to save. */
