@@ -109,6 +109,12 @@ def test_observations_one_by_one_and_in_bulk(client: TestClient) -> None:
         headers=_sensor(client),
     )
     assert nav.status_code == 201 and nav.json()["phenomenonTime"] == "2017-02-01T01:00:00Z"
+    # Both single-Observation POSTs answer from the stored row; it must match a fresh read.
+    for made in (one, nav):
+        assert (
+            made.json()
+            == client.get(made.headers["Location"].replace("http://testserver", "")).json()
+        )
     bulk = client.post(
         "/v1.1/CreateObservations",
         json=data_array(ds, 2, [float(h) for h in range(2, 24)]),

@@ -221,12 +221,21 @@ def current_aqi(conn: sa.Connection, standard: str | None = None) -> list[dict[s
 
 
 def _latest_hours(conn: sa.Connection, streams: list[StationStream]) -> dict[int, int]:
-    """Start of the last UTC hour with data, per station (index seek per Datastream)."""
-    o = s.sta_observations
+    """Start of the last UTC hour with data, per station (index seek per Datastream).
+
+    A correlated ``max`` per Datastream is one backward seek on
+    ``ix_sta_observations_ds_time``; ``GROUP BY datastream_id`` over the observations
+    would read every row of each Datastream instead (neither SQLite nor PostgreSQL
+    skip-scans it).
+    """
+    o, d = s.sta_observations, s.sta_datastreams
+    last = (
+        sa.select(sa.func.max(o.c.phenomenon_time_start))
+        .where(o.c.datastream_id == d.c.id)
+        .scalar_subquery()
+    )
     rows = conn.execute(
-        sa.select(o.c.datastream_id, sa.func.max(o.c.phenomenon_time_start))
-        .where(o.c.datastream_id.in_([st.datastream_id for st in streams]))
-        .group_by(o.c.datastream_id)
+        sa.select(d.c.id, last).where(d.c.id.in_([st.datastream_id for st in streams]))
     ).all()
     by_ds = {int(d): int(t) for d, t in rows if t is not None}
     latest: dict[int, int] = {}

@@ -7,13 +7,13 @@ HJ 633-2026 Table 1 (AQI levels used by ``aqi_level`` rules).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from zhicheng.api.deps import EngineDep, PublicReader, require_role
+from zhicheng.api.routers.sta import run_work
 from zhicheng.api.security import Principal
 from zhicheng.sensing import alerts as service
 from zhicheng.sensing.errors import SensingError
@@ -21,7 +21,6 @@ from zhicheng.sensing.timefmt import parse_instant
 
 router = APIRouter(prefix="/api/alerts", tags=["alerts"])
 Operator = Annotated[Principal, Depends(require_role("operator"))]
-T = TypeVar("T")
 
 
 class RuleIn(BaseModel):
@@ -62,19 +61,6 @@ class AlertOut(BaseModel):
     message: str
 
 
-def _run(engine: Any, work: Callable[[Any], T], write: bool = False) -> T:
-    try:
-        if write:
-            with engine.begin() as conn:
-                return work(conn)
-        with engine.connect() as conn:
-            return work(conn)
-    except SensingError as exc:
-        raise HTTPException(
-            exc.status, "; ".join(p.reason for p in exc.problems) or str(exc)
-        ) from None
-
-
 def _spec(rule: RuleIn) -> service.RuleSpec:
     return service.RuleSpec(**rule.model_dump())
 
@@ -82,25 +68,25 @@ def _spec(rule: RuleIn) -> service.RuleSpec:
 @router.get("/rules", response_model=list[RuleOut])
 def list_rules(engine: EngineDep, _: PublicReader) -> list[dict[str, Any]]:
     """Every alert rule."""
-    return _run(engine, service.list_rules)
+    return run_work(engine, service.list_rules)
 
 
 @router.post("/rules", response_model=RuleOut, status_code=201)
 def create_rule(rule: RuleIn, engine: EngineDep, who: Operator) -> dict[str, Any]:
     """Add a rule (operators and admins)."""
-    return _run(engine, lambda conn: service.create_rule(conn, _spec(rule), who.name), True)
+    return run_work(engine, lambda conn: service.create_rule(conn, _spec(rule), who.name), True)
 
 
 @router.get("/rules/{rule_id}", response_model=RuleOut)
 def get_rule(rule_id: int, engine: EngineDep, _: PublicReader) -> dict[str, Any]:
     """One rule."""
-    return _run(engine, lambda conn: service.get_rule(conn, _bounded(rule_id)))
+    return run_work(engine, lambda conn: service.get_rule(conn, _bounded(rule_id)))
 
 
 @router.put("/rules/{rule_id}", response_model=RuleOut)
 def replace_rule(rule_id: int, rule: RuleIn, engine: EngineDep, _: Operator) -> dict[str, Any]:
     """Replace a rule's settings (its breach state starts afresh)."""
-    return _run(
+    return run_work(
         engine, lambda conn: service.replace_rule(conn, _bounded(rule_id), _spec(rule)), True
     )
 
@@ -108,7 +94,7 @@ def replace_rule(rule_id: int, rule: RuleIn, engine: EngineDep, _: Operator) -> 
 @router.delete("/rules/{rule_id}", status_code=204)
 def delete_rule(rule_id: int, engine: EngineDep, _: Operator) -> None:
     """Delete a rule with its alerts."""
-    _run(engine, lambda conn: service.delete_rule(conn, _bounded(rule_id)), True)
+    run_work(engine, lambda conn: service.delete_rule(conn, _bounded(rule_id)), True)
 
 
 def _bounded(rule_id: int) -> int:
@@ -136,4 +122,6 @@ def list_alerts(
         since_us = parse_instant(since, "since") if since is not None else None
     except SensingError as exc:
         raise HTTPException(400, "; ".join(p.reason for p in exc.problems) or str(exc)) from None
-    return _run(engine, lambda conn: service.list_alerts(conn, active, since_us, rule_id, limit))
+    return run_work(
+        engine, lambda conn: service.list_alerts(conn, active, since_us, rule_id, limit)
+    )

@@ -105,7 +105,7 @@ def _where(request: Request) -> reader.Where:
     return reader.Where(_base(request), url, tuple(request.query_params.multi_items()))
 
 
-def _run(engine: Engine, work: Callable[[Any], T], write: bool = False) -> T:
+def run_work(engine: Engine, work: Callable[[Any], T], write: bool = False) -> T:
     """Run ``work(conn)`` in one transaction (writes) or on one connection (reads); errors → HTTP."""
     try:
         if write:
@@ -169,7 +169,7 @@ async def create_observations_route(request: Request, engine: EngineDep, _: Writ
         take_opened(conn)
         return result
 
-    result = await run_in_threadpool(_run, engine, work, True)
+    result = await run_in_threadpool(run_work, engine, work, True)
     fire_opened(result.opened_alerts)
     base = _base(request)
     return JSONResponse([f"{base}/Observations({i})" for i in result.ids], status_code=201)
@@ -198,7 +198,7 @@ def _property(request: Request, set_name: Any, entity_id: int, segment: str, eng
     etype = _set(set_name)
     if etype.prop(segment) is None:
         raise HTTPException(404, f"{etype.name} has no property {segment!r}")
-    entity = _run(
+    entity = run_work(
         engine,
         lambda conn: reader.read_entity(conn, etype, entity_id, QueryOptions(), _base(request)),
     )
@@ -223,7 +223,7 @@ def navigation(
     if etype.nav(segment) is None:
         return {segment: _property(request, entity_set, entity_id, segment, engine)}
     opts = _options(request)
-    return _run(
+    return run_work(
         engine,
         lambda conn: reader.read_navigation(conn, etype, entity_id, segment, opts, _where(request)),
     )
@@ -258,14 +258,25 @@ async def create_related(
         if not reader.entity_exists(conn, etype, entity_id):
             raise SensingError(f"{etype.name} {entity_id} does not exist", status=404)
         given = {nav.back_fk: entity_id} if nav.back_fk else {}
+        if target is OBSERVATION and nav.link is None and _new_observation(body):
+            # ``POST /Datastreams(1)/Observations``: answer from the stored row, as create_entity.
+            entity = reader.entity_json(
+                target, observation_row(conn, body, given=given), base, None
+            )
+            return entity, take_opened(conn)
         new_id = writer.create(conn, target, body, given=given)
         if nav.link is not None:
             writer.link(conn, nav, entity_id, [new_id])
         return reader.read_entity(conn, target, new_id, QueryOptions(), base), take_opened(conn)
 
-    entity, opened = await run_in_threadpool(_run, engine, work, True)
+    entity, opened = await run_in_threadpool(run_work, engine, work, True)
     fire_opened(opened)
     return _created(entity)
+
+
+def _new_observation(body: Any) -> bool:
+    """A body that creates an Observation (not a reference to an existing one)."""
+    return isinstance(body, dict) and "@iot.id" not in body
 
 
 def _created(entity: dict[str, Any]) -> JSONResponse:
@@ -285,7 +296,7 @@ def get_entity(
     """An entity with ``$select`` and ``$expand`` (§9.2.3)."""
     etype = _set(entity_set)
     opts = _options(request)
-    return _run(
+    return run_work(
         engine, lambda conn: reader.read_entity(conn, etype, entity_id, opts, _base(request))
     )
 
@@ -312,7 +323,7 @@ async def patch_entity(
             writer.update(conn, etype, entity_id, body)
         return reader.read_entity(conn, etype, entity_id, QueryOptions(), base)
 
-    return await run_in_threadpool(_run, engine, work, True)
+    return await run_in_threadpool(run_work, engine, work, True)
 
 
 @router.put("/{entity_set}({entity_id})", openapi_extra=_JSON_BODY, summary="Replace an entity")
@@ -328,14 +339,14 @@ async def put_entity(
         writer.update(conn, etype, entity_id, body, replace_all=True)
         return reader.read_entity(conn, etype, entity_id, QueryOptions(), base)
 
-    return await run_in_threadpool(_run, engine, work, True)
+    return await run_in_threadpool(run_work, engine, work, True)
 
 
 @router.delete("/{entity_set}({entity_id})", status_code=200, summary="Delete an entity")
 def delete_entity(entity_set: SetPath, entity_id: IdPath, engine: EngineDep, _: Writer) -> Response:
     """Delete; dependants (a Thing's Datastreams, their Observations) go too (§10.4)."""
     etype = _set(entity_set)
-    _run(engine, lambda conn: writer.delete(conn, etype, entity_id), True)
+    run_work(engine, lambda conn: writer.delete(conn, etype, entity_id), True)
     return Response(status_code=200)
 
 
@@ -359,7 +370,7 @@ def get_collection(
     """A page of an entity set; ``@iot.nextLink`` leads to the next page (§9.3)."""
     etype = _set(entity_set)
     opts = _options(request)
-    return _run(
+    return run_work(
         engine, lambda conn: reader.read_page(conn, etype, opts, _where(request)).document()
     )
 
@@ -381,14 +392,14 @@ async def create_entity(
 
     def work(conn: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         take_opened(conn)
-        if etype is OBSERVATION and isinstance(body, dict) and "@iot.id" not in body:
+        if etype is OBSERVATION and _new_observation(body):
             # The commonest write of all (one reading per request): answer from the stored row.
             entity = reader.entity_json(etype, observation_row(conn, body), base, None)
             return entity, take_opened(conn)
         new_id = writer.create(conn, etype, body)
         return reader.read_entity(conn, etype, new_id, QueryOptions(), base), take_opened(conn)
 
-    entity, opened = await run_in_threadpool(_run, engine, work, True)
+    entity, opened = await run_in_threadpool(run_work, engine, work, True)
     fire_opened(opened)
     return _created(entity)
 
@@ -407,7 +418,7 @@ def air_stations(
     engine: EngineDep, _: PublicReader, standard: Standard = None
 ) -> list[dict[str, Any]]:
     """Latest hour of each station: concentrations, IAQIs, AQI, primary pollutant, level, colour."""
-    return _run(engine, lambda conn: airlive.current_aqi(conn, standard))
+    return run_work(engine, lambda conn: airlive.current_aqi(conn, standard))
 
 
 @air_router.get("/stations/{thing_id}/daily", summary="A station's daily AQI")
@@ -430,4 +441,4 @@ def air_station_daily(
         hi = parse_instant(until, "until") if until else None
         return airlive.daily_station_aqi(conn, thing_id, lo, hi, standard)
 
-    return _run(engine, work)
+    return run_work(engine, work)
