@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from zhicheng.cli.common import console, handle_errors
+from zhicheng.cli.common import console, handle_errors, store_location
 from zhicheng.errors import ZhichengError
 
 app = typer.Typer(
@@ -51,9 +51,8 @@ def _client(stack: ExitStack, url: str | None, token: str | None, db: str | None
 
     from zhicheng.api import create_app
     from zhicheng.api.security import create_token, list_tokens, revoke_token
-    from zhicheng.settings import Settings
 
-    app = create_app(db or Settings().db)
+    app = create_app(store_location(db))
     engine = app.state.engine
     secret = create_token(engine, "sensor", "zhicheng sensors load-beijing")
     mine = [t["id"] for t in list_tokens(engine) if t["name"] == "zhicheng sensors load-beijing"]
