@@ -1,7 +1,7 @@
 """Cockpit load: the overview in headless chromium, and its JSON endpoints under 20 clients.
 
 One run on the demo workspace (``ZHICHENG_DB`` when it holds an evaluation run, otherwise the
-demo is built into a temp dir with :func:`zhicheng.evaluate.demo.build_demo`: 294 evaluated cities,
+demo is built into a temp dir with :func:`zhicheng.workspace.demo.build_demo`: 294 evaluated cities,
 real values, one run). A local uvicorn (``--workers``, its own processes) serves it; then
   1. the overview ``/`` is opened in Debian's chromium (headless, a fresh browser context each
      time, so nothing is cached in the browser): time to first contentful paint and to all charts
@@ -66,7 +66,7 @@ def workspace(db: str | None, tmp: Path) -> str:
         if runs:
             return db
         print(f"{db} has no evaluation run; building the demo workspace instead")
-    from zhicheng.evaluate.demo import build_demo
+    from zhicheng.workspace.demo import build_demo
 
     path = str(tmp / "demo.db")
     engine = init_store(path)

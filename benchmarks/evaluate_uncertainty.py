@@ -19,9 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from zhicheng.evaluate.demo import build_demo
 from zhicheng.evaluate.uncertainty import run_uncertainty, widest
 from zhicheng.store import init_store
+from zhicheng.workspace.demo import build_demo
 
 COINR_UA_S_PER_REP = (0.09, 0.12)
 

@@ -43,7 +43,7 @@ from wrk_load import (
     wrk_path,
 )
 
-from zhicheng.api.security import create_token
+from zhicheng.auth import create_token
 from zhicheng.events.replay import bulk_load_events, read_la311
 from zhicheng.store import init_store
 

@@ -37,7 +37,7 @@ from typing import Any
 import httpx
 import numpy as np
 
-from zhicheng.api.security import create_token
+from zhicheng.auth import create_token
 from zhicheng.sensing.ingest import ObservationColumns, insert_observations
 from zhicheng.sensing.model import THING
 from zhicheng.sensing.writer import create

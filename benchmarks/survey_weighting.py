@@ -110,8 +110,8 @@ def main() -> None:
         print(f"  (the peer rakes complete cases only; its means differ from ours by at most "
               f"{np.abs(peer_result['mean'].to_numpy() - result['mean'].to_numpy()).max():.4f} scale points)")
     try:
-        from zhicheng.survey.demo import SOMERVILLE_FILE  # noqa: F401
         from zhicheng.survey.responses import parse_responses
+        from zhicheng.workspace.survey_demo import SOMERVILLE_FILE  # noqa: F401
 
         t_parse, _ = best_of(1, lambda: parse_responses(SOMERVILLE_FILE, mapping=SOMERVILLE_FILE.parents[1] / "mappings" / "somerville_survey.yaml"))
         print(f"  real Somerville file (11,191 rows x 129 columns) read + validated + mapped: {t_parse:.3f} s")

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.campaign.campaign_support import ENV, STATS, load_units
-from zhicheng.api.security import create_token
+from zhicheng.auth import create_token
 from zhicheng.campaign import CampaignSettings
 
 #: Largest evidence file the test server accepts [bytes].

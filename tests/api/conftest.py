@@ -13,7 +13,7 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from zhicheng.api import create_app
-from zhicheng.api.security import create_token
+from zhicheng.auth import create_token
 
 
 @dataclass(frozen=True)

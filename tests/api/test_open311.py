@@ -188,7 +188,7 @@ def test_workflow_over_http_shows_in_open311(client: TestClient) -> None:
 
 def test_reads_need_a_key_when_open_reads_is_off(tmp_path: Any) -> None:
     from zhicheng.api import create_app
-    from zhicheng.api.security import create_token
+    from zhicheng.auth import create_token
     from zhicheng.settings import Settings
 
     app = create_app(f"sqlite:///{tmp_path}/closed.db", Settings(open_reads=False))

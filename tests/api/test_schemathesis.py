@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
 from zhicheng.api import create_app
-from zhicheng.api.security import create_token
+from zhicheng.auth import create_token
 
 #: Examples per operation and the budget for the whole run [s].
 EXAMPLES = 30

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from zhicheng.api.security import hash_token, list_tokens, revoke_token
+from zhicheng.auth import hash_token, list_tokens, revoke_token
 from zhicheng.cli import app as cli_app
 from zhicheng.store.schema_api import api_tokens, audit_log
 
@@ -76,7 +76,7 @@ def test_revocation_by_another_process_takes_effect_within_the_cache_time(
 ) -> None:
     import time
 
-    from zhicheng.api import security
+    from zhicheng import auth as security
 
     monkeypatch.setattr(security, "TOKEN_CACHE_SECONDS", 0.05)  # type: ignore[attr-defined]
     engine = client.app.state.engine  # type: ignore[attr-defined]
@@ -91,7 +91,7 @@ def test_revocation_by_another_process_takes_effect_within_the_cache_time(
 
 
 def test_bearer_token_reads_only_the_bearer_form() -> None:
-    from zhicheng.api.security import bearer_token
+    from zhicheng.auth import bearer_token
 
     assert bearer_token("Bearer zc_abc") == "zc_abc"
     assert bearer_token("bearer  zc_abc ") == "zc_abc"

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from tests.api.sta_helpers import auth, data_array, station_body
-from zhicheng.api.security import list_tokens, revoke_token
+from zhicheng.auth import list_tokens, revoke_token
 from zhicheng.store import schema_sensing as s
 from zhicheng.store.bulk import table_counts
 from zhicheng.store.schema_api import audit_log

@@ -50,7 +50,7 @@ def test_breaching_observations_open_an_alert_and_a_sensor_event(client: TestCli
 def test_alerts_of_one_store_open_events_only_in_that_store(tmp_path: object) -> None:
     first = create_app(f"sqlite:///{tmp_path}/a.db")  # type: ignore[str-bytes-safe]
     other = create_app(f"sqlite:///{tmp_path}/b.db")  # type: ignore[str-bytes-safe]
-    from zhicheng.api.security import create_token
+    from zhicheng.auth import create_token
 
     token = create_token(first.state.engine, "admin", "t")
     with TestClient(first) as c, TestClient(other):

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from tests.campaign.campaign_support import ENV, STATS, load_units
-from zhicheng.api.security import create_token
+from zhicheng.auth import create_token
 from zhicheng.campaign import EvidenceStore
 from zhicheng.store import init_store
 

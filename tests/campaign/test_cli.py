@@ -21,7 +21,7 @@ from tests.campaign.campaign_support import (
     load_units,
     pdf_bytes,
 )
-from zhicheng.api.security import create_token
+from zhicheng.auth import create_token
 from zhicheng.campaign import EvidenceStore, SubmissionInput, approve, save_submission
 from zhicheng.cli import app
 from zhicheng.store import init_store

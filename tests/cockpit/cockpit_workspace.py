@@ -4,7 +4,7 @@ Units and boundaries come from the census panel (``data/city_indicators``); indi
 computed from the 300-city yearly statistics, the census and CEADs CO2 by the formulas in
 ``src/zhicheng/goals/README.md`` and written as one ingest batch; the run is made by the
 evaluation service (:func:`zhicheng.evaluate.service.evaluate`) with the built-in framework.
-The full demo (:func:`zhicheng.evaluate.demo.build_demo`, 369 units) is what the benchmark uses;
+The full demo (:func:`zhicheng.workspace.demo.build_demo`, 369 units) is what the benchmark uses;
 eight cities keep the browser tests fast.
 """
 

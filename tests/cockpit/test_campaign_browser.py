@@ -22,7 +22,7 @@ from tests.campaign.campaign_support import (
     pdf_bytes,
 )
 from tests.cockpit.browser_support import serve, shot
-from zhicheng.api.security import create_token
+from zhicheng.auth import create_token
 from zhicheng.campaign import (
     Actor,
     AssignmentSpec,

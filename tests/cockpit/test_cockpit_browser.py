@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from tests.cockpit.browser_support import LiveServer, serve, shot, wait_ready
 from tests.cockpit.cockpit_workspace import build_workspace
-from zhicheng.api.security import create_token
+from zhicheng.auth import create_token
 from zhicheng.goals.loader import builtin_framework
 from zhicheng.settings import Settings
 from zhicheng.store import init_store

@@ -26,10 +26,10 @@ from zhicheng.evaluate import EvaluationError, ingest_file
 from zhicheng.evaluate.service import evaluate
 from zhicheng.evaluate.uncertainty import UNCERTAINTY_COLUMNS, run_uncertainty
 from zhicheng.goals import builtin_framework
-from zhicheng.report import ReportService
 from zhicheng.store import init_store
 from zhicheng.store.schema import evaluation_results, evaluation_runs
 from zhicheng.store.schema_uncertainty import evaluation_uncertainty
+from zhicheng.views import ReportService
 
 INDEX = builtin_framework().id
 A, B, C, D = "440100", "440300", "320100", "320200"

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from zhicheng.air.daily import daily_aqi
+from zhicheng.air.editions import daily_aqi
 from zhicheng.air.realtime import hourly_aqi
 from zhicheng.cli import app as cli_app
 from zhicheng.sensing.beijing import STATIONS, read_station, window

@@ -11,10 +11,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from zhicheng.api import create_app
-from zhicheng.api.security import create_token
+from zhicheng.auth import create_token
 from zhicheng.store import init_store
 from zhicheng.store.schema import units
-from zhicheng.survey.demo import load_somerville_demo
+from zhicheng.workspace.survey_demo import load_somerville_demo
 
 UNIT = "C1"
 

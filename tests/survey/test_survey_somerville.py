@@ -13,8 +13,8 @@ from scipy import stats as sps
 from sqlalchemy.engine import Engine
 
 from zhicheng.store.schema import indicator_values, ingest_batches
-from zhicheng.survey.demo import SOMERVILLE_FILE, SOMERVILLE_MAPPING, SOMERVILLE_UNIT
 from zhicheng.survey.service import feed_indicators, list_waves, trend, wave_report
+from zhicheng.workspace.survey_demo import SOMERVILLE_FILE, SOMERVILLE_MAPPING, SOMERVILLE_UNIT
 
 Demo = tuple[Engine, dict[str, object]]
 

@@ -19,7 +19,8 @@ Main entry points:
 from zhicheng.air.annual import annual_evaluation, city_daily, good_day_share, hj663_percentile
 from zhicheng.air.aqi import aqi_table, level_index
 from zhicheng.air.breakpoints import edition_on, grade2_limits
-from zhicheng.air.daily import add_daily_aqi, daily_aqi, daily_statistics, hourly_grid
+from zhicheng.air.daily import add_daily_aqi, daily_statistics, hourly_grid
+from zhicheng.air.editions import daily_aqi
 from zhicheng.air.epa_daily import epa_daily_aqi
 from zhicheng.air.errors import AirInputError
 from zhicheng.air.iaqi import iaqi

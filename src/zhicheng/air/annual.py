@@ -161,7 +161,7 @@ def annual_evaluation(daily: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     daily : pandas.DataFrame
-        The output of :func:`zhicheng.air.daily.daily_aqi` or :func:`city_daily`: ``station``,
+        The output of :func:`zhicheng.air.editions.daily_aqi` or :func:`city_daily`: ``station``,
         ``date``, the daily statistics [µg/m³] (CO [mg/m³]; NA when invalid), ``aqi`` and
         ``valid``.
 
@@ -292,7 +292,7 @@ def city_daily(
     Parameters
     ----------
     daily : pandas.DataFrame
-        Station daily results (:func:`zhicheng.air.daily.daily_aqi`).
+        Station daily results (:func:`zhicheng.air.editions.daily_aqi`).
     city : str
         Name written in the ``station`` column of the result.
     stations : list of str, optional
@@ -306,7 +306,7 @@ def city_daily(
     Returns
     -------
     pandas.DataFrame
-        Same columns as :func:`zhicheng.air.daily.daily_aqi` (without hour counts), one row
+        Same columns as :func:`zhicheng.air.editions.daily_aqi` (without hour counts), one row
         per date.
 
     References

@@ -359,7 +359,7 @@ def epa_daily_aqi(hourly: pd.DataFrame, hour_label: str = "start") -> pd.DataFra
     Raises
     ------
     AirInputError
-        As :func:`zhicheng.air.daily.daily_aqi`.
+        As :func:`zhicheng.air.editions.daily_aqi`.
 
     References
     ----------

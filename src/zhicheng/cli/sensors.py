@@ -50,7 +50,7 @@ def _client(stack: ExitStack, url: str | None, token: str | None, db: str | None
         from fastapi.testclient import TestClient
 
     from zhicheng.api import create_app
-    from zhicheng.api.security import create_token, list_tokens, revoke_token
+    from zhicheng.auth import create_token, list_tokens, revoke_token
 
     app = create_app(store_location(db))
     engine = app.state.engine

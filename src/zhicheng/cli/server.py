@@ -38,7 +38,7 @@ def token_create(
     db: DbOption = None,
 ) -> None:
     """Create a token and print it once (only its hash is stored)."""
-    from zhicheng.api.security import create_token
+    from zhicheng.auth import create_token
 
     token = create_token(init_store(store_location(db)), role, name, department)
     typer.echo(token)
@@ -48,7 +48,7 @@ def token_create(
 @handle_errors
 def token_list(db: DbOption = None) -> None:
     """List tokens (never their secret)."""
-    from zhicheng.api.security import list_tokens
+    from zhicheng.auth import list_tokens
 
     table = Table("id", "name", "role", "department", "created", "revoked")
     for t in list_tokens(init_store(store_location(db))):
@@ -61,7 +61,7 @@ def token_list(db: DbOption = None) -> None:
 @handle_errors
 def token_revoke(token_id: Annotated[int, typer.Argument(help="Id from `zhicheng token list`.")], db: DbOption = None) -> None:
     """Revoke a token."""
-    from zhicheng.api.security import revoke_token
+    from zhicheng.auth import revoke_token
 
     revoke_token(init_store(store_location(db)), token_id)
     console.print(f"token {token_id} revoked")

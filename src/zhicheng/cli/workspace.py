@@ -277,9 +277,9 @@ def cmd_demo(
     period: Annotated[str | None, typer.Option("--period", "-p", help="Year to evaluate (default: latest suitable).")] = None,
 ) -> None:
     """Build the demo workspace from the real data in data/ (cities, air, sensors, 311, survey) and rank it."""
-    from zhicheng.api.wiring import alert_events
-    from zhicheng.evaluate.demo import STAGES, STEPS, build_demo
     from zhicheng.store import store_url
+    from zhicheng.workspace.alerts import alert_events
+    from zhicheng.workspace.demo import STAGES, STEPS, build_demo
 
     target = store_location(db)
     engine = _engine(target)
@@ -334,7 +334,7 @@ def _print_sources(result: Any) -> None:
 
 def _print_beijing(run: Any) -> None:
     """Beijing's ecology domain and the real air values it was scored on."""
-    from zhicheng.evaluate.demo import BEIJING_CITY, GOOD_DAYS, PM25_ANNUAL
+    from zhicheng.workspace.demo import BEIJING_CITY, GOOD_DAYS, PM25_ANNUAL
 
     mine = run.results[run.results["unit_code"] == BEIJING_CITY].set_index("code")
     if "D3" not in mine.index:

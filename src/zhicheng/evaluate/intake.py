@@ -14,7 +14,7 @@ import getpass
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from zhicheng.errors import Problem
 from zhicheng.evaluate.catalogue import Catalogue
 from zhicheng.evaluate.derive import DeriveFailure, evaluate_expression
 from zhicheng.evaluate.errors import IngestError
+from zhicheng.evaluate.ingest_report import IngestReport
 from zhicheng.evaluate.mapping import (
     CONVERSIONS,
     DENOMINATOR_PREFIX,
@@ -39,7 +40,8 @@ from zhicheng.evaluate.mapping import (
     expression_names,
     load_mapping,
 )
-from zhicheng.evaluate.readers import ROW, ReadFailure, SourceTable, header_key, read_source
+from zhicheng.evaluate.units import ingest_units
+from zhicheng.readers import ROW, ReadFailure, SourceTable, header_key, read_source
 from zhicheng.store.values import (
     batch_with_checksum,
     new_batch,
@@ -55,32 +57,6 @@ _PERIOD = re.compile(r"^\d{4}(-\d{2}|-\d{2}-\d{2}|Q[1-4]|H[12])?$")
 RTOL = 1e-12
 
 Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class IngestReport:
-    """What an ingest did (or, with ``dry_run``, would do)."""
-
-    source: str
-    checksum: str
-    dry_run: bool
-    batch_id: int | None = None
-    already_ingested_as: int | None = None
-    rows_read: int = 0
-    values_new: int = 0
-    values_updated: int = 0
-    values_unchanged: int = 0
-    values_excluded: int = 0
-    units_new: int = 0
-    units_updated: int = 0
-    indicators: dict[str, int] = field(default_factory=dict)
-    conversions: tuple[str, ...] = ()
-    warnings: tuple[Problem, ...] = ()
-
-    @property
-    def written(self) -> int:
-        """Values (or units) inserted or updated."""
-        return self.values_new + self.values_updated + self.units_new + self.units_updated
 
 
 def _no_progress(_message: str) -> None:
@@ -651,8 +627,6 @@ def ingest_file(
                             already_ingested_as=earlier, rows_read=len(source.frame))
     user = ingested_by or _user()
     if isinstance(model, UnitsMapping):
-        from zhicheng.evaluate.units import ingest_units
-
         return ingest_units(engine, source, model, digest, dry_run=dry_run, user=user)
     if mapping is None:
         model = _default_mapping(source, catalogue)

@@ -27,6 +27,7 @@ from zhicheng.evaluate.scoring import LEVEL_NAMES, Tree, score_period
 from zhicheng.index.results import rank_desc
 from zhicheng.store.bulk import bulk_insert
 from zhicheng.store.schema import (
+    RESULT_COLUMNS,
     evaluation_results,
     evaluation_runs,
     framework_versions,
@@ -37,8 +38,6 @@ from zhicheng.store.schema import (
 from zhicheng.store.values import read_values
 
 _YEAR = re.compile(r"^\d{4}$")
-RESULT_COLUMNS = ["unit_code", "code", "level", "raw_value", "score", "rank", "grade", "coverage",
-                  "target", "gap", "lift", "change", "cagr", "value_period"]
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,9 @@ from sqlalchemy.engine import Engine
 
 from zhicheng.errors import Problem
 from zhicheng.evaluate.errors import IngestError
+from zhicheng.evaluate.ingest_report import IngestReport
 from zhicheng.evaluate.mapping import UnitsMapping
-from zhicheng.evaluate.readers import ROW, SourceTable, header_key
+from zhicheng.readers import ROW, SourceTable, header_key
 from zhicheng.store.bulk import bulk_insert
 from zhicheng.store.schema import units
 from zhicheng.store.values import new_batch, read_units
@@ -221,10 +222,8 @@ def _upsert(conn: sa.Connection, incoming: pd.DataFrame, existing: pd.DataFrame)
 
 
 def ingest_units(engine: Engine, source: SourceTable, mapping: UnitsMapping, digest: str, *,
-                 dry_run: bool, user: str) -> Any:
+                 dry_run: bool, user: str) -> IngestReport:
     """Validate and store the units of ``source`` (one transaction); see :func:`ingest_file`."""
-    from zhicheng.evaluate.intake import IngestReport
-
     table, parents, problems = _frame_units(source, mapping)
     with engine.begin() as conn:
         existing = read_units(conn, with_boundary=True)

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from zhicheng.air.daily import daily_aqi
+from zhicheng.air.editions import daily_aqi
 from zhicheng.air.realtime import hourly_aqi
 from zhicheng.sensing.alerts import POLLUTANT_OF
 from zhicheng.sensing.errors import NotFound

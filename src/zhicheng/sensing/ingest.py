@@ -25,9 +25,8 @@ import sqlalchemy as sa
 
 from zhicheng.errors import Problem
 from zhicheng.sensing.errors import BadRequest, bad
-from zhicheng.sensing.model import FEATURE_OF_INTEREST, OBSERVATION
+from zhicheng.sensing.model import is_id
 from zhicheng.sensing.timefmt import now_micros, parse_instants, parse_time
-from zhicheng.sensing.writer import is_id
 from zhicheng.store import schema_sensing as s
 
 #: Components a data array may carry (OGC 18-088 §14.2, Table 34).
@@ -355,67 +354,6 @@ def _check_features(conn: sa.Connection, given: npt.NDArray[np.int64]) -> None:
                 for m in missing
             ]
         )
-
-
-def create_observation(
-    conn: sa.Connection, body: Mapping[str, Any], where: str, given: Mapping[str, int]
-) -> int:
-    """Create one Observation from its JSON (``POST /Observations`` or a nested one)."""
-    return int(observation_row(conn, body, where, given)["id"])
-
-
-def observation_row(
-    conn: sa.Connection,
-    body: Mapping[str, Any],
-    where: str = "Observation",
-    given: Mapping[str, int] | None = None,
-) -> dict[str, Any]:
-    """Create one Observation and return its stored row (so the response needs no re-read)."""
-    from zhicheng.sensing.model import DATASTREAM
-    from zhicheng.sensing.writer import create, props_to_columns
-
-    given = given or {}
-    values = props_to_columns(OBSERVATION, body, where, full=True)
-    ds_body = body.get("Datastream")
-    if ds_body is not None:
-        ds_id = create(conn, DATASTREAM, ds_body, where=f"{where}.Datastream")
-    elif "datastream_id" in given:
-        ds_id = given["datastream_id"]
-    else:
-        raise bad(
-            f"{where}: an Observation needs a Datastream (nested {{'@iot.id': n}})", "Datastream"
-        )
-    foi = NO_FOI
-    if body.get("FeatureOfInterest") is not None:
-        foi = create(
-            conn, FEATURE_OF_INTEREST, body["FeatureOfInterest"], where=f"{where}.FeatureOfInterest"
-        )
-    elif "feature_of_interest_id" in given:
-        foi = given["feature_of_interest_id"]
-    if values.get("phenomenon_time_start") is None:
-        values["phenomenon_time_start"] = now_micros()
-    batch = ObservationColumns(
-        datastream_id=ds_id,
-        phenomenon_start=np.array([values["phenomenon_time_start"]], dtype=np.int64),
-        phenomenon_end=[values.get("phenomenon_time_end")],
-        result_number=np.array(
-            [np.nan if values["result_number"] is None else values["result_number"]]
-        ),
-        result_json=[values["result_json"]],
-        result_time=[values.get("result_time")],
-        foi=np.array([foi], dtype=np.int64),
-        extra={
-            k: [values.get(k)]
-            for k in ("result_quality", "valid_time_start", "valid_time_end", "parameters")
-        },
-    )
-    result = insert_observations(conn, [batch], verified=True)
-    return {
-        **values,
-        "id": result.ids[0],
-        "datastream_id": ds_id,
-        "feature_of_interest_id": result.foi[0],
-    }
 
 
 # --- the data-array extension ---------------------------------------------------------------

@@ -12,7 +12,7 @@ Figure 2 (relations).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import sqlalchemy as sa
 
@@ -268,3 +268,8 @@ def entity_set(name: str) -> EntityType:
         return ENTITY_SETS[name]
     except KeyError:
         raise NotFound(f"no entity set {name!r}; the sets are {', '.join(ENTITY_SETS)}") from None
+
+
+def is_id(value: Any) -> bool:
+    """True for a value usable as an ``@iot.id`` (a non-negative integer below 2^53)."""
+    return type(value) is int and 0 <= value < 2**53

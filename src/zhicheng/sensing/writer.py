@@ -18,17 +18,22 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 
 from zhicheng.errors import Problem
 from zhicheng.sensing.errors import BadRequest, NotFound, bad
+from zhicheng.sensing.ingest import NO_FOI, ObservationColumns, insert_observations
 from zhicheng.sensing.model import (
+    DATASTREAM,
     ENTITY_SETS,
+    FEATURE_OF_INTEREST,
     HISTORICAL_LOCATION,
     OBSERVATION,
     EntityType,
     Nav,
     Prop,
+    is_id,
 )
 from zhicheng.sensing.timefmt import now_micros, parse_instant, parse_time
 from zhicheng.store import schema_sensing as s
@@ -76,11 +81,6 @@ def _type_name(value: Any) -> str:
         bool: "a boolean",
         type(None): "null",
     }.get(type(value), "a number")
-
-
-def is_id(value: Any) -> bool:
-    """True for a value usable as an ``@iot.id`` (a non-negative integer below 2^53)."""
-    return type(value) is int and 0 <= value < 2**53
 
 
 def check_keys(etype: EntityType, body: Mapping[str, Any], where: str) -> list[Problem]:
@@ -187,8 +187,6 @@ def create(
     if "@iot.id" in body:
         return reference(conn, etype, body, where)
     if etype is OBSERVATION:
-        from zhicheng.sensing.ingest import create_observation
-
         return create_observation(conn, body, where, given or {})
     values = props_to_columns(etype, body, where, full=True)
     values.update(_to_one(conn, etype, body, given or {}, where))
@@ -368,3 +366,61 @@ def delete(conn: sa.Connection, etype: EntityType, entity_id: int) -> None:
             )
         )
     conn.execute(sa.delete(etype.table).where(etype.table.c.id == entity_id))
+
+
+def create_observation(
+    conn: sa.Connection, body: Mapping[str, Any], where: str, given: Mapping[str, int]
+) -> int:
+    """Create one Observation from its JSON (``POST /Observations`` or a nested one)."""
+    return int(observation_row(conn, body, where, given)["id"])
+
+
+def observation_row(
+    conn: sa.Connection,
+    body: Mapping[str, Any],
+    where: str = "Observation",
+    given: Mapping[str, int] | None = None,
+) -> dict[str, Any]:
+    """Create one Observation and return its stored row (so the response needs no re-read)."""
+    given = given or {}
+    values = props_to_columns(OBSERVATION, body, where, full=True)
+    ds_body = body.get("Datastream")
+    if ds_body is not None:
+        ds_id = create(conn, DATASTREAM, ds_body, where=f"{where}.Datastream")
+    elif "datastream_id" in given:
+        ds_id = given["datastream_id"]
+    else:
+        raise bad(
+            f"{where}: an Observation needs a Datastream (nested {{'@iot.id': n}})", "Datastream"
+        )
+    foi = NO_FOI
+    if body.get("FeatureOfInterest") is not None:
+        foi = create(
+            conn, FEATURE_OF_INTEREST, body["FeatureOfInterest"], where=f"{where}.FeatureOfInterest"
+        )
+    elif "feature_of_interest_id" in given:
+        foi = given["feature_of_interest_id"]
+    if values.get("phenomenon_time_start") is None:
+        values["phenomenon_time_start"] = now_micros()
+    batch = ObservationColumns(
+        datastream_id=ds_id,
+        phenomenon_start=np.array([values["phenomenon_time_start"]], dtype=np.int64),
+        phenomenon_end=[values.get("phenomenon_time_end")],
+        result_number=np.array(
+            [np.nan if values["result_number"] is None else values["result_number"]]
+        ),
+        result_json=[values["result_json"]],
+        result_time=[values.get("result_time")],
+        foi=np.array([foi], dtype=np.int64),
+        extra={
+            k: [values.get(k)]
+            for k in ("result_quality", "valid_time_start", "valid_time_end", "parameters")
+        },
+    )
+    result = insert_observations(conn, [batch], verified=True)
+    return {
+        **values,
+        "id": result.ids[0],
+        "datastream_id": ds_id,
+        "feature_of_interest_id": result.foi[0],
+    }

@@ -122,3 +122,7 @@ evaluation_results = sa.Table(
     sa.Index("ix_evaluation_results_run_level", "run_id", "level", "code"),
     sqlite_with_rowid=False,
 )
+
+#: Columns of :data:`evaluation_results` that a run's results carry, in the order readers return them.
+RESULT_COLUMNS = ["unit_code", "code", "level", "raw_value", "score", "rank", "grade", "coverage",
+                  "target", "gap", "lift", "change", "cagr", "value_period"]

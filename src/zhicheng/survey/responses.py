@@ -29,8 +29,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.engine import Engine
 
 from zhicheng.errors import Problem, ZhichengError
-from zhicheng.evaluate.readers import ROW, ReadFailure, read_source
 from zhicheng.goals.yamlread import read_located_yaml
+from zhicheng.readers import ROW, ReadFailure, read_source
 from zhicheng.store.bulk import bulk_insert
 from zhicheng.store.schema import units
 from zhicheng.store.schema_survey import (

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from zhicheng.api.deps import EngineDep, PublicReader, require_role
 from zhicheng.api.routers.sta import run_work
-from zhicheng.api.security import Principal
+from zhicheng.auth import Principal
 from zhicheng.sensing import alerts as service
 from zhicheng.sensing.errors import SensingError
 from zhicheng.sensing.timefmt import parse_instant

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from zhicheng import campaign as svc
 from zhicheng.api.deps import EngineDep, require_role
-from zhicheng.api.security import Principal
+from zhicheng.auth import Principal
 from zhicheng.campaign.evidence import XLSX
 from zhicheng.cockpit import STATIC_DIR
 

@@ -20,7 +20,7 @@ from zhicheng.api.routers.evaluation import (
     report_service,
 )
 from zhicheng.cockpit import STATIC_DIR
-from zhicheng.report import ReportService
+from zhicheng.views import ReportService
 
 router = APIRouter(tags=["cockpit"])
 log = logging.getLogger(__name__)

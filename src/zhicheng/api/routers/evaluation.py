@@ -1,6 +1,6 @@
 """Evaluation results, read-only: runs, rankings, goal-tree nodes, units, indicator values.
 
-Answers are pre-encoded JSON from :class:`zhicheng.report.ReportService`. A cached answer is sent
+Answers are pre-encoded JSON from :class:`zhicheng.views.ReportService`. A cached answer is sent
 straight from the event loop (one small query checks it is current); only a miss goes to a worker
 thread to be computed, so a wall of screens reading the same answers costs almost nothing.
 """
@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from zhicheng.api.deps import get_principal, get_settings, public_read
 from zhicheng.errors import ZhichengError
-from zhicheng.report import ReportNotFound, ReportService
+from zhicheng.views import ReportNotFound, ReportService
 
 router = APIRouter(prefix="/api/evaluation", tags=["evaluation"])
 
@@ -37,10 +37,9 @@ def report_service(request: Request, engine: Engine | None = None) -> ReportServ
     engine = engine or request.app.state.engine
     service: ReportService | None = getattr(request.app.state, "report_service", None)
     if service is None or service.engine is not engine:
-        # The cockpit's air panel reads the stations through the sensing service's own reader.
-        from zhicheng.sensing.airlive import current_aqi
+        from zhicheng.workspace.services import report_service as make_report_service
 
-        service = ReportService(engine, air=current_aqi)
+        service = make_report_service(engine)
         request.app.state.report_service = service
     return service
 

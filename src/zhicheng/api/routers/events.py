@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from zhicheng.api.deps import EngineDep, require_role
-from zhicheng.api.security import Principal
+from zhicheng.auth import Principal
 from zhicheng.events.errors import EventError
 from zhicheng.events.service import (
     EventFilter,

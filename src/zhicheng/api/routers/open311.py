@@ -23,7 +23,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from zhicheng.api.security import Principal, bearer_token, principal_for
+from zhicheng.auth import Principal, bearer_token, principal_for
 from zhicheng.errors import Problem
 from zhicheng.events.catalogue import Catalogue, load_catalogue
 from zhicheng.events.errors import EventError

@@ -22,15 +22,16 @@ from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
 from zhicheng.api.deps import get_principal, get_settings, public_read, require_role
-from zhicheng.api.security import Principal
+from zhicheng.auth import Principal
 from zhicheng.errors import ZhichengError
 from zhicheng.sensing import airlive, reader, writer
 from zhicheng.sensing.alerts import fire_opened, take_opened
 from zhicheng.sensing.errors import SensingError
-from zhicheng.sensing.ingest import IngestResult, create_observations, observation_row
+from zhicheng.sensing.ingest import IngestResult, create_observations
 from zhicheng.sensing.model import ENTITY_SETS, OBSERVATION, EntityType, entity_set
 from zhicheng.sensing.options import QueryOptions, parse_options
 from zhicheng.sensing.timefmt import parse_instant
+from zhicheng.sensing.writer import observation_row
 
 VERSION = "v1.1"
 CONFORMANCE = [

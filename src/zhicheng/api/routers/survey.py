@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Engine
 
 from zhicheng.api.deps import EngineDep, PublicReader, require_role
-from zhicheng.api.security import Principal
+from zhicheng.auth import Principal
 from zhicheng.errors import ZhichengError
 from zhicheng.survey import participation as part
 from zhicheng.survey.questionnaire import QuestionnaireError, builtin_questionnaire

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from zhicheng.report import queries
-from zhicheng.report.context import RunContext, number, run_public
+from zhicheng.views import queries
+from zhicheng.views.context import RunContext, number, run_public
 
 _NO_RANK = 10**9
 #: Units the overview's ranking lists (the chosen unit is added when it is further down).

@@ -1,6 +1,6 @@
 """The Somerville demo: real resident-survey waves 2011–2023 through the citizen questionnaire.
 
-Called by the demo builder (``zhicheng.evaluate.demo``): it adds the city as a unit when missing,
+Called by the demo builder (``zhicheng.workspace.demo``): it adds the city as a unit when missing,
 stores the cited population margins, ingests every wave with the mapping file and feeds the survey
 indicators of the goal model for each wave's year.
 """

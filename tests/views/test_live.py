@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from tests.cockpit.cockpit_workspace import READINGS, add_live_data, add_station
 from zhicheng.api import create_app
 from zhicheng.events.workflow import OPEN_STATES
-from zhicheng.report import live
 from zhicheng.sensing.airlive import current_aqi
 from zhicheng.store import init_store
+from zhicheng.views import live
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 

@@ -11,8 +11,16 @@ import sqlalchemy as sa
 
 from zhicheng.air import annual_evaluation, city_daily, daily_aqi
 from zhicheng.air.io import read_hourly
-from zhicheng.api.wiring import alert_events
-from zhicheng.evaluate.demo import (
+from zhicheng.events import load_catalogue
+from zhicheng.sensing import beijing
+from zhicheng.store import init_store
+from zhicheng.store import schema_sensing as s
+from zhicheng.store.schema import evaluation_runs, indicator_values, ingest_batches, units
+from zhicheng.store.schema_events import events
+from zhicheng.store.schema_survey import survey_answers, survey_waves
+from zhicheng.store.schema_uncertainty import evaluation_uncertainty
+from zhicheng.workspace.alerts import alert_events
+from zhicheng.workspace.demo import (
     AIR_DIR,
     BEIJING_CITY,
     GOOD_DAYS,
@@ -23,14 +31,6 @@ from zhicheng.evaluate.demo import (
     build_demo,
     default_data_dir,
 )
-from zhicheng.events import load_catalogue
-from zhicheng.sensing import beijing
-from zhicheng.store import init_store
-from zhicheng.store import schema_sensing as s
-from zhicheng.store.schema import evaluation_runs, indicator_values, ingest_batches, units
-from zhicheng.store.schema_events import events
-from zhicheng.store.schema_survey import survey_answers, survey_waves
-from zhicheng.store.schema_uncertainty import evaluation_uncertainty
 
 DATA = default_data_dir()
 COUNTED = {"units": units, "indicator_values": indicator_values, "ingest_batches": ingest_batches,

@@ -2,7 +2,7 @@
 
 :class:`ReportService` answers every read the cockpit makes. Answers are cached per
 (read model, run, unit, lang …) and dropped as soon as the store's generation changes (a new or
-deleted run, a new ingest batch), see :mod:`zhicheng.report.cache`.
+deleted run, a new ingest batch), see :mod:`zhicheng.views.cache`.
 """
 
 from __future__ import annotations
@@ -15,16 +15,16 @@ from typing import Any, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
 
-from zhicheng.report import drill, geo, live, overview, queries
-from zhicheng.report.cache import Generation, ReadCache, store_generation
-from zhicheng.report.context import (
+from zhicheng.views import drill, geo, live, overview, queries
+from zhicheng.views.cache import Generation, ReadCache, store_generation
+from zhicheng.views.context import (
     ReportNotFound,
     RunContext,
     check_lang,
     load_context,
     load_labels,
 )
-from zhicheng.report.labels import Labels, labels_for
+from zhicheng.views.labels import Labels, labels_for
 
 T = TypeVar("T")
 #: Answers at least this big [bytes] are also kept gzip-compressed.

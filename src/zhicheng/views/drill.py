@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from zhicheng.report import queries
-from zhicheng.report.context import ReportNotFound, RunContext, number, run_public
-from zhicheng.report.labels import LEVELS, Labels, Node
-from zhicheng.report.overview import grades_public, ranking_rows, score_entry
+from zhicheng.views import queries
+from zhicheng.views.context import ReportNotFound, RunContext, number, run_public
+from zhicheng.views.labels import LEVELS, Labels, Node
+from zhicheng.views.overview import grades_public, ranking_rows, score_entry
 
 #: How many indicators the unit page lists as strengths, weaknesses and gaps.
 TOP_N = 5

@@ -256,7 +256,7 @@ def test_rank_intervals_shown_where_an_uncertainty_analysis_is_stored(tmp_path: 
 
 
 def test_closed_reads_need_a_token(tmp_path: Path) -> None:
-    from zhicheng.api.security import create_token
+    from zhicheng.auth import create_token
     from zhicheng.settings import Settings
 
     engine = init_store(f"sqlite:///{tmp_path / 'store.db'}")

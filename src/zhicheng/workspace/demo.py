@@ -391,7 +391,7 @@ def load_survey_demo(engine: Engine, data: Path) -> SourceSummary:
     Waves already ingested from the file are not ingested again (the survey intake refuses a
     stored wave).
     """
-    from zhicheng.survey.demo import SOMERVILLE_UNIT, load_somerville_demo
+    from zhicheng.workspace.survey_demo import SOMERVILLE_UNIT, load_somerville_demo
 
     label = "Somerville resident survey"
     periods, people = _stored_waves(engine, SOMERVILLE_UNIT, Path(SURVEY_FILE).name)

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from zhicheng.errors import Problem, ZhichengError
-from zhicheng.report import queries
-from zhicheng.report.labels import Labels, labels_for
+from zhicheng.views import queries
+from zhicheng.views.labels import Labels, labels_for
 
 #: Languages the cockpit speaks; Chinese is the default.
 LANGS = ("zh", "en")

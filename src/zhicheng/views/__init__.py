@@ -4,7 +4,7 @@ Reads only: every answer comes from indexed selects and GROUP BYs on the store's
 results, indicator values, events and alerts, cached per (run, unit, lang) until the store changes.
 """
 
-from zhicheng.report.context import LANGS, ReportNotFound
-from zhicheng.report.service import ReportService
+from zhicheng.views.context import LANGS, ReportNotFound
+from zhicheng.views.service import ReportService
 
 __all__ = ["LANGS", "ReportNotFound", "ReportService"]

@@ -12,8 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from zhicheng.evaluate.service import RESULT_COLUMNS
 from zhicheng.store.schema import (
+    RESULT_COLUMNS,
     evaluation_results,
     evaluation_runs,
     framework_versions,

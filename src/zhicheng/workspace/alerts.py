@@ -1,0 +1,86 @@
+"""Sensor alerts open city events (the alert → event bridge between sensing and events).
+
+Every alert opened by an observation written through the server or a command becomes an event
+of the service ``air-quality-alert`` with source ``sensor``, placed at the station's Location and
+carrying the alert's id as ``source_ref``. The alert hook is one process-wide list, so the store an
+alert belongs to travels in a context variable: :func:`alert_events` sets it for a command, the
+server's middleware (:mod:`zhicheng.api.wiring`) for each request, so several stores in one
+process each open events in their own store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from contextvars import ContextVar
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from zhicheng.sensing import alerts as alert_hooks
+from zhicheng.sensing.stations import datastream_station
+
+log = logging.getLogger(__name__)
+
+#: The store of the request (or command) in which observations are being written.
+ALERT_STORE: ContextVar[Engine | None] = ContextVar("zhicheng_alert_store", default=None)
+#: Open311 service of events opened from air-quality alerts (see events/services.yaml).
+ALERT_SERVICE = "air-quality-alert"
+
+
+def alert_event(conn: sa.Connection, alert: dict[str, Any]) -> dict[str, Any]:
+    """The event description of a sensor alert: station, place, pollutant, start and peak.
+
+    ``alert`` is an alert as :func:`zhicheng.sensing.alerts.alert_json` gives it; the station
+    (Thing), its Location and the ObservedProperty are read from the store.
+    """
+    out: dict[str, Any] = {
+        "id": alert.get("id"), "service_code": ALERT_SERVICE, "at": alert.get("start"),
+        "message": f"{alert.get('message') or 'sensor alert'} (peak {alert.get('peak_value')} "
+                   f"at {alert.get('peak_at')})",
+    }
+    station = datastream_station(conn, alert["datastream_id"])
+    if station is None:
+        return out
+    out["station"] = station["station"]
+    out["pollutant"] = station["pollutant"]
+    if station["lon"] is not None and station["lat"] is not None:
+        out["lon"], out["lat"] = station["lon"], station["lat"]
+    return out
+
+
+def open_event_for_alert(engine: Engine, alert: dict[str, Any]) -> int:
+    """Open a city event (source ``sensor``) in ``engine``'s store from a sensor alert; its id."""
+    from zhicheng.events import open_event_from_alert
+
+    with engine.connect() as conn:
+        described = alert_event(conn, alert)
+    return open_event_from_alert(engine, described)
+
+
+def _on_alert_opened(alert: dict[str, Any]) -> None:
+    """The :data:`~zhicheng.sensing.alerts.ON_ALERT_OPENED` hook: an event in the alert's own store."""
+    engine = ALERT_STORE.get()
+    if engine is None:
+        log.debug("alert %s opened outside a wired request: no event opened", alert.get("id"))
+        return
+    open_event_for_alert(engine, alert)
+
+
+def register_hook() -> None:
+    """Make new alerts open events (once per process)."""
+    if _on_alert_opened not in alert_hooks.ON_ALERT_OPENED:
+        alert_hooks.ON_ALERT_OPENED.append(_on_alert_opened)
+
+
+@contextlib.contextmanager
+def alert_events(engine: Engine) -> Iterator[None]:
+    """Within the block, alerts fired in this thread open events in ``engine``'s store (commands)."""
+    register_hook()
+    token = ALERT_STORE.set(engine)
+    try:
+        yield
+    finally:
+        ALERT_STORE.reset(token)
