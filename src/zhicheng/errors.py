@@ -35,11 +35,14 @@ class Problem:
 class ZhichengError(Exception):
     """Base of every error the product raises on purpose (bad input, bad settings).
 
-    ``status`` is the HTTP status the server answers with (400 unless a subclass or the raiser
-    says otherwise).
+    What went wrong is said by the kind (:class:`Invalid`, :class:`NotFound`, :class:`Forbidden`,
+    :class:`Conflict`, :class:`TooLarge`, :class:`Unsupported`); the server maps each kind to its
+    HTTP status in one place (:func:`zhicheng.api.errors.http_status`), an error of no kind is
+    bad input. ``status`` (an HTTP status given by the raiser) is kept for older callers only:
+    raise a kind instead.
     """
 
-    status: int = 400
+    status: int | None = None
 
     def __init__(
         self, message: str | None = None, problems: Iterable[Problem] = (), status: int | None = None
@@ -58,3 +61,27 @@ class ZhichengError(Exception):
         head = str(self)
         body = [str(p) for p in self.problems]
         return body if head == "; ".join(body) else [head, *body]
+
+
+class Invalid(ZhichengError):
+    """Bad input: a malformed value, an unknown name, a rule the input breaks."""
+
+
+class NotFound(ZhichengError):
+    """The addressed thing (run, unit, entity, event, campaign …) does not exist."""
+
+
+class Forbidden(ZhichengError):
+    """The caller may not see or do this."""
+
+
+class Conflict(ZhichengError):
+    """The request clashes with the current state (a workflow step not allowed, a changed row)."""
+
+
+class TooLarge(Invalid):
+    """The input is larger than the limit (a file, a body, too many files)."""
+
+
+class Unsupported(Invalid):
+    """The input is of a type that is not accepted (a file type, by its bytes)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from zhicheng.api.errors import http_status
 from zhicheng.events.catalogue import load_catalogue, parse_catalogue, validate_attributes
 from zhicheng.events.errors import CatalogueError, EventError
 
@@ -24,7 +25,7 @@ def test_packaged_catalogue_maps_every_la311_request_type() -> None:
     assert cat.service("road-damage").duplicate.window_hours == 168
     with pytest.raises(EventError) as info:
         cat.service("nope")
-    assert info.value.status == 404
+    assert http_status(info.value) == 404
 
 
 def test_bad_catalogue_reports_every_problem() -> None:

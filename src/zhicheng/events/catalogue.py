@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from zhicheng.errors import Problem
-from zhicheng.events.errors import CatalogueError, EventError
+from zhicheng.events.errors import CatalogueError, EventError, EventNotFound
 from zhicheng.settings import Settings
 
 PACKAGED = Path(__file__).with_name("services.yaml")
@@ -97,7 +97,7 @@ class Catalogue(_Frozen):
         """The service ``code``; :class:`EventError` (404) when unknown."""
         found = self._by_code().get(code)
         if found is None:
-            raise EventError(f"unknown service_code {code!r}", status=404)
+            raise EventNotFound(f"unknown service_code {code!r}")
         return found
 
     def has(self, code: str) -> bool:

@@ -1,24 +1,36 @@
-"""Errors of the events service: each carries the HTTP status an API answers with."""
+"""Errors of the events service, each of a kind the server maps to its HTTP status."""
 
 from __future__ import annotations
 
-from zhicheng.errors import ZhichengError
+from zhicheng.errors import Conflict, Forbidden, Invalid, NotFound, ZhichengError
 
 
 class EventError(ZhichengError):
-    """A request the events service refuses; ``status`` is the HTTP status to answer with."""
+    """A request the events service refuses (bad input unless a subclass says otherwise)."""
 
 
-class EventNotFound(EventError):
+class EventNotFound(EventError, NotFound):
     """No event, token or service with the given id."""
 
-    status = 404
+
+class EventForbidden(EventError, Forbidden):
+    """The caller's role may not do this (move events, submit requests)."""
+
+
+class EventConflict(EventError, Conflict):
+    """The event changed meanwhile (another writer moved it first)."""
 
 
 class TransitionError(EventError):
-    """A workflow transition that the state machine does not allow (HTTP 409)."""
+    """A workflow transition the state machine refuses."""
 
-    status = 409
+
+class TransitionRefused(TransitionError, Conflict):
+    """A move the state machine does not allow from the event's state (HTTP 409)."""
+
+
+class UnknownState(TransitionError, Invalid):
+    """A target state that does not exist (HTTP 400)."""
 
 
 class CatalogueError(ZhichengError):

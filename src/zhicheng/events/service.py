@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 
 from zhicheng.errors import Problem
 from zhicheng.events.catalogue import Catalogue, Service, load_catalogue, validate_attributes
-from zhicheng.events.errors import EventError, EventNotFound
+from zhicheng.events.errors import EventConflict, EventError, EventForbidden, EventNotFound
 from zhicheng.events.geo import haversine_m, load_grid_cells
 from zhicheng.events.workflow import (
     OPEN_STATES,
@@ -297,8 +297,7 @@ def transition_event(
     dispatching needs a department. Nothing is written when a check fails.
     """
     if role not in TRANSITION_ROLES:
-        raise EventError(f"role {role!r} may not move events; needs one of {', '.join(TRANSITION_ROLES)}",
-                         status=403)
+        raise EventForbidden(f"role {role!r} may not move events; needs one of {', '.join(TRANSITION_ROLES)}")
     if not note or not note.strip():
         raise EventError(problems=[Problem("a note is required for every transition", column="note")])
     at = utc(at) if at else now_utc()
@@ -315,7 +314,7 @@ def transition_event(
             .values(**_transition_values(row, to, note.strip(), at, department, grid))
         )
         if done.rowcount != 1:
-            raise EventError("the event changed meanwhile; try again", status=409)
+            raise EventConflict("the event changed meanwhile; try again")
         conn.execute(event_history.insert().values(
             event_id=event_id, at=at, from_status=row.status, to_status=to, actor=actor, role=role,
             note=note.strip(), department=department or row.department, grid_code=grid or row.grid_code,

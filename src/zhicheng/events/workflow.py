@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from zhicheng.events.errors import TransitionError
+from zhicheng.events.errors import TransitionRefused, UnknownState
 
 STATES: Final = (
     "submitted", "accepted", "dispatched", "in_progress", "resolved", "closed", "rejected", "reopened",
@@ -73,8 +73,8 @@ def states_for_open311(status: str) -> tuple[str, ...]:
 def check_transition(current: str, target: str) -> None:
     """Raise :class:`TransitionError` unless ``current`` → ``target`` is allowed."""
     if target not in STATES:
-        raise TransitionError(f"unknown state {target!r}; states are {', '.join(STATES)}", status=400)
+        raise UnknownState(f"unknown state {target!r}; states are {', '.join(STATES)}")
     allowed = TRANSITIONS.get(current, ())
     if target not in allowed:
         choices = ", ".join(allowed) or "none"
-        raise TransitionError(f"cannot move an event from {current} to {target}; allowed: {choices}")
+        raise TransitionRefused(f"cannot move an event from {current} to {target}; allowed: {choices}")

@@ -1,24 +1,25 @@
-"""Errors of the sensing services, each with the HTTP status it maps to."""
+"""Errors of the sensing services, each of a kind the server maps to its HTTP status."""
 
 from __future__ import annotations
 
+from zhicheng import errors as kinds
 from zhicheng.errors import Problem, ZhichengError
 
 
 class SensingError(ZhichengError):
-    """A request the sensing services refuse; ``status`` is the matching HTTP status."""
+    """A request the sensing services refuse."""
 
 
-class BadRequest(SensingError):
+class BadRequest(SensingError, kinds.Invalid):
     """Malformed request: unknown field, wrong type, bad query option (HTTP 400)."""
 
-    status = 400
 
-
-class NotFound(SensingError):
+class NotFound(SensingError, kinds.NotFound):
     """The addressed entity or path does not exist (HTTP 404)."""
 
-    status = 404
+
+class Conflict(SensingError, kinds.Conflict):
+    """The entity is not as the request expects (a failed JSON Patch ``test``; HTTP 409)."""
 
 
 def bad(reason: str, column: str | None = None) -> BadRequest:

@@ -22,7 +22,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from zhicheng.errors import Problem
-from zhicheng.sensing.errors import BadRequest, NotFound, bad
+from zhicheng.sensing.errors import BadRequest, Conflict, NotFound, bad
 from zhicheng.sensing.ingest import NO_FOI, ObservationColumns, insert_observations
 from zhicheng.sensing.model import (
     DATASTREAM,
@@ -351,7 +351,7 @@ def _apply_op(doc: dict[str, Any], op: Mapping[str, Any], where: str) -> None:
         raise bad(f"{where}: {kind} needs a 'value'")
     if kind == "test":
         if parent.get(last) != op["value"]:
-            raise BadRequest(f"{where}: test of {path!r} failed", status=409)
+            raise Conflict(f"{where}: test of {path!r} failed")
         return
     parent[last] = copy.deepcopy(op["value"])
 

@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.engine import Engine
 
-from zhicheng.errors import Problem, ZhichengError
+from zhicheng.errors import Conflict, NotFound, Problem, ZhichengError
 from zhicheng.goals.yamlread import read_located_yaml
 from zhicheng.readers import ROW, ReadFailure, read_source
 from zhicheng.store.bulk import bulk_insert
@@ -61,6 +61,14 @@ class ResponseError(ZhichengError):
             where = f" in {', '.join(files)}" if files else ""
             message = f"{len(problems)} problem(s){where}; nothing was written"
         super().__init__(message, problems)
+
+
+class WaveNotFound(ResponseError, NotFound):
+    """No survey wave with the given id."""
+
+
+class WaveClosed(ResponseError, Conflict):
+    """The wave is closed for submissions."""
 
 
 # --------------------------------------------------------------------------- mapping files
@@ -536,7 +544,7 @@ def read_wave_questionnaire(conn: sa.Connection, wave_id: int) -> Questionnaire:
         .join(survey_waves, survey_waves.c.questionnaire_pk == survey_questionnaires.c.id)
         .where(survey_waves.c.id == wave_id)).scalar()
     if content is None:
-        raise ResponseError([Problem(f"no survey wave {wave_id}")], f"no survey wave {wave_id}")
+        raise WaveNotFound([Problem(f"no survey wave {wave_id}")], f"no survey wave {wave_id}")
     return Questionnaire.model_validate(json.loads(content))
 
 
@@ -560,7 +568,7 @@ def set_wave_status(engine: Engine, wave_id: int, status: str) -> None:
     with engine.begin() as conn:
         done = conn.execute(survey_waves.update().where(survey_waves.c.id == wave_id).values(status=status)).rowcount
     if not done:
-        raise ResponseError([Problem(f"no survey wave {wave_id}")], f"no survey wave {wave_id}")
+        raise WaveNotFound([Problem(f"no survey wave {wave_id}")], f"no survey wave {wave_id}")
 
 
 def _submission_frame(questionnaire: Questionnaire, respondent: dict[str, str | None],
@@ -590,10 +598,10 @@ def submit_response(engine: Engine, wave_id: int, *, respondent: dict[str, str |
     with engine.connect() as conn:
         wave = conn.execute(sa.select(survey_waves).where(survey_waves.c.id == wave_id)).mappings().first()
         if wave is None:
-            raise ResponseError([Problem(f"no survey wave {wave_id}")], f"no survey wave {wave_id}")
+            raise WaveNotFound([Problem(f"no survey wave {wave_id}")], f"no survey wave {wave_id}")
         qn = read_wave_questionnaire(conn, wave_id)
     if wave["status"] != "open":
-        raise ResponseError([Problem(f"wave {wave_id} is closed")], f"wave {wave_id} is closed for submissions")
+        raise WaveClosed([Problem(f"wave {wave_id} is closed")], f"wave {wave_id} is closed for submissions")
     problems = [Problem(f"the questionnaire does not collect {k!r}", "submission", None, k)
                 for k in respondent if qn.respondent_field(k) is None]
     problems += [Problem(f"required question {q.id!r} is not answered", "submission", None, q.id)

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from zhicheng.errors import Problem, ZhichengError
+from zhicheng.errors import NotFound, Problem, ZhichengError
 from zhicheng.views import queries
 from zhicheng.views.labels import Labels, labels_for
 
@@ -16,7 +16,7 @@ from zhicheng.views.labels import Labels, labels_for
 LANGS = ("zh", "en")
 
 
-class ReportNotFound(ZhichengError):
+class ReportNotFound(NotFound):
     """A run, unit or goal-tree node asked for does not exist."""
 
 

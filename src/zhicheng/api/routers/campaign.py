@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from zhicheng import campaign as svc
 from zhicheng.api.deps import EngineDep, require_role
+from zhicheng.api.errors import http_status
 from zhicheng.auth import Principal
 from zhicheng.campaign.evidence import XLSX
 from zhicheng.cockpit import STATIC_DIR
@@ -76,7 +77,7 @@ def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     try:
         return fn(*args, **kwargs)
     except svc.CampaignError as exc:
-        raise HTTPException(exc.status, str(exc)) from exc
+        raise HTTPException(http_status(exc), str(exc)) from exc
 
 
 # --------------------------------------------------------------------------- pages

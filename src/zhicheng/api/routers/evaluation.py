@@ -15,8 +15,9 @@ from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
 from zhicheng.api.deps import get_principal, get_settings, public_read
+from zhicheng.api.errors import http_status
 from zhicheng.errors import ZhichengError
-from zhicheng.views import ReportNotFound, ReportService
+from zhicheng.views import ReportService
 
 router = APIRouter(prefix="/api/evaluation", tags=["evaluation"])
 
@@ -48,10 +49,8 @@ def answer(read: Any, *args: Any, **kwargs: Any) -> Any:
     """Run a read model; a missing run, unit or node is 404, other bad input 400."""
     try:
         return read(*args, **kwargs)
-    except ReportNotFound as exc:
-        raise HTTPException(404, str(exc)) from exc
     except ZhichengError as exc:
-        raise HTTPException(400, str(exc)) from exc
+        raise HTTPException(http_status(exc), str(exc)) from exc
 
 
 def check_reader(request: Request) -> None:

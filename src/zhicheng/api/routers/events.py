@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from zhicheng.api.deps import EngineDep, require_role
+from zhicheng.api.errors import http_status
 from zhicheng.auth import Principal
 from zhicheng.events.errors import EventError
 from zhicheng.events.service import (
@@ -136,7 +137,7 @@ class StatRow(BaseModel):
 
 
 def _http(exc: EventError) -> HTTPException:
-    return HTTPException(exc.status, str(exc))
+    return HTTPException(http_status(exc), str(exc))
 
 
 def _public(d: dict[str, Any]) -> dict[str, Any]:

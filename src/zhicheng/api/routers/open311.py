@@ -23,10 +23,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from zhicheng.api.errors import http_status
 from zhicheng.auth import Principal, bearer_token, principal_for
 from zhicheng.errors import Problem
 from zhicheng.events.catalogue import Catalogue, load_catalogue
-from zhicheng.events.errors import EventError
+from zhicheng.events.errors import EventError, EventForbidden, EventNotFound
 from zhicheng.events.open311 import (
     RequestQuery,
     definition_record,
@@ -103,7 +104,7 @@ def errors(fmt: str, status: int, messages: Iterable[str]) -> Response:
 
 
 def _from_error(fmt: str, exc: EventError) -> Response:
-    return errors(fmt, exc.status, [str(p) for p in exc.problems] or [str(exc)])
+    return errors(fmt, http_status(exc), [str(p) for p in exc.problems] or [str(exc)])
 
 
 def _guard(fmt: str, build: Callable[[], Response]) -> Response:
@@ -127,21 +128,21 @@ def _check_reader(request: Request) -> None:
     if request.app.state.settings.open_reads:
         return
     if _token_principal(request, request.query_params.get("api_key")) is None:
-        raise EventError("this server needs a valid api_key for reads", status=403)
+        raise EventForbidden("this server needs a valid api_key for reads")
 
 
 def _submitter(request: Request, api_key: str | None) -> tuple[Principal, str]:
     """Who submits and the event source their key implies; EventError 400/403 otherwise."""
     if not api_key:
-        raise EventError("api_key is required to submit a service request", status=400)
+        raise EventError("api_key is required to submit a service request")
     public = request.app.state.settings.open311_public_key
     if public is not None and hmac.compare_digest(api_key.encode(), public.get_secret_value().encode()):
         return Principal(name="open311-public", role=None), "citizen"
     principal = principal_for(request.app.state.engine, api_key)
     if principal is None:
-        raise EventError("invalid api_key", status=403)
+        raise EventForbidden("invalid api_key")
     if not principal.has_role(*SUBMIT_ROLES):
-        raise EventError(f"api_key role {principal.role!r} may not submit service requests", status=403)
+        raise EventForbidden(f"api_key role {principal.role!r} may not submit service requests")
     return principal, "sensor" if principal.role == "sensor" else "citizen"
 
 
@@ -260,7 +261,7 @@ def get_request(request_id: str, fmt: str, request: Request) -> Response:
         with request.app.state.engine.connect() as conn:
             rows = search_requests(conn, RequestQuery(ids=(request_id,)), limit=1)
         if not rows:
-            raise EventError(f"service_request_id {request_id!r} not found", status=404)
+            raise EventNotFound(f"service_request_id {request_id!r} not found")
         return _render(fmt, request_records(rows, _catalogue(request)), "service_requests", "request")
 
     return _guard(fmt, build)
@@ -275,7 +276,7 @@ def get_token(token: str, fmt: str, request: Request) -> Response:
         with request.app.state.engine.connect() as conn:
             record = token_record(conn, token)
         if record is None:
-            raise EventError(f"token {token!r} not found", status=404)
+            raise EventNotFound(f"token {token!r} not found")
         return _render(fmt, [record], "service_requests", "request")
 
     return _guard(fmt, build)

@@ -22,11 +22,12 @@ from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
 from zhicheng.api.deps import get_principal, get_settings, public_read, require_role
+from zhicheng.api.errors import http_status
 from zhicheng.auth import Principal
 from zhicheng.errors import ZhichengError
 from zhicheng.sensing import airlive, reader, writer
 from zhicheng.sensing.alerts import fire_opened, take_opened
-from zhicheng.sensing.errors import SensingError
+from zhicheng.sensing.errors import NotFound, SensingError
 from zhicheng.sensing.ingest import IngestResult, create_observations
 from zhicheng.sensing.model import ENTITY_SETS, OBSERVATION, EntityType, entity_set
 from zhicheng.sensing.options import QueryOptions, parse_options
@@ -98,7 +99,7 @@ def _options(request: Request) -> QueryOptions:
     try:
         return parse_options(dict(request.query_params))
     except SensingError as exc:
-        raise HTTPException(exc.status, message(exc)) from None
+        raise HTTPException(http_status(exc), message(exc)) from None
 
 
 def _where(request: Request) -> reader.Where:
@@ -115,7 +116,7 @@ def run_work(engine: Engine, work: Callable[[Any], T], write: bool = False) -> T
         with engine.connect() as conn:
             return work(conn)
     except ZhichengError as exc:
-        raise HTTPException(getattr(exc, "status", 400), message(exc)) from None
+        raise HTTPException(http_status(exc), message(exc)) from None
 
 
 def message(exc: ZhichengError) -> str:
@@ -141,7 +142,7 @@ def _set(name: Any) -> EntityType:
     try:
         return entity_set(str(getattr(name, "value", name)))
     except SensingError as exc:
-        raise HTTPException(exc.status, message(exc)) from None
+        raise HTTPException(http_status(exc), message(exc)) from None
 
 
 @router.get("", summary="SensorThings root: entity sets and conformance classes")
@@ -257,7 +258,7 @@ async def create_related(
     def work(conn: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         take_opened(conn)
         if not reader.entity_exists(conn, etype, entity_id):
-            raise SensingError(f"{etype.name} {entity_id} does not exist", status=404)
+            raise NotFound(f"{etype.name} {entity_id} does not exist")
         given = {nav.back_fk: entity_id} if nav.back_fk else {}
         if target is OBSERVATION and nav.link is None and _new_observation(body):
             # ``POST /Datastreams(1)/Observations``: answer from the stored row, as create_entity.

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Engine
 
 from zhicheng.api.deps import EngineDep, PublicReader, require_role
+from zhicheng.api.errors import http_status
 from zhicheng.auth import Principal
 from zhicheng.errors import ZhichengError
 from zhicheng.survey import participation as part
@@ -83,9 +84,9 @@ ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Year = Annotated[str, Query(pattern=r"^(19|20)[0-9]{2}$", description="A year, e.g. 2026")]
 
 
-def _bad(exc: ZhichengError, status: int = 400) -> HTTPException:
+def _bad(exc: ZhichengError, status: int | None = None) -> HTTPException:
     detail = "; ".join(exc.lines()[:20])
-    return HTTPException(status, detail)
+    return HTTPException(status or http_status(exc), detail)
 
 
 # --------------------------------------------------------------------------- questionnaires and waves
@@ -200,8 +201,7 @@ def post_response(wave_id: WaveId, body: Submission, engine: EngineDep, _: Publi
     try:
         receipt = submit_response(engine, wave_id, respondent=respondent, answers=dict(body.answers))
     except ResponseError as exc:
-        status = 404 if str(exc).startswith("no survey wave") else 409 if "closed" in str(exc) else 400
-        raise _bad(exc, status) from None
+        raise _bad(exc, http_status(exc)) from None
     return Receipt(receipt=receipt, wave_id=wave_id)
 
 
