@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
-from zhicheng.air import annual_evaluation, city_daily, daily_aqi
-from zhicheng.air.epa_daily import EPA_DAILY_COLUMNS
-from zhicheng.air.errors import AirInputError, Problem
-from zhicheng.air.io import read_hourly
 from zhicheng.cli.common import console, handle_errors
+from zhicheng.errors import Problem
+
+if TYPE_CHECKING:  # pandas and the AQI engine are imported by the commands that run them
+    import pandas as pd
 
 app = typer.Typer(
     help="Air quality: HJ 633 AQI and HJ 663 evaluation (空气质量)", no_args_is_help=True
@@ -60,6 +59,8 @@ Units = Annotated[
 
 
 def _units(options: list[str] | None) -> dict[str, str]:
+    from zhicheng.air.errors import AirInputError
+
     units: dict[str, str] = {}
     problems = []
     for opt in options or []:
@@ -92,6 +93,12 @@ def _daily(
     units: list[str] | None,
     city: str | None,
 ) -> pd.DataFrame:
+    import pandas as pd
+
+    from zhicheng.air import city_daily, daily_aqi
+    from zhicheng.air.errors import AirInputError
+    from zhicheng.air.io import read_hourly
+
     if standard == "EPA2024" and city:
         raise AirInputError(
             problems=[
@@ -124,6 +131,8 @@ def daily(
     city: City = None,
 ) -> None:
     """Daily AQI (日报) of every station-day: statistics, IAQIs, AQI, level, primary, validity."""
+    from zhicheng.air.epa_daily import EPA_DAILY_COLUMNS
+
     table = _daily(inputs, standard, hour_label, unit, city)
     _write(table[EPA_DAILY_COLUMNS if standard == "EPA2024" else DAILY_COLUMNS], out)
     valid = int(table["valid"].sum())
@@ -141,6 +150,9 @@ def annual(
     city: City = None,
 ) -> None:
     """Annual evaluation (HJ 663) of every station-year: means, percentiles, good days."""
+    from zhicheng.air import annual_evaluation
+    from zhicheng.air.errors import AirInputError
+
     if standard == "EPA2024":
         raise AirInputError(
             problems=[

@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from zhicheng.cli.common import DbOption, console, handle_errors, store_location
+from zhicheng.cli.common import DbOption, console, handle_errors, init_store, store_location
 from zhicheng.errors import Problem
-from zhicheng.store import init_store
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine

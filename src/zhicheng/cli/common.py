@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 
 from zhicheng.errors import ZhichengError
-from zhicheng.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 console = Console()
 err_console = Console(stderr=True, highlight=False)
@@ -26,7 +28,18 @@ DbOption = Annotated[
 
 def store_location(db: str | None) -> str:
     """The store a command works on: ``--db`` when given, else the ``ZHICHENG_DB`` setting."""
-    return db or Settings().db
+    if db:
+        return db
+    from zhicheng.settings import Settings
+
+    return Settings().db
+
+
+def init_store(target: str) -> Engine:
+    """The store at ``target``, migrated to head (SQLAlchemy and Alembic load only when a command needs them)."""
+    from zhicheng.store import init_store as open_store
+
+    return open_store(target)
 
 
 #: Exit status for bad input or bad settings (a usage-type error, as click uses 2).

@@ -18,8 +18,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from zhicheng.cli.common import DbOption, console, handle_errors, store_location
-from zhicheng.store import init_store
+from zhicheng.cli.common import DbOption, console, handle_errors, init_store, store_location
 
 app = typer.Typer(help="City events (Open311): list, show, transition, replay LA 311.", no_args_is_help=True)
 

@@ -7,7 +7,7 @@ import io
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -15,8 +15,16 @@ from rich.tree import Tree
 
 from zhicheng.cli.common import console, handle_errors
 from zhicheng.errors import ZhichengError
-from zhicheng.goals import Framework, framework_to_dict, load_framework
-from zhicheng.goals.export import domain_rows, indicator_rows, requirement_rows
+
+if TYPE_CHECKING:
+    from zhicheng.goals import Framework
+
+
+def load_framework(file: Path | None = None) -> Framework:
+    """The framework in ``file`` (default: the built-in one), validated (pydantic loads only here)."""
+    from zhicheng.goals import load_framework as load
+
+    return load(file)
 
 app = typer.Typer(help="The goal framework: show, validate, export.", no_args_is_help=True)
 
@@ -121,6 +129,8 @@ def write_xlsx(fw: Framework, out: Path) -> None:
     """Write the framework as an Excel workbook with sheets domains, requirements, indicators."""
     from openpyxl import Workbook
 
+    from zhicheng.goals.export import domain_rows, indicator_rows, requirement_rows
+
     wb = Workbook()
     first = wb.active
     if first is not None:
@@ -151,6 +161,9 @@ def export(
     JSON and CSV go to stdout when no --out is given; Excel has sheets domains, requirements
     and indicators.
     """
+    from zhicheng.goals import framework_to_dict
+    from zhicheng.goals.export import indicator_rows
+
     fw = load_framework(file)
     if fmt is ExportFormat.xlsx:
         if out is None:

@@ -14,18 +14,17 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
-import yaml
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from zhicheng.cli.common import console, handle_errors
 from zhicheng.errors import Problem, ZhichengError
-from zhicheng.index import Coin, Pipeline
-from zhicheng.index.errors import IndexInputError
-from zhicheng.index.pipeline import DATASET, dataset_frame
+
+if TYPE_CHECKING:  # the engine (pandas, scipy) is imported by the commands that run it
+    import pandas as pd
+
+    from zhicheng.index import Pipeline
 
 app = typer.Typer(help="Composite-index engine (COINr-compatible pipelines).", no_args_is_help=True)
 
@@ -47,6 +46,8 @@ def _cell(v: Any) -> str:
         if math.isinf(f):
             return "Inf" if f > 0 else "-Inf"
         return f"{f:.15g}"
+    import pandas as pd
+
     if pd.isna(v):
         return ""
     s = str(v).replace('"', '""')
@@ -63,6 +64,10 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
 
 def read_table(path: Path) -> pd.DataFrame:
     """Read a CSV input, turning parse failures into a located error."""
+    import pandas as pd
+
+    from zhicheng.index.errors import IndexInputError
+
     try:
         return pd.read_csv(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
@@ -71,6 +76,10 @@ def read_table(path: Path) -> pd.DataFrame:
 
 def read_yaml(path: Path, key: str) -> dict[str, Any]:
     """Read a YAML mapping that must contain ``key``."""
+    import yaml
+
+    from zhicheng.index.errors import IndexInputError
+
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -82,6 +91,9 @@ def read_yaml(path: Path, key: str) -> dict[str, Any]:
 
 def load_pipeline(data: Path, meta: Path, config: Path) -> Pipeline:
     """Coin and pipeline from the three input files (errors name the file)."""
+    from zhicheng.index import Coin, Pipeline
+    from zhicheng.index.errors import IndexInputError
+
     idata, imeta = read_table(data), read_table(meta)
     coin = Coin.from_coinr(idata, imeta, data_file=str(data), meta_file=str(meta))
     doc = read_yaml(config, "steps")
@@ -92,6 +104,8 @@ def load_pipeline(data: Path, meta: Path, config: Path) -> Pipeline:
 
 
 def _with_file(func: Callable[[], Any], file: Path) -> Any:
+    from zhicheng.index.errors import IndexInputError
+
     try:
         return func()
     except IndexInputError as exc:
@@ -107,6 +121,8 @@ def run(data: DataOpt, meta: MetaOpt, config: ConfigOpt, out: OutOpt) -> None:
     Writes normalised.csv, aggregated.csv and ranks.csv (plus treated.csv and
     treated_details.csv when treatment ran, and one file per other stage run).
     """
+    from zhicheng.index.pipeline import DATASET, dataset_frame
+
     pipe = load_pipeline(data, meta, config)
     res = _with_file(pipe.run, config)
     out.mkdir(parents=True, exist_ok=True)
@@ -135,6 +151,8 @@ def sensitivity(data: DataOpt, meta: MetaOpt, config: ConfigOpt, out: OutOpt,
     Writes rank_stats.csv, scores.csv, ranks.csv, parameters.csv and, for SA,
     sensitivity_indices.csv.
     """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from zhicheng.index.sensitivity import SensitivitySpec, run_sensitivity
 
     pipe = load_pipeline(data, meta, config)

@@ -7,8 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from zhicheng.cli.common import DbOption, console, handle_errors, store_location
-from zhicheng.store import init_store
+from zhicheng.cli.common import DbOption, console, handle_errors, init_store, store_location
 
 token_app = typer.Typer(help="API tokens: create (shown once), list, revoke.", no_args_is_help=True)
 

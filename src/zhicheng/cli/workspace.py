@@ -6,9 +6,8 @@ import math
 import re
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -16,6 +15,9 @@ from rich.table import Table
 
 from zhicheng.cli.common import DbOption, console, handle_errors, store_location
 from zhicheng.errors import Problem
+
+if TYPE_CHECKING:  # pandas and the services are imported by the commands that use them
+    import pandas as pd
 
 LEVELS = ("index", "domain", "requirement", "indicator")
 #: Warnings of one kind shown before the rest are counted.
@@ -41,6 +43,8 @@ def _engine(db: str | None) -> Any:
 
 
 def _fmt(value: Any, digits: int = 1) -> str:
+    import pandas as pd
+
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return "–"
     if isinstance(value, float):
@@ -238,6 +242,8 @@ def cmd_results(
 
 
 def _results_table(frame: pd.DataFrame) -> None:
+    import pandas as pd
+
     table = Table(title=f"run {frame['run_id'].iloc[0]} · {frame['period'].iloc[0]}" if len(frame) else "no results")
     for col in ("level", "code", "name", "unit", "raw", "score", "rank", "grade", "coverage", "gap"):
         table.add_column(col, justify="left" if col in {"level", "code", "name", "unit"} else "right")
