@@ -11,6 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from zhicheng.cli import app
+from zhicheng.goals import builtin_framework
+
+FRAMEWORK = builtin_framework()
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 UNITS = "code,name\n440100,广州市\n440300,深圳市\n320100,南京市\n"
@@ -45,9 +48,17 @@ def test_ingest_evaluate_results_and_gaps(workspace: tuple[CliRunner, str, Path]
     assert "run 1: 3 units evaluated for 2020" in ev.output
     csv = runner.invoke(app, ["results", "--level", "index", "--format", "csv", "--db", db])
     frame = pd.read_csv(io.StringIO(csv.output), dtype={"unit_code": str})
-    # GDP and tertiary scores (worst → target): 广州 100/100, 深圳 66.7/66.7, 南京 0/0.
+    # Min-max across the ranked units (OECD/JRC Handbook 2008, §5.2): GDP (x − 40000) / 110000,
+    # tertiary (x − 40) / 30 → 广州 100/100, 深圳 36.4/33.3, 南京 0/0; index = their mean.
     assert frame["unit_code"].tolist() == ["440100", "440300", "320100"]
-    assert frame["score"].tolist() == pytest.approx([100, 200 / 3, 0])
+    assert frame["score"].tolist() == pytest.approx([100, (40000 / 110000 * 100 + 100 / 3) / 2, 0])
+    # Attainment of target beside it (worst → target, capped): 深圳 66.7 on both.
+    assert frame["attainment"].tolist() == pytest.approx([100, 200 / 3, 0])
+    # Every score carries its coverage (2 of the framework's performance indicators) and statuses.
+    n_perf = sum(1 for i in FRAMEWORK.indicators() if i.role == "performance")
+    assert frame["coverage"].tolist() == pytest.approx([2 / n_perf] * 3)
+    assert set(frame["rank_status"]) == {"ranked"} and set(frame["grade_status"]) == {"insufficient_evidence"}
+    assert frame["grade"].isna().all() and frame["provisional_grade"].notna().all()
     js = runner.invoke(app, ["results", "--level", "indicator", "--unit", "440300", "--format", "json", "--db", db])
     records = json.loads(js.output)
     assert {r["code"]: r["gap"] for r in records} == {"D4.R1.I2": pytest.approx(20000), "D4.R2.I1": pytest.approx(5)}
@@ -59,6 +70,15 @@ def test_ingest_evaluate_results_and_gaps(workspace: tuple[CliRunner, str, Path]
     assert table.exit_code == 0 and "产业发展" in table.output
     gaps = runner.invoke(app, ["gaps", "--unit", "440300", "--db", db])
     assert gaps.exit_code == 0 and "深圳市 (440300) 2020" in gaps.output and "D4.R1.I2" in gaps.output
+    assert "证据不足" in gaps.output and "provisional grade after" in gaps.output
+    # A unit by its name, with or without the suffix, in Chinese or pinyin.
+    for name in ("深圳", "深圳市", "Shenzhen"):
+        by_name = runner.invoke(app, ["gaps", "--unit", name, "--db", db])
+        assert by_name.exit_code == 0 and "深圳市 (440300) 2020" in by_name.output, (name, by_name.output)
+    table_csv = runner.invoke(app, ["results", "--level", "all", "--format", "csv", "--db", db])
+    every = pd.read_csv(io.StringIO(table_csv.output), dtype={"unit_code": str})
+    scored = every[every["score"].notna()]
+    assert scored["coverage"].notna().all()  # coverage printed with every score
 
 
 def test_errors_are_located_lines_and_exit_2(workspace: tuple[CliRunner, str, Path]) -> None:

@@ -42,6 +42,10 @@ VALUES = f"""unit,indicator,period,value
 {D},D4.R1.I2,2015,40000
 """
 FW = builtin_framework()
+#: These checks are of rules 1 (score = attainment of target over every indicator with data), the
+#: method runs stored before rules 2 keep; rules 2 is checked in test_ranking_rules.py.
+OLD: dict = {"rules": 1, "normalise": {"method": "dist2targ", "cap_max": True}}
+R1 = MethodConfig(**OLD)
 
 
 @pytest.fixture
@@ -59,7 +63,7 @@ def pick(results: pd.DataFrame, unit: str, code: str, column: str) -> float:
 
 
 def test_scores_at_every_level_match_hand_computation(loaded: Engine) -> None:
-    run = evaluate(loaded, "2020")
+    run = evaluate(loaded, "2020", config=R1)
     r = run.results
     # Indicator scores: 100 (x - worst) / (target - worst), capped at 100.
     # GDP: worst 40000 → A 100 (cap), B 66.67, C 33.33, D 0 (E is left out: 1 of 3 indicators).
@@ -80,7 +84,7 @@ def test_scores_at_every_level_match_hand_computation(loaded: Engine) -> None:
 
 
 def test_coverage_gaps_and_lift(loaded: Engine) -> None:
-    r = evaluate(loaded, "2020").results
+    r = evaluate(loaded, "2020", config=R1).results
     d4 = [i.id for r_ in FW.domain("D4").requirements for i in r_.indicators]
     assert pick(r, A, "D4", "coverage") == pytest.approx(2 / len(d4))
     assert pick(r, A, FW.id, "coverage") == pytest.approx(3 / len(FW.indicators()))
@@ -99,15 +103,16 @@ def test_coverage_gaps_and_lift(loaded: Engine) -> None:
 def test_closed_form_lift_equals_reaggregating_every_what_if(loaded: Engine) -> None:
     # A data threshold of 0 changes nothing in the scores but makes the service re-aggregate
     # each "indicator on target" variant instead of using effective weights.
-    closed = evaluate(loaded, "2020").results
-    stacked = evaluate(loaded, "2020", config=MethodConfig(aggregate={"method": "amean", "dat_thresh": 0.0})).results
+    closed = evaluate(loaded, "2020", config=R1).results
+    stacked = evaluate(loaded, "2020",
+                       config=MethodConfig(**OLD, aggregate={"method": "amean", "dat_thresh": 0.0})).results
     ind = closed["level"] == "indicator"
     assert closed.loc[ind, "lift"].notna().all()
     assert closed.loc[ind, "lift"].to_numpy() == pytest.approx(stacked.loc[ind, "lift"].to_numpy(), abs=1e-9)
 
 
 def test_gaps_report_orders_by_lift_and_gives_the_grade_after(loaded: Engine) -> None:
-    evaluate(loaded, "2020")
+    evaluate(loaded, "2020", config=R1)
     gaps = unit_gaps(loaded, A)
     assert gaps["code"].tolist()[0] == "D3.R3.I1"
     first = gaps.iloc[0]
@@ -116,7 +121,7 @@ def test_gaps_report_orders_by_lift_and_gives_the_grade_after(loaded: Engine) ->
 
 
 def test_trends_change_and_cagr_from_a_base_period(loaded: Engine) -> None:
-    r = evaluate(loaded, "2020", base_period="2015").results
+    r = evaluate(loaded, "2020", config=R1, base_period="2015").results
     assert pick(r, A, "D4.R1.I2", "change") == pytest.approx(50000)
     assert pick(r, A, "D4.R1.I2", "cagr") == pytest.approx(1.5 ** (1 / 5) - 1, rel=1e-12)
     # 2015 index of A = its D4.R1 score then: worst 40000, target 100000 → 100. Change 70 − 100.
@@ -125,26 +130,26 @@ def test_trends_change_and_cagr_from_a_base_period(loaded: Engine) -> None:
 
 
 def test_min_coverage_units_and_lookback(loaded: Engine, tmp_path: Path) -> None:
-    run = evaluate(loaded, "2020", config=MethodConfig(min_coverage=0.0))
+    run = evaluate(loaded, "2020", config=MethodConfig(**OLD, min_coverage=0.0))
     assert E in run.units
-    chosen = evaluate(loaded, "2020", units=[A, B])
+    chosen = evaluate(loaded, "2020", config=R1, units=[A, B])
     assert chosen.units == (A, B)
     assert pick(chosen.results, A, "D4.R1.I2", "score") == 100
     with pytest.raises(EvaluationError, match="unknown unit"):
-        evaluate(loaded, "2020", units=["999999"])
+        evaluate(loaded, "2020", config=R1, units=["999999"])
     later = tmp_path / "2021.csv"
     later.write_text(f"unit,indicator,period,value\n{A},D4.R1.I2,2021,160000\n{B},D4.R1.I2,2021,85000\n",
                      encoding="utf-8")
     ingest_file(loaded, later)
-    r = evaluate(loaded, "2021", config=MethodConfig(lookback=1)).results
+    r = evaluate(loaded, "2021", config=MethodConfig(**OLD, lookback=1)).results
     assert pick(r, A, "D4.R1.I2", "raw_value") == 160000
     assert r[(r["unit_code"] == A) & (r["code"] == "D3.R3.I1")]["value_period"].tolist() == ["2020"]
     assert pick(r, A, "D3.R3.I1", "raw_value") == 10
 
 
 def test_runs_are_stored_reused_and_read_back(loaded: Engine, tmp_path: Path) -> None:
-    first = evaluate(loaded, "2020", reuse=True)
-    again = evaluate(loaded, "2020", reuse=True)
+    first = evaluate(loaded, "2020", config=R1, reuse=True)
+    again = evaluate(loaded, "2020", config=R1, reuse=True)
     assert again.run_id == first.run_id
     index = read_results(loaded, level="index")
     assert index["unit_code"].tolist() == [B, A, C, D]
@@ -162,7 +167,7 @@ def test_runs_are_stored_reused_and_read_back(loaded: Engine, tmp_path: Path) ->
 
 def test_method_configuration_file(loaded: Engine, tmp_path: Path) -> None:
     cfg = tmp_path / "minmax.yaml"
-    cfg.write_text("normalise: {method: minmax, l_u: [0, 100]}\naggregate: {method: amean}\nweights: equal\n",
+    cfg.write_text("rules: 1\nnormalise: {method: minmax, l_u: [0, 100]}\naggregate: {method: amean}\nweights: equal\n",
                    encoding="utf-8")
     r = evaluate(loaded, "2020", config=load_config(cfg)).results
     # Min-max over A..D: GDP (x - 40000) / 110000.
@@ -185,7 +190,7 @@ def test_a_lone_value_is_scored_by_attainment_of_its_target(loaded: Engine, tmp_
     path.write_text(f"unit,indicator,period,value\n{A},D3.R1.I1,2020,53.7\n{A},D3.R1.I2,2020,73\n",
                     encoding="utf-8")
     ingest_file(loaded, path)
-    results = evaluate(loaded, "2020", config=MethodConfig(min_coverage=0)).results
+    results = evaluate(loaded, "2020", config=MethodConfig(**OLD, min_coverage=0)).results
     good_days, pm25 = FW.indicator("D3.R1.I1"), FW.indicator("D3.R1.I2")
     assert good_days.target == 87.5 and pm25.target == 35  # catalogue targets the test relies on
     assert pick(results, A, "D3.R1.I1", "score") == pytest.approx(100 * 53.7 / 87.5, rel=1e-9)

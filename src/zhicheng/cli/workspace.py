@@ -129,17 +129,25 @@ def cmd_evaluate(
                                              help="Replications of an uncertainty analysis of the ranks (0 = none).")] = 0,
     db: DbOption = None,
 ) -> None:
-    """Evaluate units for a period and store the run (scores, ranks, grades, gaps, trends)."""
+    """Evaluate units for a period and store the run (scores, ranks, grades, gaps, trends).
+
+    Without --config the workspace's stored method is used (the one the demo stored), else the default.
+    """
     from zhicheng.evaluate.config import load_config
     from zhicheng.evaluate.service import evaluate, suggest_period
+    from zhicheng.evaluate.workspace_method import workspace_method
 
     engine = _engine(db)
-    method = load_config(config)
+    stored = None if config is not None else workspace_method(engine)
+    method = stored.config if stored is not None else load_config(config)
+    console.print(f"method: {stored.describe() if stored is not None else (config or 'the default (no --config)')}",
+                  highlight=False)
     chosen = period or suggest_period(engine, lookback=method.lookback)
     unit_list = [u.strip() for u in units.split(",") if u.strip()] if units else None
-    run = evaluate(engine, chosen, units=unit_list, config=method, base_period=trend_from)
-    console.print(f"run {run.run_id}: {len(run.units)} units evaluated for {run.period}"
-                  + (f"; {len(run.left_out)} left out for too little data" if run.left_out else ""), highlight=False)
+    base = trend_from or (stored.base_period(chosen) if stored is not None else None)
+    run = evaluate(engine, chosen, units=unit_list, config=method, base_period=base,
+                   reuse=stored is not None and trend_from is None)
+    print_run_summary(run)
     _print_board(run.run_id, engine, top=10, bottom=0)
     if uncertainty:
         _uncertainty(engine, run.run_id, n=uncertainty, noise=0.25, seed=1)
@@ -189,14 +197,56 @@ def cmd_uncertainty(
     _uncertainty(_engine(db), run, n=n, noise=noise, seed=seed)
 
 
+def print_run_summary(run: Any) -> None:
+    """How many units the run ranks, which are not ranked or not in it, and which indicators it left out."""
+    from collections import Counter
+
+    from zhicheng.evaluate.rules import status_label
+
+    ranked = run.ranked
+    console.print(f"run {run.run_id}: {len(run.units)} units evaluated for {run.period}, {len(ranked)} ranked"
+                  + (f"; {len(run.left_out)} not ranked for too little data" if run.left_out else ""),
+                  highlight=False)
+    for group, info in (run.groups or {}).items():
+        left = info.get("left_out_indicators") or {}
+        console.print(f"  {group}: {info['ranked']} of {info['members']} units ranked on {len(info['common'])} "
+                      "common indicators" + ("; left out (too few units have them): " + ", ".join(
+                          f"{c} {v:.0%}" for c, v in sorted(left.items())) if left else ""), highlight=False)
+    if run.not_in_run:
+        kinds = Counter(str(v).split(":")[0] for v in run.not_in_run.values())
+        console.print("  not in the run: " + ", ".join(f"{n} {status_label(k)}" for k, n in sorted(kinds.items())),
+                      highlight=False)
+
+
+def _missing(value: Any) -> bool:
+    """True for None, NaN and pandas' NA (without importing pandas)."""
+    return value is None or (isinstance(value, float) and math.isnan(value)) or type(value).__name__ == "NAType"
+
+
+def _pct(value: Any) -> str:
+    return "–" if _missing(value) else f"{float(value):.0%}"
+
+
+def _grade_cell(row: Any) -> str:
+    """The grade, or 证据不足 with the provisional grade (labelled) where the evidence is insufficient."""
+    from zhicheng.evaluate.rules import NO_EVIDENCE, status_label
+
+    if row.get("grade_status") == NO_EVIDENCE:
+        prov = row.get("provisional_grade")
+        return status_label(NO_EVIDENCE) + ("" if _missing(prov) else f" (暂定 {int(prov)})")
+    return _fmt(row.get("grade"), 0)
+
+
 def _board_table(board: pd.DataFrame, title: str) -> Table:
     domains = [c for c in board.columns if re.fullmatch(r"D\d+", str(c))]
     table = Table(title=title, title_justify="left")
-    for col in ("rank", "unit", "province", "index", "grade", *domains, "coverage"):
-        table.add_column(col, justify="left" if col in {"unit", "province"} else "right")
+    for col in ("rank", "unit", "province", "index", "coverage", "attainment", "grade", *domains):
+        table.add_column(col, justify="left" if col in {"unit", "province", "grade"} else "right")
     for _, row in board.iterrows():
         table.add_row(_fmt(row["rank"], 0), str(row["unit_name_zh"]), _fmt(row["group_name"]), _fmt(row["score"]),
-                      _fmt(row["grade"], 0), *[_fmt(row[d], 0) for d in domains], f"{row['coverage']:.0%}")
+                      _pct(row["coverage"]), _fmt(row.get("attainment")), _grade_cell(row),
+                      *[f"{_fmt(row[d], 0)} ({_pct(row.get(f'{d} coverage'))})" if not _missing(row[d]) else "–"
+                        for d in domains])
     return table
 
 
@@ -211,7 +261,7 @@ def _print_board(run_id: int, engine: Any, *, top: int, bottom: int) -> None:
 
 def cmd_results(
     level: Annotated[str, typer.Option("--level", "-l", help="index | domain | requirement | indicator | all")] = "index",
-    unit: Annotated[str | None, typer.Option("--unit", "-u", help="Only this unit.")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", "-u", help="Only this unit: a code or a name (深圳, Shenzhen).")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table | csv | xlsx | json")] = "table",
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output file (csv, json: stdout by default).")] = None,
     run: Annotated[int | None, typer.Option("--run", help="Run id (default: the latest).")] = None,
@@ -227,7 +277,8 @@ def cmd_results(
         raise EvaluationError(f"unknown level {level!r}: use one of {', '.join(LEVELS)} or all")
     engine = _engine(db)
     as_level = None if level == "all" or fmt == "xlsx" else level
-    frame = read_results(engine, run, level=as_level, unit=unit)
+    code = _unit_code(engine, unit, run) if unit is not None else None
+    frame = read_results(engine, run, level=as_level, unit=code)
     if fmt == "table":
         _results_table(frame)
         return
@@ -242,39 +293,76 @@ def cmd_results(
 
 
 def _results_table(frame: pd.DataFrame) -> None:
-    import pandas as pd
+
+    from zhicheng.evaluate.rules import status_label
 
     table = Table(title=f"run {frame['run_id'].iloc[0]} · {frame['period'].iloc[0]}" if len(frame) else "no results")
-    for col in ("level", "code", "name", "unit", "raw", "score", "rank", "grade", "coverage", "gap"):
-        table.add_column(col, justify="left" if col in {"level", "code", "name", "unit"} else "right")
+    for col in ("level", "code", "name", "unit", "raw", "score", "coverage", "attainment", "rank", "grade", "status",
+                "gap"):
+        table.add_column(col, justify="left" if col in {"level", "code", "name", "unit", "grade", "status"} else "right")
     for _, r in frame.iterrows():
         table.add_row(r["level"], r["code"], str(r["code_name_zh"]), str(r["unit_name_zh"]), _fmt(r["raw_value"], 2),
-                      _fmt(r["score"]), _fmt(r["rank"], 0), _fmt(r["grade"], 0),
-                      "–" if pd.isna(r["coverage"]) else f"{r['coverage']:.0%}", _fmt(r["gap"], 2))
+                      _fmt(r["score"]), _pct(r["coverage"]), _fmt(r["attainment"]), _fmt(r["rank"], 0),
+                      _grade_cell(r), status_label(r["rank_status"]), _fmt(r["gap"], 2))
     _wide().print(table)
 
 
 def cmd_gaps(
-    unit: Annotated[str, typer.Option("--unit", "-u", help="Unit code.")],
+    unit: Annotated[str, typer.Option("--unit", "-u", help="Unit code or name (深圳, 深圳市, Shenzhen, 440300).")],
     run: Annotated[int | None, typer.Option("--run", help="Run id (default: the latest).")] = None,
     db: DbOption = None,
 ) -> None:
-    """A unit's gaps to targets, and which indicators would lift its grade most."""
-    from zhicheng.evaluate.results import read_results, unit_gaps
+    """A unit's gaps to targets, and which indicators would lift its grade (or provisional grade) most."""
+    from zhicheng.evaluate.lookup import rank_reason
+    from zhicheng.evaluate.results import get_run, read_results, unit_gaps
+    from zhicheng.evaluate.rules import NO_EVIDENCE
 
     engine = _engine(db)
-    gaps = unit_gaps(engine, unit, run)
-    head = read_results(engine, run, level="index", unit=unit).iloc[0]
-    console.print(f"{head['unit_name_zh']} ({unit}) {head['period']}: index {head['score']:.1f}, grade "
-                  f"{_fmt(head['grade'], 0)}, rank {_fmt(head['rank'], 0)}", highlight=False)
+    code = _unit_code(engine, unit, run)
+    gaps = unit_gaps(engine, code, run)
+    head = read_results(engine, run, level="index", unit=code).iloc[0]
+    run_id = get_run(engine, run).run_id
+    provisional = head["grade_status"] == NO_EVIDENCE
+    console.print(f"{head['unit_name_zh']} ({code}) {head['period']}: index {_fmt(head['score'])} (coverage "
+                  f"{_pct(head['coverage'])}), attainment {_fmt(head['attainment'])}, grade {_grade_cell(head)}, "
+                  f"rank {_fmt(head['rank'], 0)}", highlight=False)
+    why = rank_reason(engine, run_id, code)
+    if why:
+        console.print(f"  not ranked — {why}", highlight=False)
+    if provisional:
+        console.print(f"  证据不足 insufficient evidence: the data cover {_pct(head['coverage'])} of the framework, so "
+                      "the grade after each gap is closed is provisional (暂定)", highlight=False)
     table = Table()
-    for col in ("indicator", "name", "value", "target", "gap", "score", "lift", "index after", "grade after"):
+    after = "provisional grade after" if provisional else "grade after"
+    basis = "attainment after" if not _missing(head["attainment"]) else "index after"
+    for col in ("indicator", "name", "value", "target", "gap", "score", "attainment", "lift", basis, after):
         table.add_column(col, justify="left" if col in {"indicator", "name"} else "right")
     for _, r in gaps.iterrows():
         table.add_row(r["code"], str(r["code_name_zh"]), _fmt(r["raw_value"], 2), _fmt(r["target"], 2),
-                      _fmt(r["gap"], 2), _fmt(r["score"]), _fmt(r["lift"], 2), _fmt(r["index_after"]),
-                      _fmt(r["grade_after"], 0))
+                      _fmt(r["gap"], 2), _fmt(r["score"]), _fmt(r["attainment"]), _fmt(r["lift"], 2),
+                      _fmt(r["index_after"]), _fmt(r["grade_after"], 0))
     _wide().print(table)
+
+
+def _unit_code(engine: Any, text: str, run: int | None) -> str:
+    """The code of the unit ``text`` names (code or name); a unit not in the run is an error saying why."""
+    import sqlalchemy as sa
+
+    from zhicheng.evaluate.errors import EvaluationError
+    from zhicheng.evaluate.lookup import absence_reason, resolve_unit
+    from zhicheng.evaluate.results import get_run
+    from zhicheng.store.schema import evaluation_results
+
+    info = get_run(engine, run)
+    r = evaluation_results
+    with engine.connect() as conn:
+        in_run = set(conn.execute(sa.select(r.c.unit_code).where(r.c.run_id == info.run_id, r.c.level == "index"))
+                     .scalars())
+    ref = resolve_unit(engine, text, prefer=in_run)
+    if ref.code not in in_run:
+        raise EvaluationError(f"{ref.name_zh} ({ref.code}) is not in evaluation run {info.run_id}: "
+                              f"{absence_reason(engine, info.run_id, ref)}")
+    return ref.code
 
 
 def cmd_demo(

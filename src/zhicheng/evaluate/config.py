@@ -1,21 +1,47 @@
-"""Method configuration of an evaluation run (YAML): treatment, normalisation, weights, aggregation.
+"""Method configuration of an evaluation run (YAML): the ranking rules, scoring and aggregation.
 
-The default follows the practice of GB/T 33356 evaluations — every indicator is scored by how far
-it has come towards its target, and scores are averaged up the tree with the framework's
-weights::
+The default (``rules: 2``) compares like with like and separates units::
 
-    treat: null                              # or the index engine's settings, e.g. {winmax: 5}
-    normalise: {method: dist2targ, cap_max: true}   # 0 = worst evaluated unit, 100 = target met
-    weights: framework                       # framework | equal | {code: weight, …}
-    aggregate: {method: amean}               # amean | gmean | hmean | genmean | copeland, or per level
-    min_coverage: 0.5                        # leave out units with data for < 50 % of the indicators
-                                             # that have data in the period
-    lookback: 0                              # years a missing value may be taken from (latest first)
+    rules: 2                                  # 2 = the rules below; 1 = runs stored before them
+    treat: null                               # or the index engine's settings, e.g. {winmax: 5}
+    normalise: {method: minmax, l_u: [0, 100]}   # ranking score: 0 = worst ranked unit, 100 = best
+    attainment: {method: dist2targ, cap_max: true}   # 达标度 beside it: 100 = target met
+    weights: framework                        # framework | equal | {code: weight, …}
+    aggregate: {method: amean}                # amean | gmean | hmean | genmean | copeland, or per level
+    common_share: 0.6667                      # an indicator enters a ranking when ≥ 2/3 of the ranked
+                                              # units of the comparison group have it
+    min_coverage: 0.5                         # a unit is ranked when it has ≥ 50 % of that common set
+    evidence: {index: 0.5, domain: 0.5, requirement: 0.5, each_domain: 0.25}
+    lookback: 0                               # years a missing value may be taken from (latest first)
+    level: null                               # the unit level ranked (default: the commonest with data)
+
+*Compare like with like.* Units are ranked within comparison groups (Chinese administrative
+units by their 6-digit codes in one group; any other unit in the group its ``group_name`` names)
+and on one indicator set per group: the indicators that at least ``common_share`` of the group's
+ranked units have. Units with less than ``min_coverage`` of that set are not ranked (status
+``insufficient_data``); a group of one unit is not ranked (``sole_unit``). Context indicators
+(catalogue ``role: context``) are stored and shown but never scored.
+
+*Scores that separate units.* The ranking score is COINr's ``n_minmax`` across the ranked units
+of the group (OECD/JRC Handbook 2008, §5.2): the best unit on an indicator gets 100 and the
+worst 0, so two units share a score only when their data are identical. Attainment of target
+(``attainment``, by default the distance from the worst unit to the target, capped at it) is
+computed beside it, and the maturity grades, gaps and lifts speak of attainment.
+
+*Grades need evidence.* A node is graded only when the unit's scored indicators cover at least
+``evidence[level]`` of the framework's performance indicators under it, and the index only when,
+in addition, every domain reaches ``evidence.each_domain``; otherwise ``grade`` is empty,
+``grade_status`` says ``insufficient_evidence`` and ``provisional_grade`` holds the grade of the
+attainment over the scored part (always shown with its coverage).
 
 Normalisation methods are the index engine's (COINr's names); ``dist2targ`` and ``goalposts``
 take each indicator's target from the framework, ``goalposts`` its bad end from the plausible
 range. Methods that give fractions (``dist2targ``, ``fracmax``, ``dist2max``, ``dist2ref``,
 ``prank``) are scaled to 0–100 so that maturity grades apply.
+
+Run configurations stored before these rules have no ``rules`` key; :func:`stored_config`
+reads them as ``rules: 1`` (score = attainment, every indicator with data, grades by score alone),
+so they keep their method and their meaning.
 """
 
 from __future__ import annotations
@@ -33,17 +59,51 @@ from zhicheng.evaluate.errors import EvaluationError
 FRACTION_METHODS = {"dist2targ", "fracmax", "dist2max", "dist2ref", "prank"}
 
 
-class MethodConfig(BaseModel):
-    """How an evaluation scores and aggregates (see the module docstring)."""
+#: Share of a comparison group's ranked units that must have an indicator for it to enter the ranking.
+COMMON_SHARE = 0.6667
+#: Attainment of target as the rules-1 default scored it (and as the rules-2 default shows beside the score).
+ATTAINMENT = {"method": "dist2targ", "cap_max": True}
+
+
+class Evidence(BaseModel):
+    """Coverage a node needs for a maturity grade [fraction of its framework's performance indicators]."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    index: Annotated[float, Field(ge=0, le=1)] = 0.5
+    domain: Annotated[float, Field(ge=0, le=1)] = 0.5
+    requirement: Annotated[float, Field(ge=0, le=1)] = 0.5
+    #: The index is graded only when every domain reaches this coverage too.
+    each_domain: Annotated[float, Field(ge=0, le=1)] = 0.25
+
+
+class MethodConfig(BaseModel):
+    """How an evaluation ranks, scores and aggregates (see the module docstring)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rules: Literal[1, 2] = 2
     treat: dict[str, Any] | None = None
-    normalise: dict[str, Any] = Field(default_factory=lambda: {"method": "dist2targ", "cap_max": True})
+    normalise: dict[str, Any] = Field(default_factory=lambda: {"method": "minmax", "l_u": [0, 100]})
+    attainment: dict[str, Any] = Field(default_factory=lambda: dict(ATTAINMENT))
     weights: Literal["framework", "equal"] | dict[str, Annotated[float, Field(gt=0)]] = "framework"
     aggregate: dict[str, Any] = Field(default_factory=lambda: {"method": "amean"})
+    common_share: Annotated[float, Field(ge=0, le=1)] = COMMON_SHARE
     min_coverage: Annotated[float, Field(ge=0, le=1)] = 0.5
+    evidence: Evidence = Field(default_factory=Evidence)
     lookback: Annotated[int, Field(ge=0, le=10)] = 0
+    level: str | None = None
+
+    def attainment_config(self) -> MethodConfig:
+        """The same configuration scoring attainment of target instead of the ranking score."""
+        # Attainment compares each raw value with its target: outlier treatment does not apply.
+        return self.model_copy(update={"normalise": dict(self.attainment), "treat": None})
+
+    def label(self) -> str:
+        """The scoring method in a few words (zh-CN first), e.g. for a run's heading."""
+        if self.rules == 1:
+            return f"达标度 attainment ({self.method()}), 规则 1"
+        return f"{self.method()} 跨单位比较 across units, 达标度 attainment ({self.attainment_config().method()}) 并列"
 
     def method(self) -> str:
         """The normalisation method's name (COINr's, without the ``n_`` prefix)."""
@@ -53,6 +113,23 @@ class MethodConfig(BaseModel):
     def to_yaml(self) -> str:
         """The configuration as YAML (stored with each run so that it can be reproduced)."""
         return yaml.safe_dump(self.model_dump(mode="json"), allow_unicode=True, sort_keys=False)
+
+
+def stored_config(text: str | None) -> MethodConfig:
+    """A run's stored configuration (YAML); one without ``rules`` was stored before rules 2.
+
+    Raises
+    ------
+    ValueError, yaml.YAMLError
+        When the stored text is not a configuration.
+    """
+    doc = yaml.safe_load(text or "") or {}
+    if not isinstance(doc, dict):
+        raise ValueError("the stored configuration is not a mapping")
+    doc.setdefault("rules", 1)
+    if doc["rules"] == 1:
+        doc.setdefault("normalise", dict(ATTAINMENT))
+    return MethodConfig.model_validate(doc)
 
 
 def load_config(path: str | Path | None) -> MethodConfig:

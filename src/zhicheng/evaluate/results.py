@@ -19,6 +19,11 @@ from zhicheng.evaluate.errors import EvaluationError
 from zhicheng.store.schema import evaluation_results, evaluation_runs, framework_versions, units
 
 LEVELS = ("index", "domain", "requirement", "indicator")
+#: Columns of :func:`read_results` (the first 21 as before rules 2; the last four added with them).
+RESULT_FRAME_COLUMNS = ["run_id", "period", "unit_code", "unit_name_zh", "unit_name_en", "group_name", "level", "code",
+                        "code_name_zh", "code_name_en", "raw_value", "score", "rank", "grade", "coverage", "target",
+                        "gap", "lift", "change", "cagr", "value_period", "attainment", "rank_status", "grade_status",
+                        "provisional_grade"]
 
 
 @dataclass(frozen=True)
@@ -80,9 +85,10 @@ def read_results(engine: Engine, run_id: int | None = None, *, level: str | None
                  unit: str | None = None, period: str | None = None) -> pd.DataFrame:
     """Results of a run (default: the latest) as a frame with unit and node names.
 
-    Columns: ``run_id, period, unit_code, unit_name_zh, unit_name_en, group_name, level, code,
-    code_name_zh, code_name_en, raw_value, score, rank, grade, coverage, target, gap, lift,
-    change, cagr, value_period``; sorted by level (index first), code, rank.
+    Columns: :data:`RESULT_FRAME_COLUMNS`; sorted by level (index first), code, rank. ``score``
+    is the run's ranking score, ``attainment`` the attainment of target beside it (rules 2),
+    ``coverage`` the share of the node's framework indicators the score rests on; ``rank_status``
+    and ``grade_status`` say why a unit is (not) ranked or graded.
     """
     if level is not None and level not in LEVELS:
         raise EvaluationError(f"unknown level {level!r}: use one of {', '.join(LEVELS)}")
@@ -100,38 +106,42 @@ def read_results(engine: Engine, run_id: int | None = None, *, level: str | None
         content = conn.execute(sa.select(fv.c.content).join(r, r.c.framework_version_id == fv.c.id)
                                .where(r.c.id == run.run_id)).scalar_one()
     if unit is not None and frame.empty:
-        raise EvaluationError(f"unit {unit!r} is not in evaluation run {run.run_id}")
+        from zhicheng.evaluate.lookup import absence_reason
+
+        raise EvaluationError(f"unit {unit!r} is not in evaluation run {run.run_id}: "
+                              f"{absence_reason(engine, run.run_id, unit)}")
     frame = frame.merge(_names(content), on="code", how="left")
     frame["period"] = run.period
     frame["level_order"] = frame["level"].map({lv: i for i, lv in enumerate(LEVELS)})
     frame = frame.sort_values(["level_order", "code", "rank"], kind="mergesort").drop(columns="level_order")
-    cols = ["run_id", "period", "unit_code", "unit_name_zh", "unit_name_en", "group_name", "level", "code",
-            "code_name_zh", "code_name_en", "raw_value", "score", "rank", "grade", "coverage", "target", "gap",
-            "lift", "change", "cagr", "value_period"]
-    return frame[cols].reset_index(drop=True)
+    return frame[RESULT_FRAME_COLUMNS].reset_index(drop=True)
 
 
 def scoreboard(engine: Engine, run_id: int | None = None) -> pd.DataFrame:
-    """One row per unit: index score, rank, grade, coverage and every domain's score, best first."""
+    """One row per unit: index score, rank, grade, coverage, statuses and every domain's score, best first."""
     frame = read_results(engine, run_id)
     idx = frame[frame["level"] == "index"].set_index("unit_code")
     dom = frame[frame["level"] == "domain"].pivot(index="unit_code", columns="code", values="score")
     cov = frame[frame["level"] == "domain"].pivot(index="unit_code", columns="code", values="coverage")
-    out = idx[["unit_name_zh", "group_name", "score", "rank", "grade", "coverage"]].join(dom).join(
-        cov.add_suffix(" coverage"))
-    return out.sort_values(["rank", "unit_name_zh"], kind="mergesort")
+    out = idx[["unit_name_zh", "group_name", "score", "rank", "grade", "coverage", "attainment", "rank_status",
+               "grade_status", "provisional_grade"]].join(dom).join(cov.add_suffix(" coverage"))
+    return out.sort_values(["rank", "unit_name_zh"], kind="mergesort", na_position="last")
 
 
 def unit_gaps(engine: Engine, unit: str, run_id: int | None = None, *, framework: Any | None = None) -> pd.DataFrame:
     """A unit's indicators by how much reaching each target would lift its index, largest first.
 
     Columns: ``code, code_name_zh, code_name_en, raw_value, target, gap, score, lift, index_after,
-    grade_after`` where ``index_after`` is the index with that one indicator on target and
-    ``grade_after`` its maturity grade (``framework.grade_for``).
+    grade_after, value_period, attainment, rank_status`` where ``index_after`` is the index (its
+    attainment of target where the run has it, else its score) with that one indicator on target
+    and ``grade_after`` its maturity grade (``framework.grade_for``) — a provisional grade where the
+    unit's evidence is insufficient.
     """
     frame = read_results(engine, run_id, unit=unit)
     index = frame[frame["level"] == "index"]
-    now = float(index["score"].iloc[0]) if len(index) else np.nan
+    # Lifts are points of attainment of target where the run has it (rules 2), else of the score.
+    basis = "attainment" if len(index) and pd.notna(index["attainment"].iloc[0]) else "score"
+    now = float(index[basis].iloc[0]) if len(index) else np.nan
     inds = frame[frame["level"] == "indicator"].copy()
     inds["index_after"] = now + inds["lift"].fillna(0.0)
     if framework is None:
@@ -141,7 +151,7 @@ def unit_gaps(engine: Engine, unit: str, run_id: int | None = None, *, framework
     inds["grade_after"] = [framework.grade_for(s).level if np.isfinite(s) else None for s in inds["index_after"]]
     inds = inds.sort_values(["lift", "gap"], ascending=[False, False], kind="mergesort", na_position="last")
     cols = ["code", "code_name_zh", "code_name_en", "raw_value", "target", "gap", "score", "lift", "index_after",
-            "grade_after", "value_period"]
+            "grade_after", "value_period", "attainment", "rank_status"]
     return inds[cols].reset_index(drop=True)
 
 

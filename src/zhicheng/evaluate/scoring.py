@@ -32,6 +32,8 @@ class Tree:
     target: dict[str, float]
     plausible: dict[str, tuple[float, float]]
     thresholds: tuple[float, ...]
+    #: Context indicators (shown, never scored).
+    context: frozenset[str] = frozenset()
 
     @classmethod
     def from_framework(cls, framework: Any) -> Tree:
@@ -53,11 +55,16 @@ class Tree:
             target={i.id: float(i.target) for i in inds if i.target is not None},
             plausible={i.id: (float(i.plausible[0]), float(i.plausible[1])) for i in inds if i.plausible},
             thresholds=tuple(float(g.min) for g in framework.grades),
+            context=frozenset(i.id for i in inds if getattr(i, "role", "performance") == "context"),
         )
 
     def indicators(self) -> list[str]:
         """Indicator codes in framework order."""
         return [c for c, lv in self.level.items() if lv == 1]
+
+    def performance(self) -> list[str]:
+        """Indicator codes that are scored (every indicator but the context ones), in framework order."""
+        return [c for c in self.indicators() if c not in self.context]
 
     def ancestors(self, code: str) -> list[str]:
         """The code's parents up to the index."""
@@ -68,9 +75,12 @@ class Tree:
             node = self.parent.get(node)
         return out
 
-    def membership(self, codes: list[str]) -> pd.DataFrame:
-        """0/1 matrix indicators × nodes: 1 where the indicator lies under the node (or is it)."""
-        inds = self.indicators()
+    def membership(self, codes: list[str], *, performance: bool = False) -> pd.DataFrame:
+        """0/1 matrix indicators × nodes: 1 where the indicator lies under the node (or is it).
+
+        With ``performance``, only the scored indicators are rows (context ones left out).
+        """
+        inds = self.performance() if performance else self.indicators()
         m = pd.DataFrame(0.0, index=inds, columns=codes)
         col = set(codes)
         for ind in inds:

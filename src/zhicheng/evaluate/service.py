@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 
 from zhicheng.evaluate.config import MethodConfig
 from zhicheng.evaluate.errors import EvaluationError
+from zhicheng.evaluate.ranking import Ranked, base_scores, rank_period
 from zhicheng.evaluate.scoring import LEVEL_NAMES, Tree, score_period
 from zhicheng.index.results import rank_desc
 from zhicheng.store.bulk import bulk_insert
@@ -51,6 +52,19 @@ class EvaluationRun:
     units: tuple[str, ...]
     left_out: dict[str, float]
     results: pd.DataFrame
+    #: Units not in the run at all, with the reason (``other_level:<level>``, ``no_data``).
+    not_in_run: dict[str, str] = field(default_factory=dict)
+    #: Per comparison group: members, ranked units, the common indicator set, indicators left out.
+    groups: dict[str, Any] = field(default_factory=dict)
+    config: MethodConfig | None = None
+
+    @property
+    def ranked(self) -> tuple[str, ...]:
+        """The units that are ranked (``rank_status`` ranked at the index)."""
+        idx = self.results[self.results["level"] == "index"]
+        if "rank_status" not in idx or idx["rank_status"].isna().all():
+            return tuple(idx["unit_code"])
+        return tuple(idx.loc[idx["rank_status"] == "ranked", "unit_code"])
 
 
 def _framework(framework: Any | None) -> Any:
@@ -214,7 +228,8 @@ def _same_run(engine: Engine, period: str, base_period: str | None, config: Meth
             codes = tuple(sorted(frame.loc[frame["level"] == "index", "unit_code"]))
             return EvaluationRun(run_id=int(row.id), period=period, base_period=base_period,
                                  framework_id=framework.id, units=codes, left_out=note.get("left_out", {}),
-                                 results=frame)
+                                 results=frame, not_in_run=note.get("not_in_run", {}),
+                                 groups=note.get("groups", {}), config=config)
     return None
 
 
@@ -288,31 +303,79 @@ def evaluate(
         earlier = _same_run(engine, period, base_period, config, fw, key)
         if earlier is not None:
             return earlier
+    extra: dict[str, Any] = {}
     with engine.connect() as conn:
-        values, periods = period_values(conn, period, tree.indicators(), lookback=config.lookback)
-        values, left_out = _select_units(conn, values, units, config.min_coverage)
-        if values.empty:
-            raise EvaluationError(f"no unit has enough data in {period} (min_coverage {config.min_coverage:g})")
-        scored = score_period(values, tree, config)
-        coverage = _coverage(values, tree, scored.codes)
-        results = pd.concat([_indicator_rows(values, periods, scored, tree), _aggregate_rows(scored, coverage, tree)],
-                            ignore_index=True)
-        years = None
-        if base_period is not None:
-            base = _base_frame(conn, str(base_period), tree, config, list(values.index))
-            if _YEAR.match(period) and _YEAR.match(str(base_period)):
-                years = float(int(period) - int(base_period))
-            results = _trends(results, base, years)
+        if config.rules == 1:
+            results, kept, left_out = _evaluate_rules1(conn, period, tree, config, units, base_period)
+        else:
+            ranked = _evaluate_rules2(conn, period, tree, fw, config, units)
+            results, kept, left_out = ranked.rows, list(ranked.units), ranked.left_out
+            extra = {"rules": 2, "level": ranked.level, "groups": ranked.groups, "not_in_run": ranked.not_in_run}
+            if base_period is not None:
+                base_values, _ = period_values(conn, str(base_period), tree.indicators(), lookback=config.lookback,
+                                               units_=kept)
+                base = base_scores(base_values, ranked, tree, config)
+                results = _trends(results, base, _years(period, str(base_period)))
     results = results.reindex(columns=RESULT_COLUMNS)
-    for col in ("rank", "grade"):
-        results[col] = results[col].astype("Float64").round().astype("Int64")
-    run_note = json.dumps({"left_out": left_out, "note": note, **key}, ensure_ascii=False)
+    for col in ("rank", "grade", "provisional_grade"):
+        results[col] = pd.to_numeric(results[col], errors="coerce").astype("Float64").round().astype("Int64")
+    for col in ("raw_value", "score", "coverage", "target", "gap", "lift", "change", "cagr", "attainment"):
+        results[col] = pd.to_numeric(results[col], errors="coerce").astype(float)
+    run_note = json.dumps({"left_out": left_out, "note": note, **key, **extra}, ensure_ascii=False)
     with engine.begin() as conn:
         fv_id = _framework_version(conn, fw)
         run_id = int(conn.execute(sa.insert(evaluation_runs).values(
             framework_version_id=fv_id, period=period, config=config.to_yaml(), base_period=base_period,
-            unit_count=len(values), created_at=dt.datetime.now(dt.UTC), note=run_note,
+            unit_count=len(kept), created_at=dt.datetime.now(dt.UTC), note=run_note,
         ).returning(evaluation_runs.c.id)).scalar_one())
         bulk_insert(conn, evaluation_results, results.assign(run_id=run_id))
     return EvaluationRun(run_id=run_id, period=period, base_period=base_period, framework_id=fw.id,
-                         units=tuple(values.index), left_out=left_out, results=results)
+                         units=tuple(kept), left_out=left_out, results=results,
+                         not_in_run=extra.get("not_in_run", {}), groups=extra.get("groups", {}), config=config)
+
+
+def _years(period: str, base_period: str) -> float | None:
+    if _YEAR.match(period) and _YEAR.match(base_period):
+        return float(int(period) - int(base_period))
+    return None
+
+
+def _evaluate_rules1(conn: sa.Connection, period: str, tree: Tree, config: MethodConfig,
+                     units_: Sequence[str] | None, base_period: str | None
+                     ) -> tuple[pd.DataFrame, list[str], dict[str, float]]:
+    """Rules 1 (runs stored before rules 2): every indicator with data, score = attainment."""
+    values, periods = period_values(conn, period, tree.indicators(), lookback=config.lookback)
+    values, left_out = _select_units(conn, values, units_, config.min_coverage)
+    if values.empty:
+        raise EvaluationError(f"no unit has enough data in {period} (min_coverage {config.min_coverage:g})")
+    scored = score_period(values, tree, config)
+    coverage = _coverage(values, tree, scored.codes)
+    results = pd.concat([_indicator_rows(values, periods, scored, tree), _aggregate_rows(scored, coverage, tree)],
+                        ignore_index=True)
+    if base_period is not None:
+        base = _base_frame(conn, str(base_period), tree, config, list(values.index))
+        results = _trends(results, base, _years(period, str(base_period)))
+    return results, list(values.index), left_out
+
+
+def _unit_info(conn: sa.Connection, codes: Sequence[str]) -> pd.DataFrame:
+    rows = conn.execute(sa.select(units.c.code, units.c.level, units.c.group_name)
+                        .where(units.c.code.in_(list(codes)))).fetchall()
+    return pd.DataFrame(rows, columns=["code", "level", "group_name"]).set_index("code")
+
+
+def _evaluate_rules2(conn: sa.Connection, period: str, tree: Tree, fw: Any, config: MethodConfig,
+                     units_: Sequence[str] | None) -> Ranked:
+    """Rules 2: comparison groups, a common indicator set, min-max scores, graded evidence."""
+    values, periods = period_values(conn, period, tree.indicators(), lookback=config.lookback)
+    if units_ is not None:
+        known = set(conn.execute(sa.select(units.c.code).where(units.c.code.in_(list(units_)))).scalars())
+        unknown = [u for u in units_ if u not in known]
+        if unknown:
+            raise EvaluationError(f"unknown unit(s): {', '.join(unknown)}")
+        values = values.reindex(list(units_))
+        periods = periods.reindex(list(units_))
+    if values.empty or not values.notna().any().any():
+        raise EvaluationError(f"no unit has data in {period}")
+    return rank_period(values, periods, _unit_info(conn, list(values.index)), tree, config,
+                       [d.id for d in fw.domains])

@@ -28,7 +28,7 @@ import yaml
 from sqlalchemy.engine import Connection, Engine
 
 from zhicheng.errors import Problem
-from zhicheng.evaluate.config import MethodConfig
+from zhicheng.evaluate.config import MethodConfig, stored_config
 from zhicheng.evaluate.errors import EvaluationError
 from zhicheng.evaluate.scoring import LEVEL_NAMES, Tree, normalise_period
 from zhicheng.evaluate.service import period_values
@@ -67,7 +67,7 @@ def _load_run(conn: Connection, run_id: int | None) -> _Run:
     unit_codes = list(conn.execute(sa.select(res.c.unit_code).where(
         res.c.run_id == row.id, res.c.level == "index").order_by(res.c.unit_code)).scalars())
     try:
-        config = MethodConfig.model_validate(yaml.safe_load(row.config) or {})
+        config = stored_config(row.config)
         framework = Framework.model_validate(json.loads(row.content))
     except (ValueError, yaml.YAMLError) as exc:
         raise EvaluationError(problems=[Problem(f"run {row.id} cannot be rebuilt: {exc}")]) from None

@@ -26,6 +26,10 @@ _ID_PATTERNS = {"domain": DOMAIN_ID, "requirement": REQUIREMENT_ID, "indicator":
 _ID_EXAMPLES = {"domain": "D3", "requirement": "D3.R1", "indicator": "D3.R1.I2"}
 
 Kind = Literal["statistic", "sensor", "event", "survey", "checklist"]
+#: What an indicator is for: ``performance`` indicators are scored; ``context`` indicators (ageing,
+#: urbanisation, population …) describe the city's situation or need, are shown beside the scores
+#: and used as denominators, and are never scored.
+Role = Literal["performance", "context"]
 
 
 class FrameworkError(ZhichengError):
@@ -74,6 +78,8 @@ class Indicator(_Frozen):
     ``direction`` is +1 when higher is better and -1 when lower is better; ``band`` is an optional
     target band ``[lo, hi]`` (values inside it are on target). ``plausible`` is the range outside
     which a value is impossible or almost surely a data error (used by data intake to flag it).
+    ``role`` says whether the indicator measures performance (scored) or context (shown, never
+    scored).
     """
 
     id: str = Field(pattern=INDICATOR_ID.pattern)
@@ -82,6 +88,7 @@ class Indicator(_Frozen):
     unit: str = Field(min_length=1)
     direction: Literal[1, -1]
     kind: Kind
+    role: Role = "performance"
     target: float | None = None
     band: tuple[float, float] | None = None
     weight: float = Field(default=1.0, gt=0)

@@ -119,10 +119,21 @@ evaluation_results = sa.Table(
     sa.Column("cagr", sa.Float, nullable=True),
     #: Period the raw value came from (a recent earlier one when the run allows a look-back).
     sa.Column("value_period", sa.String(16), nullable=True),
+    #: Attainment of target (达标度) beside the ranking score [0–100 points]; grades speak of it.
+    sa.Column("attainment", sa.Float, nullable=True),
+    #: Why a unit is ranked or not (``ranked``, ``insufficient_data``, ``sole_unit``), or why an
+    #: indicator is not scored (``not_in_common_set``, ``context``).
+    sa.Column("rank_status", sa.String(32), nullable=True),
+    #: ``graded``, ``insufficient_evidence`` (证据不足) or ``not_scored``.
+    sa.Column("grade_status", sa.String(32), nullable=True),
+    #: The grade of the attainment over the scored part where the evidence is insufficient
+    #: (always shown as provisional, with the coverage).
+    sa.Column("provisional_grade", sa.Integer, nullable=True),
     sa.Index("ix_evaluation_results_run_level", "run_id", "level", "code"),
     sqlite_with_rowid=False,
 )
 
 #: Columns of :data:`evaluation_results` that a run's results carry, in the order readers return them.
 RESULT_COLUMNS = ["unit_code", "code", "level", "raw_value", "score", "rank", "grade", "coverage",
-                  "target", "gap", "lift", "change", "cagr", "value_period"]
+                  "target", "gap", "lift", "change", "cagr", "value_period", "attainment", "rank_status",
+                  "grade_status", "provisional_grade"]
