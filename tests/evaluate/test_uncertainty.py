@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 from tests.cockpit.cockpit_workspace import build_workspace
 from zhicheng.cli import app
 from zhicheng.evaluate import EvaluationError, ingest_file
+from zhicheng.evaluate.config import MethodConfig
 from zhicheng.evaluate.service import evaluate
 from zhicheng.evaluate.uncertainty import UNCERTAINTY_COLUMNS, run_uncertainty
 from zhicheng.goals import builtin_framework
@@ -94,8 +95,12 @@ def test_intervals_are_ordered_bounded_and_hold_the_stored_rank(workspace: tuple
     expected = frame.sort_values("unit_code").reset_index(drop=True)
     pd.testing.assert_series_equal(stored["rank_q95"], expected["rank_q95"], check_names=False)
     spec = json.loads(stored["spec"].iloc[0])
-    assert [i["noisy_weights"]["levels"] for i in spec["inputs"]] == [{"2": 0.5}, {"3": 0.5}]
+    assert [i["noisy_weights"]["levels"] for i in spec["inputs"][:2]] == [{"2": 0.5}, {"3": 0.5}]
+    # As COINr's uncertainty analysis: the normalisation and the aggregation vary too.
+    assert [i["name"] for i in spec["inputs"][2:]] == ["normalisation", "aggregation"]
     assert spec["n"] == 400 and spec["target"] == INDEX
+    # Whole ranks: Q5 rounded down, Q95 up.
+    assert (frame["rank_q5"] % 1 == 0).all() and (frame["rank_q95"] % 1 == 0).all()
 
 
 def test_a_fixed_seed_repeats_and_a_rerun_replaces(workspace: tuple[Engine, int]) -> None:
@@ -113,7 +118,7 @@ def test_a_fixed_seed_repeats_and_a_rerun_replaces(workspace: tuple[Engine, int]
 
 def test_zero_noise_gives_the_nominal_rank(workspace: tuple[Engine, int]) -> None:
     engine, run_id = workspace
-    frame = run_uncertainty(engine, run_id, n=50, noise=0.0)
+    frame = run_uncertainty(engine, run_id, n=50, noise=0.0, vary_methods=False)
     nominal = frame["rank_nominal"].astype(float)
     for col in ("rank_q5", "rank_q95", "rank_median", "rank_mean"):
         assert frame[col].tolist() == nominal.tolist(), col
@@ -157,7 +162,8 @@ def test_mean_ranks_match_the_weight_ratio_probabilities(store: Engine, tmp_path
     path = tmp_path / "values.csv"
     path.write_text(VALUES, encoding="utf-8")
     ingest_file(store, path)
-    run = evaluate(store, "2020")
+    # Rules 1 (score = distance to target, the weights varied only), whose scores the docstring derives.
+    run = evaluate(store, "2020", config=MethodConfig(rules=1, normalise={"method": "dist2targ", "cap_max": True}))
     # Index = r D3 + (1 - r) D4: A = 100 - 60 r, B = 66.7 + 33.3 r, C = 33.3 + 46.7 r, D = 0 (requirement
     # weights cannot matter: each unit scores the same on D4.R1 and D4.R2). B passes A for r > 5/14,
     # C passes A for r > 5/8; C never passes B.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import sys
@@ -162,8 +163,10 @@ def _uncertainty(engine: Any, run_id: int | None, *, n: int, noise: float, seed:
         task = bar.add_task("replications", total=n)
         frame = run_uncertainty(engine, run_id, n=n, noise=noise, seed=seed,
                                 progress=lambda done: bar.update(task, completed=done))
-    console.print(f"rank intervals of {len(frame)} units from {n} replications (weights ±{noise:.0%} at the "
-                  "requirement and domain levels), stored", highlight=False)
+    spec = json.loads(str(frame["spec"].iloc[0])) if len(frame) else {}
+    varied = ", ".join(i["name"] for i in spec.get("inputs", []))
+    console.print(f"rank intervals of {len(frame)} units from {n} replications (varied: {varied}; weights "
+                  f"±{noise:.0%}), stored", highlight=False)
     shown = widest(frame, top)
     names = _unit_names(engine, list(shown["unit_code"]))
     table = Table(title=f"widest rank intervals (Q5–Q95), top {top}", title_justify="left")
@@ -171,7 +174,7 @@ def _uncertainty(engine: Any, run_id: int | None, *, n: int, noise: float, seed:
         table.add_column(col, justify="left" if col in {"unit", "name"} else "right")
     for _, r in shown.iterrows():
         table.add_row(str(r["unit_code"]), names.get(str(r["unit_code"]), "–"), _fmt(r["rank_nominal"], 0),
-                      _fmt(r["rank_median"]), _fmt(r["rank_q5"]), _fmt(r["rank_q95"]), _fmt(r["width"]))
+                      _fmt(r["rank_median"]), _fmt(r["rank_q5"], 0), _fmt(r["rank_q95"], 0), _fmt(r["width"], 0))
     _wide().print(table)
 
 

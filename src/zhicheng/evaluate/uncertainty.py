@@ -8,16 +8,27 @@ scores ``n`` times with noisy weights at the requirement and domain levels (COIN
 quantiles) are stored in ``evaluation_uncertainty``, replacing earlier ones of the run, in one
 transaction; the cockpit shows Q5–Q95 beside each rank.
 
-Only the weights are varied. Switching the aggregation to a geometric mean is not valid here (the
-worst evaluated unit scores 0 on every indicator normalised by distance to target), and the
-alternatives of the normalisation are left out because the run's fraction methods are scaled to
-0–100 outside the engine's pipeline, which a re-run of that stage would not repeat.
+Runs of rules 2 (min-max across the ranked units) vary, as COINr's uncertainty analysis does,
+the weights *and* the methods: the normalisation (min-max on [1, 100] or z-scores with mean 10
+and standard deviation 2, COINr's example alternatives) and the aggregation (arithmetic or
+geometric mean), each replication drawing one of each, over the ranked units of the largest
+comparison group and their common indicator set. Where a z-score falls to 0 or below (an extreme
+outlier), the geometric mean is not defined and the aggregation is left at the arithmetic mean
+(the stored spec says so).
+
+Runs of rules 1 (score = attainment of target) vary only the weights: the worst evaluated unit
+scores 0 on every indicator there, so no geometric mean exists, and the run's fraction methods are
+scaled to 0–100 outside the engine's pipeline, which a re-run of that stage would not repeat.
+
+Rank intervals are stored as whole ranks: Q5 rounded down, Q95 rounded up (the interval never
+looks narrower than it is); the median of whole ranks is a whole or half rank.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -34,7 +45,7 @@ from zhicheng.evaluate.scoring import LEVEL_NAMES, Tree, normalise_period
 from zhicheng.evaluate.service import period_values
 from zhicheng.index import Coin, IndexInputError, Pipeline
 from zhicheng.index.sensitivity import SensitivitySpec, run_sensitivity
-from zhicheng.store.schema import evaluation_results, evaluation_runs, framework_versions
+from zhicheng.store.schema import evaluation_results, evaluation_runs, framework_versions, units
 from zhicheng.store.schema_uncertainty import evaluation_uncertainty
 
 #: Columns of the frame :func:`run_uncertainty` returns (and stores, with ``run_id``).
@@ -51,6 +62,7 @@ class _Run:
     config: MethodConfig
     framework: Any
     units: list[str]
+    note: dict[str, Any]
 
 
 def _load_run(conn: Connection, run_id: int | None) -> _Run:
@@ -58,20 +70,34 @@ def _load_run(conn: Connection, run_id: int | None) -> _Run:
     from zhicheng.goals import Framework
 
     r, fv = evaluation_runs, framework_versions
-    query = sa.select(r.c.id, r.c.period, r.c.config, fv.c.content).join(fv, fv.c.id == r.c.framework_version_id)
+    query = sa.select(r.c.id, r.c.period, r.c.config, fv.c.content, r.c.note).join(
+        fv, fv.c.id == r.c.framework_version_id)
     query = query.order_by(r.c.id.desc()) if run_id is None else query.where(r.c.id == run_id)
     row = conn.execute(query).first()
     if row is None:
         raise EvaluationError("no evaluation has been run yet" if run_id is None else f"no evaluation run {run_id}")
     res = evaluation_results
-    unit_codes = list(conn.execute(sa.select(res.c.unit_code).where(
-        res.c.run_id == row.id, res.c.level == "index").order_by(res.c.unit_code)).scalars())
+    query_units = sa.select(res.c.unit_code).where(res.c.run_id == row.id, res.c.level == "index")
+    note = json.loads(row.note or "{}")
+    if note.get("rules") == 2:
+        # The ranked units of the largest comparison group.
+        groups = note.get("groups") or {}
+        group = max(groups, key=lambda g: (groups[g]["ranked"], g)) if groups else None
+        note["group"] = group
+        query_units = query_units.where(res.c.rank_status == "ranked")
+    unit_codes = list(conn.execute(query_units.order_by(res.c.unit_code)).scalars())
+    if note.get("rules") == 2:
+        from zhicheng.evaluate.rules import comparison_group
+
+        names = {str(c): g for c, g in conn.execute(
+            sa.select(units.c.code, units.c.group_name).where(units.c.code.in_(unit_codes))).all()}
+        unit_codes = [u for u in unit_codes if comparison_group(u, names.get(u)) == note.get("group")]
     try:
         config = stored_config(row.config)
         framework = Framework.model_validate(json.loads(row.content))
     except (ValueError, yaml.YAMLError) as exc:
         raise EvaluationError(problems=[Problem(f"run {row.id} cannot be rebuilt: {exc}")]) from None
-    return _Run(int(row.id), str(row.period), config, framework, [str(u) for u in unit_codes])
+    return _Run(int(row.id), str(row.period), config, framework, [str(u) for u in unit_codes], note)
 
 
 def _effective_weights(tree: Tree, config: MethodConfig, codes: list[str]) -> dict[str, float]:
@@ -111,6 +137,55 @@ def nominal_pipeline(values: pd.DataFrame, tree: Tree, config: MethodConfig) -> 
     return Pipeline(scored, [{"aggregate": aggregate}])
 
 
+#: Normalisation alternatives of a rules-2 uncertainty analysis (COINr's example: positive ranges,
+#: so that the geometric mean is defined).
+NORMALISATIONS = [{"method": "minmax", "l_u": [1, 100]}, {"method": "zscore", "m_sd": [10, 2]}]
+AGGREGATIONS = ["amean", "gmean"]
+
+
+def ranking_pipeline(values: pd.DataFrame, tree: Tree, config: MethodConfig) -> Pipeline:
+    """A rules-2 run's scoring as an engine pipeline over the raw common set: treat, normalise, aggregate.
+
+    References
+    ----------
+    OECD/JRC Handbook on Constructing Composite Indicators (2008), §5.2 (min-max), §6.1–6.2;
+    COINr ``Normalise()``, ``Aggregate()``.
+    """
+    from zhicheng.evaluate.scoring import _hierarchy
+
+    present = [c for c in values.columns if values[c].notna().any()]
+    if not present:
+        raise EvaluationError("no indicator of the run has data any more")
+    hierarchy = _hierarchy(tree, present)
+    weights = _effective_weights(tree, config, [c for c, *_ in hierarchy])
+    try:
+        coin = Coin.from_hierarchy(values[present], [(c, p, lv, weights[c]) for c, p, lv, _ in hierarchy],
+                                   {c: tree.direction.get(c, 1) for c in present})
+    except IndexInputError as exc:
+        raise EvaluationError(f"the run cannot be rebuilt: {exc}", exc.problems) from None
+    steps: list[dict[str, Any]] = [{"treat": dict(config.treat)}] if config.treat else []
+    steps.append({"normalise": dict(config.normalise)})
+    steps.append({"aggregate": {k: v for k, v in config.aggregate.items() if k not in ("w", "weights")}})
+    return Pipeline(coin, steps)
+
+
+def methods_spec(n: int, noise: float, seed: int, target: str, *, geometric: bool = True) -> dict[str, Any]:
+    """The engine's spec of a rules-2 analysis: noisy weights, normalisation and aggregation alternatives.
+
+    References
+    ----------
+    COINr ``get_sensitivity(SA_type = "UA")`` with ``Normalise`` and ``Aggregate`` alternatives and
+    ``get_noisy_weights()`` (COINr vignette "Sensitivity analysis"); OECD/JRC Handbook (2008), Step 7.
+    """
+    doc = uncertainty_spec(n, noise, seed, target)
+    doc["inputs"].append({"name": "normalisation", "stage": "normalise", "alternatives": NORMALISATIONS,
+                          "labels": ["minmax [1, 100]", "zscore (10, 2)"]})
+    if geometric:
+        doc["inputs"].append({"name": "aggregation", "stage": "aggregate", "param": "method",
+                              "values": AGGREGATIONS})
+    return doc
+
+
 def uncertainty_spec(n: int, noise: float, seed: int, target: str) -> dict[str, Any]:
     """The engine's spec (``zhicheng index sensitivity`` layout): noisy requirement and domain weights.
 
@@ -138,11 +213,13 @@ def _check(n: int, noise: float) -> None:
 
 def _stats_frame(stats: pd.DataFrame, code: str, level: str, n_runs: int, spec: str) -> pd.DataFrame:
     nominal = pd.to_numeric(stats["Nominal"], errors="coerce")
+    q5 = stats["Q5"].astype(float).map(lambda v: float(math.floor(v + 1e-9)) if pd.notna(v) else v)
+    q95 = stats["Q95"].astype(float).map(lambda v: float(math.ceil(v - 1e-9)) if pd.notna(v) else v)
     frame = pd.DataFrame({
         "unit_code": stats["uCode"].astype(str), "code": code, "level": level,
         "rank_nominal": nominal.round().astype("Int64"),
         "rank_mean": stats["Mean"].astype(float), "rank_median": stats["Median"].astype(float),
-        "rank_q5": stats["Q5"].astype(float), "rank_q95": stats["Q95"].astype(float),
+        "rank_q5": q5, "rank_q95": q95,
         "replications": n_runs, "spec": spec,
     })
     return frame[frame["rank_nominal"].notna()].reset_index(drop=True)
@@ -150,7 +227,7 @@ def _stats_frame(stats: pd.DataFrame, code: str, level: str, n_runs: int, spec: 
 
 def run_uncertainty(engine: Engine, run_id: int | None = None, *, n: int = 1000, noise: float = 0.25,
                     seed: int = 1, code: str | None = None,
-                    progress: Callable[[int], None] | None = None) -> pd.DataFrame:
+                    progress: Callable[[int], None] | None = None, vary_methods: bool = True) -> pd.DataFrame:
     """Rank intervals of a run's units under noisy weights, stored in ``evaluation_uncertainty``.
 
     Parameters
@@ -169,6 +246,9 @@ def run_uncertainty(engine: Engine, run_id: int | None = None, *, n: int = 1000,
         The node ranked: the index (default) or a domain id.
     progress
         Called with the number of replications done.
+    vary_methods
+        For runs of rules 2, also vary the normalisation and the aggregation (default); False
+        varies the weights only.
 
     Returns
     -------
@@ -195,11 +275,28 @@ def run_uncertainty(engine: Engine, run_id: int | None = None, *, n: int = 1000,
         values, _ = period_values(conn, run.period, tree.indicators(), lookback=run.config.lookback,
                                   units_=run.units)
     values = values.reindex(run.units)
-    pipeline = nominal_pipeline(values, tree, run.config)
-    doc = uncertainty_spec(n, noise, seed, target)
+    if run.config.rules == 2 and vary_methods:
+        common = ((run.note.get("groups") or {}).get(run.note.get("group")) or {}).get("common") or []
+        pipeline = ranking_pipeline(values.reindex(columns=common), tree, run.config)
+        doc = methods_spec(n, noise, seed, target)
+    elif run.config.rules == 2:
+        common = ((run.note.get("groups") or {}).get(run.note.get("group")) or {}).get("common") or []
+        pipeline = ranking_pipeline(values.reindex(columns=common), tree, run.config)
+        doc = uncertainty_spec(n, noise, seed, target)
+    else:
+        pipeline = nominal_pipeline(values, tree, run.config)
+        doc = uncertainty_spec(n, noise, seed, target)
     try:
-        spec = SensitivitySpec.from_mapping(doc, pipeline)
-        result = run_sensitivity(pipeline, spec, progress)
+        try:
+            spec = SensitivitySpec.from_mapping(doc, pipeline)
+            result = run_sensitivity(pipeline, spec, progress)
+        except IndexInputError as exc:
+            if run.config.rules != 2 or "geometric" not in str(exc):
+                raise
+            doc = methods_spec(n, noise, seed, target, geometric=False)
+            doc["note"] = f"geometric mean left out: {exc}"
+            spec = SensitivitySpec.from_mapping(doc, pipeline)
+            result = run_sensitivity(pipeline, spec, progress)
     except IndexInputError as exc:
         raise EvaluationError(f"the uncertainty analysis failed: {exc}", exc.problems) from None
     frame = _stats_frame(result.rank_stats, target, LEVEL_NAMES[tree.level[target]], result.n_runs,
@@ -229,5 +326,5 @@ def widest(frame: pd.DataFrame, top: int = 10) -> pd.DataFrame:
     return out.sort_values(["width", "rank_nominal"], ascending=[False, True], kind="mergesort").head(top)
 
 
-__all__ = ["UNCERTAINTY_COLUMNS", "has_uncertainty", "nominal_pipeline", "run_uncertainty",
-           "uncertainty_spec", "widest"]
+__all__ = ["UNCERTAINTY_COLUMNS", "has_uncertainty", "methods_spec", "nominal_pipeline", "ranking_pipeline",
+           "run_uncertainty", "uncertainty_spec", "widest"]
