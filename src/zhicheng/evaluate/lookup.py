@@ -122,6 +122,11 @@ def absence_reason(engine: Engine, run_id: int, unit: UnitRef | str, lang: str =
     note = _note(engine, run_id)
     reason = (note.get("not_in_run") or {}).get(code)
     level = note.get("level")
+    if reason is None and level:
+        with engine.connect() as conn:
+            own = conn.execute(sa.select(units.c.level).where(units.c.code == code)).scalar()
+        if own is not None and own != level:
+            reason = f"other_level:{own}"
     if reason and reason.startswith("other_level:"):
         other = reason.split(":", 1)[1]
         return (f"层级不同:该单位为 {other} 级,本次评估比较 {level} 级单位" if lang == "zh" else
