@@ -112,3 +112,23 @@ def findings(conn: sa.Connection, tolerance: float = TOLERANCE) -> list[Problem]
             f"precedence) vs {r.other_source} {r.other_value:.1f} ({r.relative_difference:.0%} apart, tolerance "
             f"{tolerance:.0%})", file=None, row=None, column=str(r.unit_code)))
     return out
+
+
+def record_batch_as_source(conn: sa.Connection, batch_id: int, source_kind: str,
+                           indicators: Sequence[str] | None = None) -> int:
+    """Keep the values a stored batch wrote (``indicators`` of them) as ``source_kind``'s, where not kept yet.
+
+    For a source ingested before per-source values were kept (e.g. the Beijing station data).
+    """
+    from zhicheng.store.schema import indicator_values
+
+    v, t = indicator_values, indicator_value_sources
+    stmt = sa.select(v.c.unit_code, v.c.indicator_id, v.c.period, v.c.value).where(v.c.batch_id == batch_id)
+    if indicators is not None:
+        stmt = stmt.where(v.c.indicator_id.in_(list(indicators)))
+    values = pd.DataFrame(conn.execute(stmt).fetchall(), columns=[*KEY, "value"])
+    have = conn.execute(sa.select(sa.func.count()).select_from(t).where(
+        t.c.batch_id == batch_id, t.c.source_kind == source_kind)).scalar_one()
+    if values.empty or have:
+        return 0
+    return record_sources(conn, values, source_kind, batch_id)
