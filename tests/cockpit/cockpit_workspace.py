@@ -133,7 +133,10 @@ def build_workspace(engine: Engine, *, with_run: bool = True) -> dict[str, objec
         conn.execute(indicator_values.insert(), values.assign(batch_id=batch).to_dict("records"))
     run_id = None
     if with_run:
-        run_id = evaluate(engine, RUN_PERIOD, config=MethodConfig(lookback=1), base_period=BASE_PERIOD).run_id
+        # A run of rules 1 (score = attainment, graded by score), as runs stored before rules 2 are:
+        # the read models must keep showing them as they were.
+        rules1 = MethodConfig(rules=1, normalise={"method": "dist2targ", "cap_max": True}, lookback=1)
+        run_id = evaluate(engine, RUN_PERIOD, config=rules1, base_period=BASE_PERIOD).run_id
     return {"run_id": run_id, "units": sorted(CITIES), "framework": fw, "values": values}
 
 
