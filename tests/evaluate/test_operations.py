@@ -19,6 +19,7 @@ from zhicheng.evaluate.operations import (
     PROACTIVE,
     SENSOR_EVENT_HOURS,
     operations_values,
+    source_freshness,
     store_operations,
 )
 from zhicheng.sensing import alerts as sensing_alerts
@@ -97,3 +98,8 @@ def test_alert_figures_freshness_and_storing(store: Engine) -> None:
         n = conn.execute(sa.select(sa.func.count()).select_from(indicator_values).where(
             indicator_values.c.indicator_id.like("ops.%"))).scalar_one()
     assert n == 2
+    with store.connect() as conn:
+        fresh = source_freshness(conn, now=dt.datetime(2100, 1, 1, tzinfo=UTC))
+    # The units file of the fixture is the one ingested source (the derived batch is left out).
+    assert fresh["kind"].tolist() == ["units"] and fresh["batches"].tolist() == [1]
+    assert fresh["days_since"].iloc[0] > 365 * 70

@@ -118,6 +118,24 @@ def data_freshness_days(conn: sa.Connection, unit_code: str, now: dt.datetime | 
     return max(0.0, ((now or dt.datetime.now(dt.UTC)) - latest).total_seconds() / 86400.0)
 
 
+def source_freshness(conn: sa.Connection, now: dt.datetime | None = None) -> pd.DataFrame:
+    """Days since the last ingest of each source (``ingest_batches.source``), freshest first.
+
+    Columns: source, kind, batches, last_ingest, days_since [days]. Derived batches (kind
+    ``operations``) are left out.
+    """
+    b = ingest_batches
+    rows = conn.execute(sa.select(b.c.source, sa.func.min(b.c.kind), sa.func.count(), sa.func.max(b.c.ingested_at))
+                        .where(b.c.kind != "operations").group_by(b.c.source)).fetchall()
+    frame = pd.DataFrame(rows, columns=["source", "kind", "batches", "last_ingest"])
+    if frame.empty:
+        return frame.assign(days_since=pd.Series(dtype=float))
+    last = pd.to_datetime(frame["last_ingest"], utc=True)
+    moment = pd.Timestamp(now or dt.datetime.now(dt.UTC))
+    frame["days_since"] = ((moment - last).dt.total_seconds() / 86400.0).clip(lower=0.0)
+    return frame.sort_values(["days_since", "source"], kind="mergesort", ignore_index=True)
+
+
 def operations_values(conn: sa.Connection, period: str, unit_code: str, *,
                       events_where: sa.ColumnElement[bool] | None = None, things: list[int] | None = None,
                       now: dt.datetime | None = None) -> pd.DataFrame:
