@@ -1,9 +1,10 @@
-"""Rank intervals of a real evaluation run: 1,000 replications with noisy weights over ~300 cities.
+"""Rank intervals of a real evaluation run: 1,000 replications varying weights and methods over ~300 cities.
 
 Builds the demo workspace (every source in ``data/``, the 2020 evaluation of about 300 cities) in a
 temporary SQLite store, or uses ``--db`` when given, then times
 :func:`zhicheng.evaluate.uncertainty.run_uncertainty` (rebuild the run, 1,000 replications of
-requirement and domain weights ±25 %, rank statistics, store) — median of 3 after a warm-up.
+requirement and domain weights ±25 %, normalisation (min-max or z-scores) and aggregation
+(arithmetic or geometric mean), rank statistics, store) — median of 3 after a warm-up.
 Target: a few seconds at most. COINr does not run on this machine: its recorded uncertainty
 analysis speed is 0.09–0.12 s per replication (tests/peers/coinr/README.md, ASEM example), i.e.
 90–120 s for 1,000 replications.
@@ -48,7 +49,8 @@ def main() -> None:
         engine.dispose()
     wall = statistics.median(walls)
     lo, hi = (s * args.n for s in COINR_UA_S_PER_REP)
-    print(f"{len(frame)} units, {args.n} replications (weights ±25 % at requirement and domain levels)")
+    print(f"{len(frame)} units, {args.n} replications (weights ±25 % at requirement and domain levels, "
+          "normalisation and aggregation varied)")
     print(f"{'measure':<40}{'zhicheng':>12}{'COINr (recorded)':>20}")
     print(f"{'total [s], median of 3':<40}{wall:>12.3f}{f'{lo:.0f}-{hi:.0f}':>20}")
     print(f"{'seconds per replication':<40}{wall / args.n:>12.2e}{'0.09-0.12':>20}")

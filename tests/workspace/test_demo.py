@@ -11,11 +11,14 @@ import sqlalchemy as sa
 
 from zhicheng.air import annual_evaluation, city_daily, daily_aqi
 from zhicheng.air.io import read_hourly
+from zhicheng.evaluate.service import evaluate
+from zhicheng.evaluate.workspace_method import workspace_method
 from zhicheng.events import load_catalogue
 from zhicheng.sensing import beijing
 from zhicheng.store import init_store
 from zhicheng.store import schema_sensing as s
 from zhicheng.store.schema import evaluation_runs, indicator_values, ingest_batches, units
+from zhicheng.store.schema_evaluation import indicator_value_sources
 from zhicheng.store.schema_events import events
 from zhicheng.store.schema_survey import survey_answers, survey_waves
 from zhicheng.store.schema_uncertainty import evaluation_uncertainty
@@ -133,7 +136,39 @@ def test_demo_builds_every_source_and_a_rerun_changes_nothing(tmp_path: Path) ->
     assert mine.at[GOOD_DAYS, "value_period"] == "2016"
     assert result.config.lookback == 4 and "2016" in result.lookback_note
 
-    # Rank intervals of the index (noisy weights): one per ranked city, each holding its nominal rank.
+    # The ranking separates the cities: one city alone at the top, no rank shared unless the data are.
+    index = run.results[run.results["level"] == "index"]
+    ranked_cn = index[index["rank_status"] == "ranked"]
+    assert (ranked_cn["rank"] == 1).sum() == 1 and ranked_cn["score"].max() < 100
+    assert ranked_cn["score"].round(9).is_unique
+    # Los Angeles and Somerville are in their own groups, not in the Chinese ranking.
+    assert set(index.loc[index["unit_code"].isin([LA_UNIT, "US-MA-SOMERVILLE"]), "rank_status"]) == {"sole_unit"}
+    # No grade without evidence: D5 and D7 are empty for every Chinese city, so none is graded.
+    assert index["grade"].isna().all() and set(ranked_cn["grade_status"]) == {"insufficient_evidence"}
+    assert ranked_cn["provisional_grade"].notna().all() and ranked_cn["coverage"].notna().all()
+    # The nationwide PM2.5 file: at least 150 prefectures with an annual mean from it, and the Beijing
+    # 2016 disagreement with the station network among the data-quality findings.
+    with engine.connect() as conn:
+        from_file = conn.execute(sa.select(sa.func.count(sa.distinct(indicator_value_sources.c.unit_code))).where(
+            indicator_value_sources.c.source_kind == "derived_file", indicator_value_sources.c.indicator_id == PM25_ANNUAL,
+            indicator_value_sources.c.unit_code.not_like("%-%"))).scalar_one()
+    assert from_file >= 150
+    assert any(f.column == BEIJING_CITY and f"{PM25_ANNUAL} 2016" in f.reason for f in result.findings)
+    assert _values(engine, BEIJING_CITY, PM25_ANNUAL)["2016"] == pytest.approx(73.0)  # the stations' value is used
+    # The everyday command reproduces the ranking: the stored method, evaluated afresh, ranks alike.
+    stored = workspace_method(engine)
+    assert stored is not None and stored.config == result.config
+    fresh = evaluate(engine, "2020", config=stored.config)
+    assert fresh.run_id != run.run_id
+    key = ["unit_code", "code"]
+    mine_ranks = run.results[run.results["level"] != "indicator"].set_index(key)["rank"]
+    pd.testing.assert_series_equal(fresh.results[fresh.results["level"] != "indicator"].set_index(key)["rank"]
+                                   .reindex(mine_ranks.index), mine_ranks)
+    with engine.begin() as conn:  # leave the store as the demo made it
+        conn.execute(sa.delete(evaluation_runs).where(evaluation_runs.c.id == fresh.run_id))
+
+    # Rank intervals of the index (weights, normalisation and aggregation varied): one per ranked
+    # city, each holding its nominal rank, in whole ranks.
     t = evaluation_uncertainty
     with engine.connect() as conn:
         intervals = {u: (lo, hi, n) for u, lo, hi, n in conn.execute(sa.select(
@@ -144,7 +179,8 @@ def test_demo_builds_every_source_and_a_rerun_changes_nothing(tmp_path: Path) ->
     assert set(intervals) == set(ranked["unit_code"])
     assert all(intervals[u][0] <= r <= intervals[u][1] and intervals[u][2] == 500
                for u, r in zip(ranked["unit_code"], ranked["rank"], strict=True))
-    assert any(hi > lo for lo, hi, _ in intervals.values())  # the weights do move some ranks
+    assert any(hi > lo for lo, hi, _ in intervals.values())  # the weights and methods do move some ranks
+    assert all(float(lo).is_integer() and float(hi).is_integer() for lo, hi, _ in intervals.values())
 
     # A second run writes nothing and reuses the evaluation.
     with alert_events(engine):

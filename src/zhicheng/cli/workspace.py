@@ -214,11 +214,16 @@ def print_run_summary(run: Any) -> None:
         left = info.get("left_out_indicators") or {}
         console.print(f"  {group}: {info['ranked']} of {info['members']} units ranked on {len(info['common'])} "
                       "common indicators" + ("; left out (too few units have them): " + ", ".join(
-                          f"{c} {v:.0%}" for c, v in sorted(left.items())) if left else ""), highlight=False)
+                          f"{c} {_share(v)}" for c, v in sorted(left.items())) if left else ""), highlight=False)
     if run.not_in_run:
         kinds = Counter(str(v).split(":")[0] for v in run.not_in_run.values())
         console.print("  not in the run: " + ", ".join(f"{n} {status_label(k)}" for k, n in sorted(kinds.items())),
                       highlight=False)
+
+
+def _share(value: float) -> str:
+    """A share as a whole percentage; a small non-zero one as ``<1%``."""
+    return "<1%" if 0 < value < 0.005 else f"{value:.0%}"
 
 
 def _missing(value: Any) -> bool:
@@ -255,11 +260,18 @@ def _board_table(board: pd.DataFrame, title: str) -> Table:
 
 def _print_board(run_id: int, engine: Any, *, top: int, bottom: int) -> None:
     from zhicheng.evaluate.results import scoreboard
+    from zhicheng.evaluate.rules import status_label
 
     board = scoreboard(engine, run_id)
-    _wide().print(_board_table(board.head(top), f"top {top}"))
+    ranked = board[board["rank"].notna()]
+    _wide().print(_board_table(ranked.head(top), f"top {top}"))
     if bottom:
-        _wide().print(_board_table(board.tail(bottom), f"bottom {bottom}"))
+        _wide().print(_board_table(ranked.tail(bottom), f"bottom {bottom}"))
+    rest = board[board["rank"].isna()]
+    if len(rest):
+        listed = ", ".join(f"{r['unit_name_zh']} ({status_label(r['rank_status'])}, coverage {_pct(r['coverage'])})"
+                           for _, r in rest.head(8).iterrows())
+        console.print(f"not ranked ({len(rest)}): {listed}" + (" …" if len(rest) > 8 else ""), highlight=False)
 
 
 def cmd_results(
@@ -400,21 +412,29 @@ def cmd_demo(
         console.print(f"[bold]{s.label}[/] ({s.file} with {s.mapping})", highlight=False)
         print_report(report)
     _print_sources(result)
+    if result.findings:
+        console.print(f"\n[bold]data-quality findings[/] ({len(result.findings)})", highlight=False)
+        for finding in result.findings:
+            console.print(f"  [yellow]![/] {finding}", highlight=False, soft_wrap=True)
     run = result.run
     console.print(f"\n[bold]evaluation run {run.run_id}[/]: {len(run.units)} cities evaluated for {run.period} "
-                  f"(trends from {run.base_period}); {len(run.left_out)} left out for too little data", highlight=False)
+                  f"(trends from {run.base_period}); {len(run.ranked)} ranked", highlight=False)
+    console.print(f"method: {result.config.label()} (stored as the workspace's method)", highlight=False)
+    print_run_summary(run)
     if result.lookback_note:
         console.print(result.lookback_note, highlight=False)
     _print_board(run.run_id, engine, top=10, bottom=10)
     _print_beijing(run)
-    scored = set(run.results.loc[run.results["level"] == "domain", "code"])
+    res = run.results
+    scored = set(res.loc[(res["level"] == "domain") & (res["rank_status"] == "ranked") & res["score"].notna(), "code"])
     from zhicheng.goals import builtin_framework
 
     empty = [f"{d.id} {d.name.zh}" for d in builtin_framework().domains if d.id not in scored]
     if empty:
-        console.print(f"domains without data in this workspace (not scored): {', '.join(empty)}", highlight=False)
-    console.print("coverage = indicators with data ÷ indicators of the framework. Next: "
-                  "`zhicheng results --level domain`, `zhicheng gaps --unit 440300`, `zhicheng serve` "
+        console.print(f"domains without data for the ranked cities (not scored): {', '.join(empty)}", highlight=False)
+    console.print("coverage = scored indicators ÷ the framework's performance indicators; 证据不足 = too little "
+                  "evidence for a grade (the provisional grade is shown beside it). Next: "
+                  "`zhicheng results --level domain`, `zhicheng gaps --unit 深圳`, `zhicheng serve` "
                   "(the cockpit).", highlight=False)
 
 
@@ -443,11 +463,16 @@ def _print_beijing(run: Any) -> None:
             parts.append(f"{label} {_fmt(mine.at[code, 'raw_value'])} ({mine.at[code, 'value_period']}, "
                          f"score {_fmt(mine.at[code, 'score'])})")
     console.print("; ".join(parts), highlight=False)
-    with_air = run.results.loc[run.results["code"] == GOOD_DAYS, "unit_code"].nunique()
-    if with_air == 1:
-        console.print("  (Beijing is the only evaluated city with air-quality data, so its air indicators are "
-                      "scored by attainment of the target: value ÷ target, or target ÷ value where lower is better.)",
-                      highlight=False)
+    from zhicheng.evaluate.rules import NOT_COMMON
+
+    left = {c: v for g in (run.groups or {}).values() for c, v in (g.get("left_out_indicators") or {}).items()}
+    for code in (GOOD_DAYS, PM25_ANNUAL):
+        if code in mine.index and mine.at[code, "rank_status"] == NOT_COMMON:
+            share = left.get(code, 0.0)
+            console.print(f"  {code} is shown but not ranked: {_share(share)} of the ranked cities "
+                          "have it "
+                          "(the ranking compares cities on the indicators at least two thirds of them have)",
+                          highlight=False)
 
 
 def register(app: typer.Typer) -> None:

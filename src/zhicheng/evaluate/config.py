@@ -99,11 +99,14 @@ class MethodConfig(BaseModel):
         # Attainment compares each raw value with its target: outlier treatment does not apply.
         return self.model_copy(update={"normalise": dict(self.attainment), "treat": None})
 
-    def label(self) -> str:
-        """The scoring method in a few words (zh-CN first), e.g. for a run's heading."""
+    def label(self, lang: str = "zh") -> str:
+        """The scoring method in a few words (``lang`` zh or en), e.g. for a run's heading."""
+        att = self.attainment_config().method()
         if self.rules == 1:
-            return f"达标度 attainment ({self.method()}), 规则 1"
-        return f"{self.method()} 跨单位比较 across units, 达标度 attainment ({self.attainment_config().method()}) 并列"
+            return (f"得分 = 达标度 ({self.method()}),规则 1" if lang == "zh" else
+                    f"score = attainment ({self.method()}), rules 1")
+        return (f"排名得分 {self.method()}(跨单位比较),达标度 {att} 并列,规则 2" if lang == "zh" else
+                f"ranking score {self.method()} across units, attainment {att} beside it, rules 2")
 
     def method(self) -> str:
         """The normalisation method's name (COINr's, without the ``n_`` prefix)."""

@@ -141,7 +141,7 @@ def unit_gaps(engine: Engine, unit: str, run_id: int | None = None, *, framework
     index = frame[frame["level"] == "index"]
     # Lifts are points of attainment of target where the run has it (rules 2), else of the score.
     basis = "attainment" if len(index) and pd.notna(index["attainment"].iloc[0]) else "score"
-    now = float(index[basis].iloc[0]) if len(index) else np.nan
+    now = float(pd.to_numeric(index[basis], errors="coerce").iloc[0]) if len(index) else np.nan
     inds = frame[frame["level"] == "indicator"].copy()
     inds["index_after"] = now + inds["lift"].fillna(0.0)
     if framework is None:

@@ -18,37 +18,26 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+# The statuses' codes and words live with the goal model, shared with the read models.
+from zhicheng.goals.statuses import (
+    CONTEXT,
+    GRADED,
+    INSUFFICIENT,
+    NO_EVIDENCE,
+    NOT_COMMON,
+    NOT_SCORED,
+    RANKED,
+    SOLE_UNIT,
+    STATUS_LABELS,
+    status_label,
+)
+
 #: Chinese administrative units are coded by their 6-digit division code (GB/T 2260).
 CN_CODE = re.compile(r"^\d{6}$")
 CN_GROUP = "CN"
 
-#: Statuses of a unit's row (``rank_status``) and of an indicator not scored for the ranking.
-RANKED, INSUFFICIENT, SOLE_UNIT = "ranked", "insufficient_data", "sole_unit"
-NOT_COMMON, CONTEXT = "not_in_common_set", "context"
-#: Grade statuses (``grade_status``).
-GRADED, NO_EVIDENCE, NOT_SCORED = "graded", "insufficient_evidence", "not_scored"
-
-#: Labels of the statuses, zh-CN first.
-STATUS_LABELS = {
-    RANKED: ("参与排名", "ranked"),
-    INSUFFICIENT: ("数据不足,未排名", "not ranked: too little data"),
-    SOLE_UNIT: ("单独分组,未排名", "not ranked: alone in its comparison group"),
-    NOT_COMMON: ("不在共同指标集", "not in the common indicator set"),
-    CONTEXT: ("背景指标,不计分", "context indicator, not scored"),
-    GRADED: ("已定级", "graded"),
-    NO_EVIDENCE: ("证据不足", "insufficient evidence"),
-    NOT_SCORED: ("未计分", "not scored"),
-    "other_level": ("层级不同", "other level"),
-    "no_data": ("无数据", "no data"),
-}
-
-
-def status_label(status: object, lang: str = "zh") -> str:
-    """A status in words (``lang`` zh or en); an unknown or empty status as itself or ``–``."""
-    if not isinstance(status, str) or not status:
-        return "–"
-    zh, en = STATUS_LABELS.get(status, (status, status))
-    return en if lang == "en" else zh
+__all__ = ["CONTEXT", "GRADED", "INSUFFICIENT", "NOT_COMMON", "NOT_SCORED", "NO_EVIDENCE", "RANKED", "SOLE_UNIT",
+           "STATUS_LABELS", "GroupSelection", "comparison_group", "evidence_status", "select_group", "status_label"]
 
 
 def comparison_group(code: str, group_name: str | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -79,14 +80,34 @@ class RunContext:
     def require_unit(self, code: str) -> None:
         """Raise :class:`ReportNotFound` when the run did not score unit ``code``."""
         if code not in self.units:
-            raise ReportNotFound(f"run {self.run_id} has no unit {code!r}")
+            raise ReportNotFound(f"run {self.run_id} has no unit {code!r}{self._absence(code)}")
+
+    def _absence(self, code: str) -> str:
+        """Why the run has no such unit, as the run recorded it (other level, no data), or nothing."""
+        try:
+            note = json.loads(self.run.get("note") or "{}")
+        except (TypeError, ValueError):
+            return ""
+        reason = (note.get("not_in_run") or {}).get(code) if isinstance(note, dict) else None
+        if not isinstance(reason, str):
+            return ""
+        kind, _, level = reason.partition(":")
+        words = {"other_level": f"other level ({level}; the run compares {note.get('level')} units)",
+                 "no_data": "no performance indicator value in the run's period"}
+        return f": {words.get(kind, reason)}"
 
 
 def run_public(run: dict[str, Any]) -> dict[str, Any]:
-    """A run as the API shows it."""
+    """A run as the API shows it; ``rules`` is 2 for runs with the like-with-like rules, else 1."""
     keys = ("id", "period", "base_period", "unit_count", "created_at", "note", "framework_id",
             "version")
-    return {k: run.get(k) for k in keys}
+    out = {k: run.get(k) for k in keys}
+    try:
+        note = json.loads(run.get("note") or "{}")
+    except (TypeError, ValueError):
+        note = {}
+    out["rules"] = int(note.get("rules", 1)) if isinstance(note, dict) else 1
+    return out
 
 
 def load_context(conn: Connection, run: dict[str, Any], labels: Labels) -> RunContext:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from zhicheng.goals.statuses import status_label
 from zhicheng.views import queries
 from zhicheng.views.context import RunContext, number, run_public
 
@@ -20,8 +21,26 @@ def grades_public(ctx: RunContext, lang: str) -> list[dict[str, Any]]:
     return [{"level": g.level, "name": g.name(lang), "min": g.min} for g in ctx.labels.grades]
 
 
+def evidence_fields(ctx: RunContext, row: dict[str, Any], lang: str) -> dict[str, Any]:
+    """Attainment, rank and grade statuses and the provisional grade of a result row (rules 2).
+
+    ``provisional_grade`` is only set where the evidence is insufficient for a grade, and always
+    comes with the coverage it rests on; rows of runs stored before rules 2 carry nulls here.
+    """
+    prov = ctx.labels.grade(row.get("provisional_grade"))
+    return {
+        "attainment": number(row.get("attainment")),
+        "rank_status": row.get("rank_status"),
+        "rank_status_name": status_label(row["rank_status"], lang) if row.get("rank_status") else None,
+        "grade_status": row.get("grade_status"),
+        "grade_status_name": status_label(row["grade_status"], lang) if row.get("grade_status") else None,
+        "provisional_grade": row.get("provisional_grade"),
+        "provisional_grade_name": prov.name(lang) if prov else None,
+    }
+
+
 def score_entry(ctx: RunContext, row: dict[str, Any], lang: str) -> dict[str, Any]:
-    """One result row as the API shows it, with the node's name and the grade's name."""
+    """One result row as the API shows it, with the node's name, the grade's name and its evidence."""
     node = ctx.labels.node(row["code"], row.get("level"))
     grade = ctx.labels.grade(row.get("grade"))
     return {
@@ -39,6 +58,7 @@ def score_entry(ctx: RunContext, row: dict[str, Any], lang: str) -> dict[str, An
         "lift": number(row.get("lift")),
         "change": number(row.get("change")),
         "value_period": row.get("value_period"),
+        **evidence_fields(ctx, row, lang),
     }
 
 
@@ -63,6 +83,7 @@ def ranking_rows(ctx: RunContext, rows: list[dict[str, Any]], lang: str) -> list
             "grade_name": grade.name(lang) if grade else None,
             "coverage": number(row.get("coverage")),
             "rank_interval": ctx.interval(row["unit_code"]) if row.get("level") == "index" else None,
+            **evidence_fields(ctx, row, lang),
         })
     return out
 

@@ -15,10 +15,17 @@ Sources (each described by the PROVENANCE.md beside it in ``data/``), in order:
 4. the real Los Angeles 311 requests replayed into the event workflow, with the city's
    workflow indicators (D2.R1.I1, D2.R1.I2) for each year;
 5. the Somerville resident survey (7 waves), feeding the D7 survey indicators;
+6. the daily PM2.5 of 183 Chinese cities 2014–2016 (SpTe2M), joined to prefectures by coordinates:
+   the PM2.5 annual mean (D3.R1.I2) and exceedance days (D3.R1.I7) of ~157 prefectures and 26
+   county-level cities, kept beside the Beijing stations' values (which take precedence);
+7. the indicators the platform measures itself (:mod:`zhicheng.evaluate.operations`) from the
+   stored events and alerts: proactive discovery and hotline requests resolved of Los Angeles,
+   alerts per station and their duration in Beijing, data freshness;
 
-then the evaluation of the latest suitable year and an uncertainty analysis of its index ranks
-(noisy requirement and domain weights, :data:`UNCERTAINTY_REPLICATIONS` replications), so the
-cockpit shows each city's rank interval. Re-running changes nothing: files already ingested are
+then the workspace's method is stored (so ``zhicheng evaluate`` uses it), the latest suitable year
+is evaluated and its index ranks get an uncertainty analysis (weights, normalisation and
+aggregation varied, :data:`UNCERTAINTY_REPLICATIONS` replications), so the cockpit shows each
+city's rank interval. Disagreements between sources are the demo's data-quality findings. Re-running changes nothing: files already ingested are
 recognised by checksum, replayed rows and observations are skipped, the evaluation run is reused
 when nothing changed and its stored rank intervals are kept.
 """
@@ -36,11 +43,17 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from zhicheng.errors import Problem
 from zhicheng.evaluate.config import MethodConfig, load_config
 from zhicheng.evaluate.errors import EvaluationError
 from zhicheng.evaluate.intake import IngestReport, ingest_file, split_stored
+from zhicheng.evaluate.operations import HOTLINE, PROACTIVE, operations_values, store_operations
+from zhicheng.evaluate.pm25_cities import ingest_cities_pm25
 from zhicheng.evaluate.service import EvaluationRun, evaluate, suggest_period
+from zhicheng.evaluate.sources import findings as source_findings
+from zhicheng.evaluate.sources import record_batch_as_source
 from zhicheng.evaluate.uncertainty import has_uncertainty, run_uncertainty
+from zhicheng.evaluate.workspace_method import store_workspace_method
 from zhicheng.store.schema import indicator_values, units
 from zhicheng.store.values import batch_with_checksum, new_batch, write_values
 
@@ -88,7 +101,10 @@ SURVEY_FILE = "surveys/somerville_happiness_survey_2011_2023.csv.gz"
 #: Replications of the demo's uncertainty analysis of the index ranks.
 UNCERTAINTY_REPLICATIONS = 500
 #: Stages reported through ``on_step``: the city files, air, live, LA 311, survey, evaluation, rank intervals.
-STAGES = len(STEPS) + 6
+STAGES = len(STEPS) + 8
+PM25_FILE = "air_quality/cities_pm25_daily/spte2m_pm25_183_cities_2014_2016.csv.gz"
+#: Years back from the evaluated year to the trend base.
+TREND_YEARS = 5
 
 Step = Callable[[str], None]
 
@@ -117,6 +133,8 @@ class DemoResult:
     sources: tuple[SourceSummary, ...] = ()
     lookback_note: str = ""
     alerts: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    #: Data-quality findings across sources (disagreements, coordinates contradicting names).
+    findings: tuple[Problem, ...] = field(default_factory=tuple)
 
 
 def default_data_dir() -> Path:
@@ -464,7 +482,7 @@ def build_demo(
         When a file does not pass the intake checks (nothing of that file is written).
     """
     data = data_dir or default_data_dir()
-    needed = [p for s in STEPS for p in (s.file, s.mapping)] + [AIR_DIR, *LA311_FILES, SURVEY_FILE]
+    needed = [p for s in STEPS for p in (s.file, s.mapping)] + [AIR_DIR, *LA311_FILES, SURVEY_FILE, PM25_FILE]
     missing = [str(data / p) for p in needed if not (data / p).exists()]
     if missing:
         raise EvaluationError(f"demo data not found: {', '.join(sorted(set(missing)))}")
@@ -476,19 +494,31 @@ def build_demo(
     step("Beijing air quality: 12 stations, HJ 663 annual evaluation")
     air_report, air_values = ingest_beijing_air(engine, data / AIR_DIR)
     reports.append((DemoStep("Beijing air quality: stations and city (HJ 663)", AIR_DIR, "(computed)"), air_report))
+    air_batch = air_report.batch_id or air_report.already_ingested_as
+    if air_batch is not None:
+        with engine.begin() as conn:  # the station network's values, kept as a source of precedence 1
+            record_batch_as_source(conn, int(air_batch), "station_network_hj663", [GOOD_DAYS, PM25_ANNUAL])
+    step("PM2.5 of 183 cities: joined to prefectures by coordinates")
+    pm25_report, joins = ingest_cities_pm25(engine, data / PM25_FILE)
+    reports.append((DemoStep("PM2.5 of 183 cities 2014–2016 (SpTe2M)", PM25_FILE, "(computed)"), pm25_report))
     step(f"live layer: replaying the stations' last {LIVE_DAYS} days")
     sent, opened, rules = replay_live(engine, data / AIR_DIR)
     step("Los Angeles 311: replaying the requests into the event workflow")
     la, _ = load_la311_demo(engine, data)
     step("Somerville resident survey: 7 waves")
     survey = load_survey_demo(engine, data)
+    step("indicators the platform measures: events, alerts, data freshness")
+    operations = store_demo_operations(engine)
     base_config = load_config(data / METHOD) if (data / METHOD).exists() else MethodConfig(lookback=1)
     chosen = period or suggest_period(engine, lookback=base_config.lookback)
     config, note = _config(engine, chosen, base_config)
+    with engine.begin() as conn:
+        store_workspace_method(conn, config, by="demo", trend_years=TREND_YEARS,
+                               note="the demo's method (data/mappings/demo_method.yaml, look-back for Beijing's air)")
     step(f"evaluating {chosen}")
-    base = str(int(chosen) - 5) if chosen.isdigit() else None
+    base = str(int(chosen) - TREND_YEARS) if chosen.isdigit() else None
     run = evaluate(engine, chosen, config=config, base_period=base, note="demo", reuse=True)
-    step(f"rank intervals: {UNCERTAINTY_REPLICATIONS} replications with noisy weights")
+    step(f"rank intervals: {UNCERTAINTY_REPLICATIONS} replications varying weights, normalisation and aggregation")
     if not has_uncertainty(engine, run.run_id):
         run_uncertainty(engine, run.run_id, n=UNCERTAINTY_REPLICATIONS)
     sources = (
@@ -498,6 +528,55 @@ def build_demo(
         _live_summary(sent, opened, rules, data / AIR_DIR),
         la,
         survey,
+        _pm25_summary(pm25_report, joins, data / PM25_FILE),
+        operations,
     )
+    with engine.connect() as conn:
+        found = (*(Problem(str(j.finding), PM25_FILE, column="lon, lat") for j in joins if j.finding),
+                 *source_findings(conn))
     return DemoResult(reports=tuple(reports), run=run, config=config, sources=sources, lookback_note=note,
-                      alerts=tuple(opened))
+                      alerts=tuple(opened), findings=found)
+
+
+def _pm25_summary(report: IngestReport, joins: list[Any], path: Path) -> SourceSummary:
+    prefectures = sum(1 for j in joins if j.role == "prefecture")
+    children = sum(1 for j in joins if j.role == "child")
+    note = (f"{prefectures} prefectures, {children} county-level cities; D3.R1.I2 PM2.5 annual mean, D3.R1.I7 "
+            "exceedance days (GB 3095-2012)") if joins else "already ingested"
+    return SourceSummary("PM2.5 of 183 cities (SpTe2M, CNEMC)", str(path), report.rows_read,
+                         prefectures + children or None, "2014–2016", report.written, note)
+
+
+def store_demo_operations(engine: Engine) -> SourceSummary:
+    """The operations indicators of Los Angeles (its 311 events, per year) and Beijing (its stations' alerts).
+
+    Beijing's stored events are only those its alerts opened, so its event shares would say
+    nothing: Beijing gets the alert figures and the data freshness only.
+    """
+    from zhicheng.sensing import beijing
+    from zhicheng.store.schema_events import events
+    from zhicheng.store.schema_sensing import alerts, sta_things
+
+    written, kept = 0, 0
+    la_years = _la_years(engine)
+    with engine.begin() as conn:
+        for year in la_years:
+            values = operations_values(conn, year, LA_UNIT, events_where=events.c.source_ref.like("la311:%"))
+            kept += len(values)
+            written += store_operations(conn, values, by="demo")
+        things = [int(i) for i, props in conn.execute(sa.select(sta_things.c.id, sta_things.c.properties))
+                  if (props or {}).get("network") == beijing.NETWORK]
+        micros = conn.execute(sa.select(sa.func.min(alerts.c.started_at), sa.func.max(alerts.c.started_at))).one()
+        air_years = ([str(y) for y in range(pd.Timestamp(micros[0], unit="us").year,
+                                            pd.Timestamp(micros[1], unit="us").year + 1)]
+                     if micros[0] is not None else [])
+        for year in air_years:
+            values = operations_values(conn, year, BEIJING_CITY, events_where=events.c.source == "sensor",
+                                       things=things)
+            values = values[~values["indicator_id"].isin([PROACTIVE, HOTLINE])]
+            kept += len(values)
+            written += store_operations(conn, values, by="demo")
+    return SourceSummary("indicators the platform measures (events, alerts, ingests)", "store tables", kept, 2,
+                         ", ".join(sorted(set(la_years) | set(air_years))) or "–", written,
+                         "D2.R1.I4 proactive discovery, D7.R1.I4 hotline resolved (Los Angeles); alerts per station, "
+                         "alert hours (Beijing); data freshness")
