@@ -23,6 +23,7 @@ from zhicheng.evaluate.rules import select_group
 from zhicheng.evaluate.service import evaluate
 from zhicheng.evaluate.workspace_method import store_workspace_method, workspace_method
 from zhicheng.goals import builtin_framework
+from zhicheng.store.schema import units
 
 FW = builtin_framework()
 GZ, SZ, ZH, FS, NJ, WX, SU, NT = "440100", "440300", "440400", "440600", "320100", "320200", "320500", "320600"
@@ -143,7 +144,19 @@ def test_stored_runs_keep_their_rules_and_the_workspace_method(loaded: Engine) -
     assert found is not None and found.config == chosen and found.base_period("2020") == "2015"
 
 
+def test_context_indicators_of_the_catalogue() -> None:
+    # The review of every indicator (src/zhicheng/goals/README.md): two describe need or stage of development.
+    assert {i.id for i in FW.indicators() if i.role == "context"} == {"D1.R7.I6", "D2.R5.I2"}
+    assert len(FW.indicators()) == 138
+
+
 def test_unit_lookup_by_name_and_reasons(loaded: Engine, tmp_path: Path) -> None:
+    with loaded.begin() as conn:  # a second "Suzhou" (宿州, Anhui) makes the pinyin ambiguous
+        conn.execute(units.insert().values(code="341300", name_zh="宿州市", level="city"))
+    with pytest.raises(EvaluationError) as both:
+        resolve_unit(loaded, "Suzhou")
+    assert [p.reason.split(" ")[0] for p in both.value.problems] == ["320500", "341300"]
+    assert resolve_unit(loaded, "苏州").code == SU
     assert resolve_unit(loaded, "深圳").code == SZ
     assert resolve_unit(loaded, "Shenzhen").code == SZ
     assert resolve_unit(loaded, "440300").code == SZ

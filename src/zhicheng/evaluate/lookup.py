@@ -69,8 +69,7 @@ def find_units(engine: Engine, text: str) -> list[UnitRef]:
         exact = conn.execute(sa.select(*cols).where(u.c.code == text)).fetchall()
         if exact:
             return [UnitRef(*r) for r in exact]
-        rows = [UnitRef(*r) for r in conn.execute(sa.select(*cols).where(u.c.level != "station"))]
-        rows += [UnitRef(*r) for r in conn.execute(sa.select(*cols).where(u.c.level == "station"))]
+        rows = [UnitRef(*r) for r in conn.execute(sa.select(*cols).order_by(u.c.code))]
     named = [r for r in rows if r.name_zh == text or (r.name_en or "").casefold() == text.casefold()]
     if named:
         return named
@@ -106,7 +105,7 @@ def resolve_unit(engine: Engine, text: str, *, prefer: set[str] | None = None) -
         raise EvaluationError(f"no unit has the code or name {text!r}: give a unit code (e.g. 440300) or a "
                               "Chinese or English name (深圳, 深圳市, Shenzhen)")
     raise EvaluationError(f"{text!r} names {len(found)} units: give one of their codes",
-                          [Problem(r.describe()) for r in found[:20]])
+                          [Problem(r.describe()) for r in sorted(found, key=lambda r: r.code)[:20]])
 
 
 def _note(engine: Engine, run_id: int) -> dict[str, Any]:
