@@ -95,12 +95,28 @@ def test_intervals_are_ordered_bounded_and_hold_the_stored_rank(workspace: tuple
     expected = frame.sort_values("unit_code").reset_index(drop=True)
     pd.testing.assert_series_equal(stored["rank_q95"], expected["rank_q95"], check_names=False)
     spec = json.loads(stored["spec"].iloc[0])
-    assert [i["noisy_weights"]["levels"] for i in spec["inputs"][:2]] == [{"2": 0.5}, {"3": 0.5}]
-    # As COINr's uncertainty analysis: the normalisation and the aggregation vary too.
-    assert [i["name"] for i in spec["inputs"][2:]] == ["normalisation", "aggregation"]
+    # The workspace's run is of rules 1 (score = attainment): only the weights vary.
+    assert [i["noisy_weights"]["levels"] for i in spec["inputs"]] == [{"2": 0.5}, {"3": 0.5}]
     assert spec["n"] == 400 and spec["target"] == INDEX
     # Whole ranks: Q5 rounded down, Q95 up.
     assert (frame["rank_q5"] % 1 == 0).all() and (frame["rank_q95"] % 1 == 0).all()
+
+
+def test_a_rules2_run_varies_normalisation_and_aggregation_too(workspace: tuple[Engine, int]) -> None:
+    engine, _ = workspace
+    run = evaluate(engine, "2020", config=MethodConfig(lookback=1))
+    frame = run_uncertainty(engine, run.run_id, n=300, noise=0.25, seed=2)
+    spec = json.loads(frame["spec"].iloc[0])
+    # As COINr's uncertainty analysis: weights, the normalisation and the aggregation vary.
+    assert [i["name"] for i in spec["inputs"]] == ["requirement weights", "domain weights", "normalisation",
+                                                   "aggregation"]
+    assert (frame["rank_q5"] % 1 == 0).all() and (frame["rank_q95"] % 1 == 0).all()
+    ranks = {u: int(k) for u, k in zip(run.results.loc[run.results["level"] == "index", "unit_code"],
+                                       run.results.loc[run.results["level"] == "index", "rank"], strict=True)}
+    assert {u: int(k) for u, k in zip(frame["unit_code"], frame["rank_nominal"], strict=True)} == ranks
+    weights_only = run_uncertainty(engine, run.run_id, n=300, noise=0.0, seed=2, vary_methods=False)
+    assert (weights_only["rank_q5"] == weights_only["rank_q95"]).all()  # no noise, no method change: fixed
+    assert (frame["rank_q95"] - frame["rank_q5"]).sum() > 0  # the methods alone move ranks
 
 
 def test_a_fixed_seed_repeats_and_a_rerun_replaces(workspace: tuple[Engine, int]) -> None:
