@@ -4,6 +4,7 @@ from zhicheng.store import (  # noqa: F401
     schema,
     schema_api,
     schema_campaign,
+    schema_carbon,
     schema_evaluation,
     schema_events,
     schema_sensing,
