@@ -219,3 +219,87 @@ def indicator_feed(ws: Workspace) -> pd.DataFrame:
                                   "value": known["status"].map(peaking.VERDICT_LEVEL)}))
     out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["unit_code", "indicator_id", "period", "value"])
     return out.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- tables (CLI, exports)
+
+
+def _names_of(ws: Workspace, codes: pd.Series, lang: str) -> pd.Series:
+    return codes.map(lambda c: _name(ws.names, str(c), lang))
+
+
+def inventory_frame(ws: Workspace, unit: str | None = None, *, by: str = "group", scope: str = "1",
+                    year: int | None = None, lang: str = "zh") -> pd.DataFrame:
+    """Emissions by ``by`` (group, sector, field, source, fuel_group or total) per unit and year [Mt CO2]."""
+    inv = ws.inventory if unit is None else ws.inventory[ws.inventory["unit_code"] == unit]
+    if unit is not None:
+        ws.dataset_of(unit)
+    if year is not None:
+        inv = inv[inv["year"] == year]
+    if by == "total":
+        out = analysis.totals(inv, scope).reset_index().melt(id_vars="unit_code", var_name="year",
+                                                             value_name="value_mt").dropna()
+        out.insert(1, "name", _names_of(ws, out["unit_code"], lang))
+        return out.sort_values(["unit_code", "year"]).reset_index(drop=True)
+    if by in ("group", "sector", "field") and (inv["sector"] == "total").any():
+        inv = inv[inv["sector"] != "total"]  # city totals have no sectors
+    out = analysis.breakdown(inv, by, scope)
+    labels: dict[str, Any]
+    if by == "group":
+        labels = {k: _pick(v, lang) for k, v in catalogue.groups().items()}
+    elif by == "field":
+        labels = {k: _pick(v, lang) for k, v in catalogue.fields().items()}
+    elif by == "sector":
+        labels = {k: (s.en if lang == "en" else s.zh) for k, s in catalogue.sectors().items()}
+    elif by == "source":
+        labels = {k: (s.en if lang == "en" else s.zh) for k, s in catalogue.sources().items()}
+    else:
+        labels = {}
+    out.insert(1, "name", _names_of(ws, out["unit_code"], lang))
+    out.insert(4, f"{by}_name", out[by].map(lambda k: labels.get(str(k), str(k))))
+    out["scope"] = scope
+    return out.reset_index(drop=True)
+
+
+def peak_frame(ws: Workspace, unit: str | None = None, lang: str = "zh") -> pd.DataFrame:
+    """The peaking status of every unit (or one)."""
+    table = service.peak_table(ws)
+    if unit is not None:
+        ws.dataset_of(unit)
+        table = table[table["unit_code"] == unit]
+    table.insert(1, "name", _names_of(ws, table["unit_code"], lang))
+    table.insert(3, "status_name", table["status"].map(lambda s: _pick(peaking.VERDICTS[str(s)], lang)))
+    return table.reset_index(drop=True)
+
+
+def decompose_frame(ws: Workspace, unit: str | None, year_from: int, year_to: int, lang: str = "zh") -> pd.DataFrame:
+    """LMDI-I effects of one unit (or every unit having both years), one row per effect [Mt CO2]."""
+    if unit is not None:
+        d = service.decompose(ws, unit, year_from, year_to)
+        table = pd.DataFrame([{"unit_code": unit, "year_from": year_from, "year_to": year_to, "model": d.model,
+                               "effect": k, "value_mt": v, "change_mt": d.change} for k, v in d.effects.items()])
+    else:
+        table = service.decompose_all(ws, year_from, year_to)
+    if table.empty:
+        raise CarbonError(f"no unit has an inventory for both {year_from} and {year_to}", status=404)
+    table.insert(1, "name", _names_of(ws, table["unit_code"], lang))
+    table.insert(6, "effect_name", table["effect"].map(lambda e: _pick(lmdi.EFFECT_NAMES[str(e)], lang)))
+    return table.reset_index(drop=True)
+
+
+def targets_frame(ws: Workspace, unit: str, extra: list[Any] | None = None, lang: str = "zh") -> pd.DataFrame:
+    """The unit against every national target (and the user's), one row per target."""
+    rows = []
+    for a in service.assess_targets(ws, unit, extra or []):
+        j = assessment_json(a, lang)
+        if a.target_id.startswith("user-"):
+            t = next(x for x in (extra or []) if x.id == a.target_id)
+            j["name"] = t.en if lang == "en" else t.zh
+        j.pop("path")
+        rows.append({"unit_code": unit, **j})
+    return pd.DataFrame(rows)
+
+
+def checks_frame(ws: Workspace) -> pd.DataFrame:
+    """The municipalities' city totals against their provincial inventories (data-quality findings)."""
+    return service.crosscheck(ws)

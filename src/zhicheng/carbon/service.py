@@ -73,6 +73,11 @@ class LoadReport:
     unmatched: tuple[str, ...] = ()
 
 
+def default_data_dir() -> Path:
+    """The project's ``data/`` folder (next to ``src/`` in a checkout)."""
+    return Path(__file__).resolve().parents[3] / "data"
+
+
 # --------------------------------------------------------------------------- reading workbooks
 
 

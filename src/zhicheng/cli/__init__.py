@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from zhicheng.cli import air, campaign, events, framework, index, sensors, server, survey, workspace
+from zhicheng.cli import (
+    air,
+    campaign,
+    carbon,
+    events,
+    framework,
+    index,
+    sensors,
+    server,
+    survey,
+    workspace,
+)
 
 app = typer.Typer(
     name="zhicheng",
@@ -19,6 +30,7 @@ app.add_typer(sensors.app, name="sensors")
 app.add_typer(events.app, name="events")
 app.add_typer(campaign.app, name="campaign")
 app.add_typer(survey.app, name="survey")
+app.add_typer(carbon.app, name="carbon")
 workspace.register(app)
 server.register(app)
 
