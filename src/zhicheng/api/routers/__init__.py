@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from zhicheng.api.routers import (
     alerts,
     campaign,
+    carbon,
     cockpit,
     evaluation,
     events,
@@ -15,4 +16,4 @@ from zhicheng.api.routers import (
 )
 
 ROUTERS: list[APIRouter] = [health.router, sta.router, sta.air_router, alerts.router, evaluation.router, cockpit.router, events.router, open311.router, survey.router,
-                            campaign.router]
+                            campaign.router, carbon.router]
