@@ -425,6 +425,7 @@ def cmd_demo(
         console.print(result.lookback_note, highlight=False)
     _print_board(run.run_id, engine, top=10, bottom=10)
     _print_beijing(run)
+    _print_carbon(engine)
     res = run.results
     scored = set(res.loc[(res["level"] == "domain") & (res["rank_status"] == "ranked") & res["score"].notna(), "code"])
     from zhicheng.goals import builtin_framework
@@ -436,6 +437,26 @@ def cmd_demo(
                   "evidence for a grade (the provisional grade is shown beside it). Next: "
                   "`zhicheng results --level domain`, `zhicheng gaps --unit 深圳`, `zhicheng serve` "
                   "(the cockpit).", highlight=False)
+
+
+def _print_carbon(engine: Any) -> None:
+    """Beijing's and Hebei's peaking verdicts and their LMDI drivers 2014→2019 (the carbon page shows them)."""
+    from zhicheng.carbon import report, service
+
+    ws = service.Workspace.read(engine)
+    if ws.inventory.empty:
+        return
+    peaks = service.peak_table(ws).set_index("unit_code")
+    for code in ("110000", "130000"):
+        if code not in peaks.index:
+            continue
+        p: dict[str, Any] = peaks.loc[code].to_dict()
+        d = service.decompose(ws, code, 2014, 2019)
+        effects = ", ".join(f"{report.lmdi.EFFECT_NAMES[k][0]} {v:+.1f}" for k, v in d.effects.items())
+        console.print(f"{ws.names[code]['zh']} ({code}) CO2: {report.peaking.VERDICTS[str(p['status'])][0]} "
+                      f"(peak {int(p['peak_year'])}, {p['peak_value']:.1f} Mt); 2014→2019 {d.change:+.1f} Mt = "
+                      f"{effects} Mt (LMDI-I)", highlight=False)
+    console.print("  carbon page: http://127.0.0.1:8000/carbon/110000 · `zhicheng carbon peak`", highlight=False)
 
 
 def _print_sources(result: Any) -> None:

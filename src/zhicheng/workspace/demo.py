@@ -21,6 +21,10 @@ Sources (each described by the PROVENANCE.md beside it in ``data/``), in order:
 7. the indicators the platform measures itself (:mod:`zhicheng.evaluate.operations`) from the
    stored events and alerts: proactive discovery and hotline requests resolved of Los Angeles,
    alerts per station and their duration in Beijing, data freshness;
+8. the CEADs CO2 inventories: 30 provinces by sector and fuel and the 290 cities' totals, through
+   the carbon service, with the goal-model values the carbon module computes (D3.R3.I1/I2 of the
+   provinces, D3.R3.I7 gap to the 13th Five-Year Plan path, D3.R3.I8 peaking status;
+   :mod:`zhicheng.workspace.carbon`);
 
 then the workspace's method is stored (so ``zhicheng evaluate`` uses it), the latest suitable year
 is evaluated and its index ranks get an uncertainty analysis (weights, normalisation and
@@ -56,6 +60,7 @@ from zhicheng.evaluate.uncertainty import has_uncertainty, run_uncertainty
 from zhicheng.evaluate.workspace_method import store_workspace_method
 from zhicheng.store.schema import indicator_values, units
 from zhicheng.store.values import batch_with_checksum, new_batch, write_values
+from zhicheng.workspace.carbon import carbon_step
 
 
 @dataclass(frozen=True)
@@ -98,10 +103,12 @@ LA311_FILES = ("service_requests/MyLA311_Service_Request_Data_2017_Subset.csv.gz
                "service_requests/la311_requests_2020-01-01_to_03_seed.csv.gz")
 LA_UNIT = "US-CA-LOS-ANGELES"
 SURVEY_FILE = "surveys/somerville_happiness_survey_2011_2023.csv.gz"
+CARBON_DIR = "energy_carbon/provinces"
 #: Replications of the demo's uncertainty analysis of the index ranks.
 UNCERTAINTY_REPLICATIONS = 500
-#: Stages reported through ``on_step``: the city files, air, live, LA 311, survey, evaluation, rank intervals.
-STAGES = len(STEPS) + 8
+#: Stages reported through ``on_step``: the city files, air, live, LA 311, survey, PM2.5, operations,
+#: carbon, evaluation, rank intervals.
+STAGES = len(STEPS) + 9
 PM25_FILE = "air_quality/cities_pm25_daily/spte2m_pm25_183_cities_2014_2016.csv.gz"
 #: Years back from the evaluated year to the trend base.
 TREND_YEARS = 5
@@ -482,7 +489,8 @@ def build_demo(
         When a file does not pass the intake checks (nothing of that file is written).
     """
     data = data_dir or default_data_dir()
-    needed = [p for s in STEPS for p in (s.file, s.mapping)] + [AIR_DIR, *LA311_FILES, SURVEY_FILE, PM25_FILE]
+    needed = [p for s in STEPS for p in (s.file, s.mapping)] + [AIR_DIR, *LA311_FILES, SURVEY_FILE, PM25_FILE,
+                                                                 CARBON_DIR]
     missing = [str(data / p) for p in needed if not (data / p).exists()]
     if missing:
         raise EvaluationError(f"demo data not found: {', '.join(sorted(set(missing)))}")
@@ -509,6 +517,8 @@ def build_demo(
     survey = load_survey_demo(engine, data)
     step("indicators the platform measures: events, alerts, data freshness")
     operations = store_demo_operations(engine)
+    step("CEADs CO2 inventories: provinces by sector and fuel, city totals")
+    carbon = carbon_step(engine, data)
     base_config = load_config(data / METHOD) if (data / METHOD).exists() else MethodConfig(lookback=1)
     chosen = period or suggest_period(engine, lookback=base_config.lookback)
     config, note = _config(engine, chosen, base_config)
@@ -530,6 +540,7 @@ def build_demo(
         survey,
         _pm25_summary(pm25_report, joins, data / PM25_FILE),
         operations,
+        carbon,
     )
     with engine.connect() as conn:
         found = (*(Problem(str(j.finding), PM25_FILE, column="lon, lat") for j in joins if j.finding),
