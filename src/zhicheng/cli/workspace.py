@@ -450,7 +450,7 @@ def _print_carbon(engine: Any) -> None:
     for code in ("110000", "130000"):
         if code not in peaks.index:
             continue
-        p: dict[str, Any] = peaks.loc[code].to_dict()
+        p = {str(k): v for k, v in peaks.loc[code].to_dict().items()}
         d = service.decompose(ws, code, 2014, 2019)
         effects = ", ".join(f"{report.lmdi.EFFECT_NAMES[k][0]} {v:+.1f}" for k, v in d.effects.items())
         console.print(f"{ws.names[code]['zh']} ({code}) CO2: {report.peaking.VERDICTS[str(p['status'])][0]} "
