@@ -7,6 +7,7 @@ API returns as JSON and the cockpit puts into the page as text.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -150,6 +151,7 @@ def unit_report(ws: Workspace, code: str, lang: str = "zh", *, year_from: int | 
     out["targets"] = [assessment_json(a, lang) for a in service.assess_targets(ws, code)]
     checks = service.crosscheck(ws)
     mine_checks = checks[(checks["city_code"] == code) | (checks["province_code"] == code)]
+    out["provenance"] = [p for p in ws.sources if p["dataset"] == dataset]
     out["crosscheck"] = [{"city_code": r["city_code"], "province_code": r["province_code"], "year": int(r["year"]),
                           "city_mt": num(r["city_mt"]), "province_mt": num(r["province_mt"]),
                           "relative": num(r["relative"]), "agrees": bool(r["agrees"])}
@@ -166,6 +168,21 @@ def decomposition_json(d: lmdi.Decomposition, lang: str = "zh") -> dict[str, Any
             "residual": d.residual}
 
 
+_NOTES_ZH = (
+    (re.compile(r"values end in (\d+), before the target year (\d+)"), r"数据截至\1年,早于目标年\2年"),
+    (re.compile(r"no value for the base year (\d+)"), r"缺少基年\1年的数值"),
+    (re.compile(r"no value within the target period"), "目标期内没有数值"),
+)
+
+
+def _note(text: str, lang: str) -> str:
+    if lang == "en" or not text:
+        return text
+    for pattern, zh in _NOTES_ZH:
+        text = pattern.sub(zh, text)
+    return text
+
+
 def assessment_json(a: Any, lang: str = "zh") -> dict[str, Any]:
     """A target assessment as JSON (the path as year → value)."""
     t = catalogue.national_targets().get(a.target_id)
@@ -175,7 +192,7 @@ def assessment_json(a: Any, lang: str = "zh") -> dict[str, Any]:
             "path": {str(y): num(v) for y, v in a.path.items()}, "latest_year": a.latest_year,
             "latest_value": num(a.latest_value), "path_value": num(a.path_value), "gap": num(a.gap),
             "gap_share": num(a.gap_share), "recent_rate": num(a.recent_rate),
-            "years_needed": num(a.years_needed, 1), "on_track": a.on_track, "note": a.note}
+            "years_needed": num(a.years_needed, 1), "on_track": a.on_track, "note": _note(a.note, lang)}
 
 
 def indicator_feed(ws: Workspace) -> pd.DataFrame:

@@ -383,6 +383,7 @@ class Workspace:
     inventory: pd.DataFrame
     stats: pd.DataFrame
     names: dict[str, dict[str, Any]]
+    sources: tuple[dict[str, Any], ...] = ()
 
     @classmethod
     def read(cls, engine: Engine) -> Workspace:
@@ -391,7 +392,8 @@ class Workspace:
             inv = read_inventory(conn)
             stats = read_stats(conn)
             names = unit_names(conn, sorted(set(inv["unit_code"]))) if not inv.empty else {}
-        return cls(inv, stats, names)
+            sources = tuple(provenance(conn))
+        return cls(inv, stats, names, sources)
 
     def units(self) -> list[str]:
         """Units with an inventory, provinces first."""

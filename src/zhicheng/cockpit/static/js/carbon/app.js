@@ -115,16 +115,24 @@ function waterfallChart(node, dec) {
   }
   base.push(0); up.push(dec.value_to); down.push("-");
   const values = [dec.value_from, ...dec.effects.map((e) => e.value), dec.value_to];
+  // The axis starts just below the lowest level reached, so that small effects stay visible.
+  let low = Math.min(dec.value_from, dec.value_to);
+  let run = dec.value_from;
+  for (const e of dec.effects) { run += e.value; low = Math.min(low, run); }
+  const floor = low > 0 ? Math.floor((low * 0.85) / 10) * 10 : undefined;
+  const label = { show: true, position: "top", color: TEXT, formatter: (p) => (p.value === "-" ? "" : fmt(values[p.dataIndex], 1)) };
+  const narrow = node.clientWidth < 600;
   chart(node, {
-    grid: { left: 64, right: 16, top: 24, bottom: 72 },
+    grid: { left: 64, right: 16, top: 24, bottom: narrow ? 110 : 72 },
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" },
       formatter: (params) => { const i = params[0].dataIndex; return `${esc(names[i])}: ${esc(fmt(values[i], 3))} ${esc(t("mt"))}`; } },
-    xAxis: { type: "category", data: names, ...axisStyle, axisLabel: { color: MUTED, interval: 0, rotate: 20 } },
-    yAxis: { type: "value", name: t("mt"), nameTextStyle: { color: MUTED }, ...axisStyle },
+    xAxis: { type: "category", data: names, ...axisStyle,
+      axisLabel: { color: MUTED, interval: 0, rotate: narrow ? 60 : 20, width: narrow ? 90 : 140, overflow: "truncate" } },
+    yAxis: { type: "value", name: t("mt"), min: floor, nameTextStyle: { color: MUTED }, ...axisStyle },
     series: [
       { type: "bar", stack: "w", data: base, itemStyle: { color: "transparent" }, emphasis: { disabled: true }, tooltip: { show: false } },
-      { name: "+", type: "bar", stack: "w", data: up, itemStyle: { color: "#ff8c69" } },
-      { name: "−", type: "bar", stack: "w", data: down, itemStyle: { color: "#7bd88f" } },
+      { name: "+", type: "bar", stack: "w", data: up, itemStyle: { color: "#ff8c69" }, label },
+      { name: "−", type: "bar", stack: "w", data: down, itemStyle: { color: "#7bd88f" }, label },
     ],
   });
 }
@@ -133,8 +141,8 @@ function trajectoryChart(node, data, target) {
   const years = data.years.map(String);
   const path = years.map((y) => target?.path?.[y] ?? null);
   chart(node, {
-    legend: { bottom: 0, textStyle: { color: MUTED } },
-    grid: { left: 64, right: 16, top: 24, bottom: 48 },
+    legend: { bottom: 0, textStyle: { color: MUTED }, type: "scroll" },
+    grid: { left: 64, right: 16, top: 24, bottom: 64 },
     tooltip: { trigger: "axis", formatter: axisTip(t("t10k")) },
     xAxis: { type: "category", data: years, ...axisStyle },
     yAxis: { type: "value", name: t("t10k"), nameTextStyle: { color: MUTED }, ...axisStyle },
@@ -203,7 +211,9 @@ async function renderUnit(main, code, range = {}) {
   const crossRows = data.crosscheck.map((c) => el("li", {}, `${c.year}: ${fmt(c.city_mt)} vs ${fmt(c.province_mt)} ${t("mt")} (${pct(c.relative)}) — ${c.agrees ? t("agrees") : t("disagrees")}`));
   const checks = card("checks", t("checks"), "span-6",
     crossRows.length ? el("div", {}, el("h3", {}, t("cross")), el("ul", { "data-testid": "crosscheck" }, crossRows.slice(-6))) : null,
-    el("h3", {}, t("notes")), el("ul", {}, data.notes.map((n) => el("li", { class: "note" }, n))));
+    el("h3", {}, t("notes")), el("ul", {}, data.notes.map((n) => el("li", { class: "note" }, n))),
+    el("h3", {}, t("provenance")), el("ul", { "data-testid": "provenance" }, (data.provenance ?? []).map((p) =>
+      el("li", { class: "note" }, `${p.citation} · ${p.source} · sha256 ${String(p.checksum).slice(0, 12)}… · ${p.ingested_at ?? ""}`))));
   const grid = el("div", { class: "carbon-grid" }, head, sectors, fuel, peak, lmdi, traj, checks);
   main.replaceChildren(grid);
   sectorsChart(document.getElementById("sectors-chart"), data);
