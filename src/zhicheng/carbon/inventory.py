@@ -127,6 +127,35 @@ def _fill(target: np.ndarray, row: Sequence[object], columns: dict[int, str], sr
     return problems
 
 
+def _fill_rows(rows: Sequence[Sequence[object]], targets: list[tuple[int, np.ndarray]], columns: dict[int, str],
+               src_index: dict[str, int], where: str) -> list[Problem]:
+    """Copy the cells of the chosen rows into their targets.
+
+    One vectorised conversion when every cell is a number or empty (the usual case), else cell by
+    cell to locate each bad one.
+    """
+    if not targets:
+        return []
+    cols = list(columns)
+    dest = [src_index[columns[c]] for c in cols]
+    width = max(cols) + 1
+    try:
+        block = np.array([list(rows[r][:width]) + [""] * (width - len(rows[r])) for r, _ in targets], dtype=object)
+        block = block[:, cols]
+        block[block == ""] = 0.0
+        values = block.astype(float)
+        if not np.isfinite(values).all() or (values < 0).any():
+            raise ValueError("impossible values")
+    except (ValueError, TypeError):
+        problems: list[Problem] = []
+        for r, target in targets:
+            problems += _fill(target, rows[r], columns, src_index, where, r)
+        return problems
+    for k, (_, target) in enumerate(targets):
+        target[dest] = values[k]
+    return []
+
+
 def parse_sheet(rows: Sequence[Sequence[object]], *, unit_code: str, year: int, where: str) -> SheetInventory:
     """Read one province sheet (rows of cells as a reader gives them) and check its identities.
 
@@ -162,21 +191,22 @@ def parse_sheet(rows: Sequence[Sequence[object]], *, unit_code: str, year: int, 
     sector_spell = catalogue.sector_spellings()
     src_index = {s: i for i, s in enumerate(meta_sources)}
     sec_index = {s: i for i, s in enumerate(meta_sectors)}
+    targets: list[tuple[int, np.ndarray]] = []
     for r in range(head + 1, len(rows)) if head >= 0 else ():
         row = rows[r]
         key = catalogue.header_key(row[0]) if row else ""
         if key in ("", "unit"):
             continue
         if key in TOTAL_LABELS:
-            target, seen_total = total, True
+            targets.append((r, total))
+            seen_total = True
         elif key in sector_spell and sector_spell[key] not in seen:
             seen.add(sector_spell[key])
-            target = matrix[sec_index[sector_spell[key]]]
+            targets.append((r, matrix[sec_index[sector_spell[key]]]))
         else:
             why = "appears twice" if key in sector_spell else "is unknown"
             problems.append(Problem(f"sector {str(row[0]).strip()!r} {why}", where, r + 1, "A"))
-            continue
-        problems += _fill(target, row, columns, src_index, where, r)
+    problems += _fill_rows(rows, targets, columns, src_index, where)
     if head >= 0:
         if not seen_total:
             problems.append(Problem("no total row (TotalEmissions / Total Consumption)", where))
@@ -220,7 +250,19 @@ def check_identities(inv: SheetInventory, where: str, columns: dict[int, str] | 
 
 
 def combine(sheets: Sequence[SheetInventory]) -> pd.DataFrame:
-    """The long table of many sheets (one frame, in sheet order)."""
+    """The long table of many sheets (one frame, in sheet order; non-zero cells only)."""
     if not sheets:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
-    return pd.concat([s.long() for s in sheets], ignore_index=True)
+    sources = sheets[0].sources
+    keep = [i for i, src in enumerate(sources) if src != "scope1_total"]
+    cube = np.stack([s.matrix[:, keep] for s in sheets])  # (sheets, sectors, sources)
+    k, r, c = np.nonzero(cube)
+    meta = catalogue.sources()
+    src = np.array([sources[i] for i in keep], dtype=object)
+    scope = np.array([meta[x].scope for x in src], dtype=object)
+    unit = np.array([s.unit_code for s in sheets], dtype=object)
+    year = np.array([s.year for s in sheets], dtype=np.int64)
+    return pd.DataFrame({
+        "unit_code": unit[k], "year": year[k], "sector": np.array(sheets[0].sectors, dtype=object)[r],
+        "source": src[c], "scope": scope[c], "value_mt": cube[k, r, c],
+    }, columns=COLUMNS)

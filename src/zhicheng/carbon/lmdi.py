@@ -216,3 +216,64 @@ def inventory(cells0: np.ndarray, cellst: np.ndarray, p: tuple[float, float] | N
     xt = np.stack([*actt, st, ft])
     eff = additive(x0, xt).reshape(len(names) + 2, -1).sum(axis=1)
     return {n: float(v) for n, v in zip([*names, "structure", "fuel_mix"], eff, strict=True)}
+
+
+def inventory_many(cells0: np.ndarray, cellst: np.ndarray, p0: np.ndarray | None = None, pt: np.ndarray | None = None,
+                   g0: np.ndarray | None = None, gt: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """:func:`inventory` for many units at once (the first axis), vectorised.
+
+    Parameters
+    ----------
+    cells0, cellst
+        Scope-1 emissions, shape ``(units, sectors, sources)`` [Mt CO2].
+    p0, pt, g0, gt
+        Population [persons] and GDP [CNY, current prices] per unit; where all four are positive
+        the activity is split by Kaya, elsewhere it is the scale effect (NaN in the other columns).
+
+    Returns
+    -------
+    dict
+        ``population``, ``affluence``, ``intensity``, ``scale``, ``structure``, ``fuel_mix`` per unit
+        [Mt CO2]; per unit the non-NaN effects add up to the change exactly.
+
+    References
+    ----------
+    As :func:`inventory`: Ang (2005) Table 1; Ang (2015) §3.
+    """
+    c0 = np.asarray(cells0, dtype=float)
+    ct = np.asarray(cellst, dtype=float)
+    n = c0.shape[0]
+    tot0 = c0.sum(axis=(1, 2))
+    tott = ct.sum(axis=(1, 2))
+    sec0 = c0.sum(axis=2, keepdims=True)
+    sect = ct.sum(axis=2, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s0 = np.broadcast_to(np.where(tot0[:, None, None] > 0, sec0 / tot0[:, None, None], 0.0), c0.shape)
+        st = np.broadcast_to(np.where(tott[:, None, None] > 0, sect / tott[:, None, None], 0.0), ct.shape)
+        f0 = np.where(sec0 > 0, c0 / np.where(sec0 > 0, sec0, 1.0), np.nan)
+        ft = np.where(sect > 0, ct / np.where(sect > 0, sect, 1.0), np.nan)
+    f0 = np.where(np.isnan(f0), np.nan_to_num(ft), f0)
+    ft = np.where(np.isnan(ft), f0, ft)
+    nan = np.full(n, np.nan)
+    p0 = nan if p0 is None else np.asarray(p0, dtype=float)
+    pt = nan if pt is None else np.asarray(pt, dtype=float)
+    g0 = nan if g0 is None else np.asarray(g0, dtype=float)
+    gt = nan if gt is None else np.asarray(gt, dtype=float)
+    with np.errstate(invalid="ignore"):
+        kaya_ok = (p0 > 0) & (pt > 0) & (g0 > 0) & (gt > 0) & (tot0 > 0) & (tott > 0)
+
+    def full(v: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(np.where(kaya_ok, v, 1.0)[:, None, None], c0.shape)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x0 = np.stack([full(p0), full(g0 / p0), full(tot0 / g0), np.broadcast_to(
+            np.where(kaya_ok, 1.0, tot0)[:, None, None], c0.shape), s0, f0])
+        xt = np.stack([full(pt), full(gt / pt), full(tott / gt), np.broadcast_to(
+            np.where(kaya_ok, 1.0, tott)[:, None, None], c0.shape), st, ft])
+    eff = additive(x0, xt).sum(axis=(2, 3))
+    names = ("population", "affluence", "intensity", "scale", "structure", "fuel_mix")
+    out = {k: eff[i] for i, k in enumerate(names)}
+    for k in ("population", "affluence", "intensity"):
+        out[k] = np.where(kaya_ok, out[k], np.nan)
+    out["scale"] = np.where(kaya_ok, np.nan, out["scale"])
+    return out

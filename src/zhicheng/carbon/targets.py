@@ -135,3 +135,63 @@ def assess(target: Target, series: pd.Series, *, metric: str, prices: str | None
         note = f"values end in {latest}, before the target year {target.target_year}"
     return Assessment(target.id, metric, prices, target.base_year, target.target_year, float(base), goal, path_map,
                       latest, value, on_path, value - on_path, value / on_path - 1.0, rate, needed, value <= on_path, note)
+
+
+def assess_many(wide: pd.DataFrame, target: Target, years: int = RECENT_YEARS) -> pd.DataFrame:
+    """:func:`assess` for every row of ``wide`` (units × years) at once, without the path itself.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per unit: ``base_value``, ``goal_value``, ``latest_year`` (last year within the path with a
+        value), ``latest_value``, ``path_value``, ``gap``, ``gap_share``, ``recent_rate`` [per year],
+        ``years_needed`` (NaN when moving away from the goal or without a base value).
+    """
+    wide = wide.sort_index(axis=1)
+    cols = np.asarray(wide.columns, dtype=int)
+    vals = wide.to_numpy(dtype=float)
+    out = pd.DataFrame(index=wide.index)
+    if target.base_year not in cols:
+        return out.assign(base_value=np.nan)
+    base = vals[:, list(cols).index(target.base_year)]
+    span = np.arange(target.base_year, target.target_year + 1)
+    if target.kind == "intensity":
+        rel = (1.0 - float(target.reduction or 0)) ** ((span - target.base_year) / (target.target_year - target.base_year))
+        path = base[:, None] * rel[None, :]
+        goal = base * rel[-1]
+    else:
+        cap = np.full_like(base, float(target.cap_mt)) if target.cap_mt is not None else base
+        frac = np.clip((span - target.base_year) / max(target.target_year - target.base_year, 1), 0, 1)
+        path = base[:, None] + (cap - base)[:, None] * frac[None, :]
+        goal = cap
+    inside = np.isin(cols, span)
+    sub = vals[:, inside]
+    sub_years = cols[inside]
+    has = ~np.isnan(sub)
+    any_ = has.any(axis=1)
+    last = np.where(any_, has.shape[1] - 1 - np.argmax(has[:, ::-1], axis=1), 0)
+    rows = np.arange(len(wide))
+    latest_year = np.where(any_, sub_years[last] if len(sub_years) else 0, -1)
+    latest_value = np.where(any_, sub[rows, last] if sub.size else np.nan, np.nan)
+    path_value = np.where(any_, path[rows, np.clip(latest_year - target.base_year, 0, len(span) - 1)], np.nan)
+    # Recent compound rate: the last value and the value `years` before it (or the earliest after that).
+    has_all = ~np.isnan(vals) & (vals > 0)
+    last_all = np.where(has_all.any(axis=1), len(cols) - 1 - np.argmax(has_all[:, ::-1], axis=1), 0)
+    window = has_all & (cols[None, :] >= (cols[last_all] - years)[:, None])
+    first_all = np.argmax(window, axis=1)
+    dt = (cols[last_all] - cols[first_all]).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(dt > 0, (vals[rows, last_all] / vals[rows, first_all]) ** (1.0 / dt) - 1.0, np.nan)
+        current = vals[rows, last_all]
+        needed = np.where(current <= goal, 0.0, np.where((rate < 0) & (goal > 0), np.log(goal / current) / np.log1p(rate), np.nan))
+    out["base_value"] = base
+    out["goal_value"] = goal
+    out["latest_year"] = latest_year
+    out["latest_value"] = latest_value
+    out["path_value"] = path_value
+    out["gap"] = latest_value - path_value
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["gap_share"] = latest_value / path_value - 1.0
+    out["recent_rate"] = rate
+    out["years_needed"] = needed
+    return out
