@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from zhicheng.carbon import analysis, catalogue, lmdi, peaking, service
-from zhicheng.carbon.service import PRICES, CarbonError, Workspace
+from zhicheng.carbon.service import PRICES, CarbonError, CarbonNotFound, Workspace
 
 #: Significant decimals of the numbers the read models give [Mt CO2, t CO2 per person …].
 DECIMALS = 4
@@ -298,7 +298,7 @@ def decompose_frame(ws: Workspace, unit: str | None, year_from: int, year_to: in
     else:
         table = service.decompose_all(ws, year_from, year_to)
     if table.empty:
-        raise CarbonError(f"no unit has an inventory for both {year_from} and {year_to}", status=404)
+        raise CarbonNotFound(f"no unit has an inventory for both {year_from} and {year_to}")
     table.insert(1, "name", _names_of(ws, table["unit_code"], lang))
     table.insert(6, "effect_name", table["effect"].map(lambda e: _pick(lmdi.EFFECT_NAMES[str(e)], lang)))
     return table.reset_index(drop=True)

@@ -29,7 +29,7 @@ from sqlalchemy.engine import Engine
 
 from zhicheng.carbon import analysis, catalogue, inventory, lmdi, peaking, targets
 from zhicheng.carbon.catalogue import Target
-from zhicheng.errors import Problem, ZhichengError
+from zhicheng.errors import NotFound, Problem, ZhichengError
 from zhicheng.store.bulk import bulk_insert
 from zhicheng.store.schema import ingest_batches, units
 from zhicheng.store.schema_carbon import carbon_findings, carbon_inventory
@@ -55,7 +55,14 @@ _SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "自治
 
 
 class CarbonError(ZhichengError):
-    """Bad carbon input (an inventory workbook, a city file, a target) or a unit without data."""
+    """Bad carbon input (an inventory workbook, a city file, a target, a breakdown or a format).
+
+    Of no kind, so bad input (400); :class:`CarbonNotFound` is the not-found kind.
+    """
+
+
+class CarbonNotFound(CarbonError, NotFound):
+    """No inventory for the unit or the years asked for (or none at all yet)."""
 
 
 @dataclass(frozen=True)
@@ -404,7 +411,7 @@ class Workspace:
         """``ceads-province`` or ``ceads-city`` for the unit."""
         sub = self.inventory.loc[self.inventory["unit_code"] == code, "dataset"]
         if sub.empty:
-            raise CarbonError(f"no CO2 inventory for unit {code!r}", status=404)
+            raise CarbonNotFound(f"no CO2 inventory for unit {code!r}")
         return str(sub.iat[0])
 
     def emissions(self, scope: str = "1") -> pd.DataFrame:
@@ -447,7 +454,7 @@ def decompose(ws: Workspace, code: str, year_from: int, year_to: int) -> lmdi.De
     years = set(frame["year"])
     for y in (year_from, year_to):
         if y not in years:
-            raise CarbonError(f"unit {code!r} has no inventory for {y} (it has {min(years)}–{max(years)})", status=404)
+            raise CarbonNotFound(f"unit {code!r} has no inventory for {y} (it has {min(years)}–{max(years)})")
     stats = ws.stats[ws.stats["unit_code"] == code].set_index("year")
 
     def stat(col: str, y: int) -> float | None:
@@ -461,8 +468,8 @@ def decompose(ws: Workspace, code: str, year_from: int, year_to: int) -> lmdi.De
     v0, vt = float(c0.sum()), float(ct.sum())
     if dataset == CITIES_DATASET:
         if not kaya_ok:
-            raise CarbonError(f"unit {code!r} lacks population or GDP for {year_from} or {year_to}: a city's "
-                              "decomposition needs both (Kaya factors)", status=404)
+            raise CarbonNotFound(f"unit {code!r} lacks population or GDP for {year_from} or {year_to}: a city's "
+                                 "decomposition needs both (Kaya factors)")
         eff = lmdi.kaya(np.array([v0]), np.array([vt]), np.array([p[0]]), np.array([p[1]]),
                         np.array([g[0]]), np.array([g[1]]))
         return lmdi.Decomposition(code, year_from, year_to, v0, vt, {k: float(v[0]) for k, v in eff.items()}, "kaya")

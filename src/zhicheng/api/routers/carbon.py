@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
 from zhicheng.api.deps import EngineDep, PublicReader
+from zhicheng.api.errors import http_status
 from zhicheng.errors import ZhichengError
 
 router = APIRouter(tags=["carbon"])
@@ -43,7 +44,7 @@ def _generation(engine: Engine) -> Any:
 
 def workspace(engine: Engine) -> Any:
     """The store's inventories and statistics, read once per ingest generation."""
-    from zhicheng.carbon.service import CarbonError, Workspace
+    from zhicheng.carbon.service import CarbonNotFound, Workspace
 
     key = tuple(_generation(engine))
     with _lock:
@@ -54,7 +55,7 @@ def workspace(engine: Engine) -> Any:
             ws = Workspace.read(engine)
             _cache[id(engine)] = (key, ws)
     if ws.inventory.empty:
-        raise CarbonError("the store has no CO2 inventories yet (zhicheng carbon load)", status=404)
+        raise CarbonNotFound("the store has no CO2 inventories yet (zhicheng carbon load)")
     return ws
 
 
@@ -62,7 +63,7 @@ async def _call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     try:
         return await run_in_threadpool(fn, *args, **kwargs)
     except ZhichengError as exc:
-        raise HTTPException(exc.status, str(exc)) from exc
+        raise HTTPException(http_status(exc), str(exc)) from exc
 
 
 def _records(frame: Any) -> list[dict[str, Any]]:
