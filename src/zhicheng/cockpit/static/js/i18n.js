@@ -2,7 +2,7 @@
 // Names of domains, requirements, indicators and units come from the server in the chosen language.
 export const STRINGS = {
   zh: {
-    skip: "跳到主要内容", brand: "驾驶舱", "nav.label": "主导航", "nav.overview": "总览", "nav.ranking": "排名",
+    skip: "跳到主要内容", brand: "驾驶舱", "nav.label": "主导航", "nav.overview": "总览", "nav.ranking": "排名", "nav.carbon": "碳排放",
     "ctl.period": "评价期", "ctl.unit": "评价单元", loading: "正在加载…",
     foot: "数据来自本系统存储；地图由存储中的边界离线绘制。",
     switchTo: "Switch to English", otherLang: "EN",
@@ -29,7 +29,7 @@ export const STRINGS = {
   },
   en: {
     skip: "Skip to main content", brand: "Cockpit", "nav.label": "Main navigation", "nav.overview": "Overview",
-    "nav.ranking": "Ranking", "ctl.period": "Period", "ctl.unit": "Unit", loading: "Loading…",
+    "nav.ranking": "Ranking", "nav.carbon": "Carbon", "ctl.period": "Period", "ctl.unit": "Unit", loading: "Loading…",
     foot: "Data from this system's store; the map is drawn offline from stored boundaries.",
     switchTo: "切换到中文", otherLang: "中文",
     index: "Composite index", grade: "Maturity grade", rank: "Rank", rankOf: "of {n} units", interval: "Rank interval (Q5–Q95)",
