@@ -381,16 +381,6 @@ BAD_BODIES = [
         b'[{"Datastream": {"@iot.id": 1}, "components": ["result", "mood"], "dataArray": [[1, 2]]}]',
         "unknown component 'mood'",
     ),
-    (
-        "/v1.1/CreateObservations",
-        b'[{"Datastream": {"@iot.id": 1}, "components": ["phenomenonTime", "result"], "dataArray": [[1]]}]',
-        "array of 2 values",
-    ),
-    (
-        "/v1.1/CreateObservations",
-        b'[{"Datastream": {"@iot.id": 1}, "components": ["phenomenonTime", "result"], "dataArray": [["2017-01-01T00:00:00Z", 1], ["soon", 2]]}]',
-        "ISO 8601",
-    ),
 ]
 
 

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zhicheng import __version__
 from zhicheng.api.routers import ROUTERS
-from zhicheng.auth import ANONYMOUS, Principal, bearer_token, principal_for
+from zhicheng.api.security import ANONYMOUS, Principal, principal_for, request_token
 from zhicheng.settings import Settings
 from zhicheng.store import init_store
 from zhicheng.store.schema_api import audit_log
@@ -51,7 +51,7 @@ def _caller(request: Request) -> Principal:
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is not None:
         return principal
-    token = bearer_token(request.headers.get("authorization", ""))
+    token = request_token(request.headers.get("authorization", ""))
     if token is not None:
         found = principal_for(request.app.state.engine, token)
         return found or Principal(name="invalid-token", role=None)

@@ -25,3 +25,21 @@ class Conflict(SensingError, kinds.Conflict):
 def bad(reason: str, column: str | None = None) -> BadRequest:
     """A :class:`BadRequest` with one located problem."""
     return BadRequest(problems=[Problem(reason, column=column)])
+
+
+class Unauthorized(SensingError):
+    """A write without a token (HTTP 401)."""
+
+    status = 401
+
+
+class Forbidden(SensingError):
+    """A token whose role may not do this (HTTP 403)."""
+
+    status = 403
+
+
+class Conflict(SensingError):
+    """A JSON Patch ``test`` that failed, or a write that contradicts the store (HTTP 409)."""
+
+    status = 409
