@@ -86,7 +86,14 @@ SetPath = Annotated[
         json_schema_extra={"enum": list(ENTITY_SETS)},
     ),
 ]
-IdPath = Annotated[int, Path(description="The entity's @iot.id", ge=0, le=2**53)]
+#: Read as text so that a malformed id (``Things(abc)``) is 404 like any unknown entity.
+IdPath = Annotated[
+    str,
+    Path(
+        description="The entity's @iot.id",
+        json_schema_extra={"type": "integer", "minimum": 0, "maximum": 2**53},
+    ),
+]
 T = TypeVar("T")
 
 _JSON_BODY = {
@@ -194,6 +201,7 @@ async def _serve(request: Request, engine: Engine, principal: Principal, path: s
 
 
 @router.get("", summary="SensorThings root: entity sets and conformance classes")
+@router.get("/", include_in_schema=False)
 def root(request: Request, _: PublicReader) -> dict[str, Any]:
     """The service root document (OGC 18-088 §9.2.1)."""
     base = _base(request)
