@@ -24,6 +24,7 @@ import numpy.typing as npt
 import sqlalchemy as sa
 
 from zhicheng.errors import Problem
+from zhicheng.sensing import extent
 from zhicheng.sensing.errors import BadRequest, bad
 from zhicheng.sensing.model import is_id
 from zhicheng.sensing.timefmt import now_micros, parse_instants, parse_time
@@ -341,6 +342,12 @@ def insert_observations(
             rows.foi[no_foi & (rows.datastream_id == ds_id)] = feature_for_datastream(conn, ds_id)
     ids = _write_rows(conn, rows)
     _widen_extents(conn, rows)
+    pairs = (
+        [(int(rows.datastream_id[0]), int(rows.foi[0]))]
+        if len(rows) == 1
+        else [tuple(p) for p in np.unique(np.stack([rows.datastream_id, rows.foi], axis=1), axis=0).tolist()]
+    )
+    extent.widen(conn, pairs)
     from zhicheng.sensing.alerts import evaluate_batch
 
     opened = evaluate_batch(conn, rows.datastream_id, rows.start, rows.result_number)
