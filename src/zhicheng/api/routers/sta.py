@@ -12,6 +12,7 @@ OGC 18-088 SensorThings API Part 1: Sensing v1.1 — §9 (resource paths, reques
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -23,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from zhicheng.api.deps import get_principal, get_settings, public_read
 from zhicheng.api.security import Principal
 from zhicheng.errors import ZhichengError
-from zhicheng.sensing import airlive
+from zhicheng.sensing import airlive, batch
 from zhicheng.sensing.alerts import fire_opened, take_opened
 from zhicheng.sensing.model import ENTITY_SETS
 from zhicheng.sensing.service import Answer, Call, authorize, execute
@@ -36,6 +37,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/iot_sensing/1.1/req/resource-path/resource-path-to-entities",
     "http://www.opengis.net/spec/iot_sensing/1.1/req/request-data",
     "http://www.opengis.net/spec/iot_sensing/1.1/req/create-update-delete",
+    "http://www.opengis.net/spec/iot_sensing/1.1/req/batch-request/batch-request",
     "http://www.opengis.net/spec/iot_sensing/1.1/req/data-array/data-array",
 ]
 
@@ -222,6 +224,46 @@ async def create_observations_route(
 ) -> Response:
     """Create observations from data arrays; answers each row's selfLink or ``"error"`` (§14.4)."""
     return await _serve(request, engine, principal, "CreateObservations")
+
+
+@router.post(
+    "/$batch",
+    summary="Batch requests: OData JSON batch or multipart/mixed, change sets atomic",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "multipart/mixed": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
+async def batch_route(request: Request, engine: EngineDep, principal: Caller) -> Response:
+    """Run the requests of a batch (§11.2): ``{"requests": […]}`` or ``multipart/mixed`` parts.
+
+    Requests of one atomicity group (JSON) or change set (multipart) are stored together or not
+    at all; every write passes the same authorization check as a single request.
+    """
+    content_type = request.headers.get("content-type", "")
+    raw = await request.body()
+    runner = batch.Runner(
+        engine, principal, _base(request), VERSION, get_settings(request).open_reads
+    )
+    try:
+        if content_type.lower().startswith("multipart/mixed"):
+            parts = batch.parse_multipart(content_type, raw)
+            replies = await run_in_threadpool(runner.run, parts)
+            boundary = f"batchresponse_{uuid.uuid4()}"
+            return Response(
+                batch.multipart_answer(replies, boundary),
+                media_type=f"multipart/mixed; boundary={boundary}",
+            )
+        parts = batch.parse_json_batch(parse_json(raw))
+        replies = await run_in_threadpool(runner.run, parts)
+    except ZhichengError as exc:
+        raise HTTPException(getattr(exc, "status", 400), message(exc)) from None
+    return JSONResponse(batch.json_batch_answer(replies))
 
 
 @router.get(
