@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from zhicheng.errors import ZhichengError
-from zhicheng.sensing.alerts import fire_opened, take_opened
+from zhicheng.sensing import changes
 from zhicheng.sensing.errors import Unauthorized, bad
 from zhicheng.sensing.service import Actor, Answer, Call, execute
 
@@ -124,12 +124,7 @@ class Runner:
             if part.method.upper() == "GET":
                 with self.engine.connect() as conn:
                     return self._one(conn, part)
-            with self.engine.begin() as conn:
-                take_opened(conn)
-                answer = self._one(conn, part)
-                opened = take_opened(conn)
-            fire_opened(opened)
-            return answer
+            return changes.committed(self.engine, lambda conn: self._one(conn, part))
         except ZhichengError as exc:
             return _error(getattr(exc, "status", 400), _message(exc))
 
@@ -138,21 +133,23 @@ class Runner:
         replies: list[Reply] = []
         failed: Reply | None = None
         created = dict(self.created)
+
+        def work(conn: sa.Connection) -> None:
+            nonlocal failed
+            for part in parts:
+                try:
+                    replies.append(Reply(part.id, self._one(conn, part), part.group))
+                except ZhichengError as exc:
+                    status = getattr(exc, "status", 400)
+                    failed = Reply(part.id, _error(status, _message(exc)), part.group)
+                    raise
+
         try:
-            with self.engine.begin() as conn:
-                take_opened(conn)
-                for part in parts:
-                    try:
-                        replies.append(Reply(part.id, self._one(conn, part), part.group))
-                    except ZhichengError as exc:
-                        failed = Reply(part.id, _error(getattr(exc, "status", 400), _message(exc)), part.group)
-                        raise
-                opened = take_opened(conn)
+            changes.committed(self.engine, work)
         except ZhichengError:
             self.created = created
             assert failed is not None
             return [failed]
-        fire_opened(opened)
         return replies
 
     def run(self, parts: list[Part]) -> list[Reply]:

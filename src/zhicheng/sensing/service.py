@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
-from zhicheng.sensing import reader, writer
+from zhicheng.sensing import changes, reader, writer
 from zhicheng.sensing.errors import Forbidden, NotFound, SensingError, Unauthorized, bad
 from zhicheng.sensing.ingest import create_observations, observation_row
 from zhicheng.sensing.model import ENTITY_SETS, OBSERVATION, EntityType
@@ -104,6 +104,12 @@ def execute(conn: sa.Connection, actor: Actor, call: Call) -> Answer:
             raise SensingError("CreateObservations takes POST", status=405)
         authorize(conn, actor, call, None)
         result = create_observations(conn, call.body, row_errors=True)
+        if changes.ON_CHANGE and result.ids:
+            rows = conn.execute(
+                sa.select(OBSERVATION.table).where(OBSERVATION.table.c.id.in_(result.ids))
+            ).mappings()
+            made = [reader.entity_json(OBSERVATION, r, call.base, None) for r in rows]
+            changes.note(conn, OBSERVATION, made, created=True)
         return Answer(201, result.answers(call.base))
     resource = parse_path(call.path)
     if method in WRITE_METHODS:
@@ -172,8 +178,14 @@ def _get(conn: sa.Connection, call: Call, resource: Resource) -> Answer:
 # --- writing -------------------------------------------------------------------------------------
 
 
-def _created(entity: dict[str, Any]) -> Answer:
+def _created(conn: sa.Connection, etype: EntityType, entity: dict[str, Any]) -> Answer:
+    changes.note(conn, etype, [entity], created=True)
     return Answer(201, entity, {"Location": entity["@iot.selfLink"]})
+
+
+def _updated(conn: sa.Connection, etype: EntityType, entity: dict[str, Any]) -> Answer:
+    changes.note(conn, etype, [entity], created=False)
+    return Answer(200, entity)
 
 
 def _new_observation(body: Any) -> bool:
@@ -190,16 +202,17 @@ def _post(conn: sa.Connection, call: Call, resource: Resource) -> Answer:
     if step.parent is None:
         if target is OBSERVATION and _new_observation(call.body):
             # The commonest write of all (one reading per request): answer from the stored row.
-            return _created(reader.entity_json(target, observation_row(conn, call.body), call.base, None))
+            entity = reader.entity_json(target, observation_row(conn, call.body), call.base, None)
+            return _created(conn, target, entity)
         new_id = writer.create(conn, target, call.body)
-        return _created(reader.read_entity(conn, target, new_id, QueryOptions(), call.base))
+        return _created(conn, target, reader.read_entity(conn, target, new_id, QueryOptions(), call.base))
     nav = step.nav
     assert nav is not None
     parent_id = entity_id(conn, step.parent)
     given = {nav.back_fk: parent_id} if nav.back_fk else {}
     if target is OBSERVATION and nav.link is None and _new_observation(call.body):
         row = observation_row(conn, call.body, given=given)
-        return _created(reader.entity_json(target, row, call.base, None))
+        return _created(conn, target, reader.entity_json(target, row, call.base, None))
     new_id = writer.create(conn, target, call.body, given=given)
     if nav.link is not None:
         writer.link(conn, nav, parent_id, [new_id])
@@ -208,7 +221,7 @@ def _post(conn: sa.Connection, call: Call, resource: Resource) -> Answer:
         conn.execute(
             sa.update(target.table).where(target.table.c.id == new_id).values({nav.back_fk: parent_id})
         )
-    return _created(reader.read_entity(conn, target, new_id, QueryOptions(), call.base))
+    return _created(conn, target, reader.read_entity(conn, target, new_id, QueryOptions(), call.base))
 
 
 def _add_link(conn: sa.Connection, call: Call, step: Step) -> Answer:
@@ -244,7 +257,7 @@ def _patch(conn: sa.Connection, call: Call, resource: Resource) -> Answer:
         writer.merge_patch(conn, etype, eid, call.body)
     else:
         writer.update(conn, etype, eid, call.body)
-    return Answer(200, reader.read_entity(conn, etype, eid, QueryOptions(), call.base))
+    return _updated(conn, etype, reader.read_entity(conn, etype, eid, QueryOptions(), call.base))
 
 
 def _put(conn: sa.Connection, call: Call, resource: Resource) -> Answer:
@@ -252,7 +265,7 @@ def _put(conn: sa.Connection, call: Call, resource: Resource) -> Answer:
         return _set_link(conn, call, resource.step)
     etype, eid = _entity_target(conn, call, resource)
     writer.update(conn, etype, eid, call.body, replace_all=True)
-    return Answer(200, reader.read_entity(conn, etype, eid, QueryOptions(), call.base))
+    return _updated(conn, etype, reader.read_entity(conn, etype, eid, QueryOptions(), call.base))
 
 
 def _set_link(conn: sa.Connection, call: Call, step: Step) -> Answer:

@@ -25,7 +25,7 @@ from zhicheng.api.deps import get_principal, get_settings, public_read
 from zhicheng.api.security import Principal
 from zhicheng.errors import ZhichengError
 from zhicheng.sensing import airlive, batch
-from zhicheng.sensing.alerts import fire_opened, take_opened
+from zhicheng.sensing.changes import committed
 from zhicheng.sensing.model import ENTITY_SETS
 from zhicheng.sensing.service import Answer, Call, authorize, execute
 from zhicheng.sensing.timefmt import parse_instant
@@ -118,12 +118,21 @@ def _base(request: Request) -> str:
 
 def run_work(engine: Engine, work: Callable[[Any], T], write: bool = False) -> T:
     """Run ``work(conn)`` in one transaction (writes) or on one connection (reads); errors → HTTP."""
-    try:
+
+    def run() -> T:
         if write:
             with engine.begin() as conn:
                 return work(conn)
         with engine.connect() as conn:
             return work(conn)
+
+    return http_errors(run)
+
+
+def http_errors(run: Callable[[], T]) -> T:
+    """``run()`` with the product's errors as HTTP errors (401 with the Basic challenge)."""
+    try:
+        return run()
     except ZhichengError as exc:
         status = getattr(exc, "status", 400)
         headers = {"WWW-Authenticate": CHALLENGE} if status == 401 else None
@@ -173,31 +182,18 @@ def _call(request: Request, path: str, body: Any = None) -> Call:
 
 
 def _execute(engine: Engine, principal: Principal, call: Call) -> Answer:
-    """Run one call; a write in one transaction, with the alerts it opened fired after commit."""
+    """Run one call; a write in one transaction, its alerts and changes fired after commit."""
     if call.method == "GET":
         return run_work(engine, lambda conn: execute(conn, principal, call))
-
-    def work(conn: Any) -> tuple[Answer, list[dict[str, Any]]]:
-        take_opened(conn)
-        answer = execute(conn, principal, call)
-        return answer, take_opened(conn)
-
-    answer, opened = run_work(engine, work, True)
-    fire_opened(opened)
-    return answer
+    return http_errors(lambda: committed(engine, lambda conn: execute(conn, principal, call)))
 
 
 async def _serve(request: Request, engine: Engine, principal: Principal, path: str) -> Response:
     if request.method == "GET":
         return _respond(await run_in_threadpool(_execute, engine, principal, _call(request, path)))
-    try:
-        # The role check before the body is read: no token, no work. The full check (with the
-        # target entity) runs again inside the write.
-        authorize(None, principal, _call(request, path), None)
-    except ZhichengError as exc:
-        status = getattr(exc, "status", 400)
-        headers = {"WWW-Authenticate": CHALLENGE} if status == 401 else None
-        raise HTTPException(status, message(exc), headers) from None
+    # The role check before the body is read: no token, no work. The full check (with the
+    # target entity) runs again inside the write.
+    http_errors(lambda: authorize(None, principal, _call(request, path), None))
     body = None if request.method == "DELETE" else await _json_body(request)
     return _respond(await run_in_threadpool(_execute, engine, principal, _call(request, path, body)))
 
