@@ -132,4 +132,7 @@ def create_app(db: str | Path | Engine | None = None, settings: Settings | None 
     from zhicheng.api.wiring import install
 
     install(app)  # sensor alerts open city events; the cockpit's cache warms at start-up
+    from zhicheng.api import mqtt
+
+    mqtt.install(app)  # SensorThings over MQTT, when the settings ask for it
     return app

@@ -41,6 +41,11 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/iot_sensing/1.1/req/data-array/data-array",
 ]
 
+MQTT_CONFORMANCE = [
+    "http://www.opengis.net/spec/iot_sensing/1.1/req/create-observations-via-mqtt/observations-creation",
+    "http://www.opengis.net/spec/iot_sensing/1.1/req/receive-updates-via-mqtt/receive-updates",
+]
+
 router = APIRouter(prefix=f"/{VERSION}", tags=["sensorthings"])
 #: The challenge of a 401 under ``/v1.1``: standard clients answer it with HTTP Basic (user name
 #: free, password = the token). Other APIs challenge with Bearer only, so no browser asks for a login.
@@ -203,9 +208,16 @@ async def _serve(request: Request, engine: Engine, principal: Principal, path: s
 def root(request: Request, _: PublicReader) -> dict[str, Any]:
     """The service root document (OGC 18-088 §9.2.1)."""
     base = _base(request)
+    settings: dict[str, Any] = {"conformance": list(CONFORMANCE)}
+    mqtt = getattr(request.app.state, "mqtt", None)
+    if mqtt is not None:
+        # Only while this server has MQTT running (embedded broker or bridge).
+        endpoint = {"endpoints": [mqtt.endpoint]}
+        settings["conformance"] += MQTT_CONFORMANCE
+        settings.update(dict.fromkeys(MQTT_CONFORMANCE, endpoint))
     return {
         "value": [{"name": name, "url": f"{base}/{name}"} for name in ENTITY_SETS],
-        "serverSettings": {"conformance": CONFORMANCE},
+        "serverSettings": settings,
     }
 
 
