@@ -42,9 +42,14 @@ ON_CHANGE: list[Callable[[list[Change]], None]] = []
 _PENDING = "zhicheng.sensing.changes"
 
 
-def paths_of(etype: EntityType, entity_id: int, fks: dict[str, Any]) -> tuple[str, ...]:
-    """The paths an entity is published on: its set, itself and its parents' collections."""
-    paths = [etype.plural, f"{etype.plural}({entity_id})"]
+def paths_of(
+    etype: EntityType, entity_id: int, fks: dict[str, Any], created: bool = False
+) -> tuple[str, ...]:
+    """The paths an entity is published on: its set, itself and its parents' collections.
+
+    A new entity is not published on its own entity topic: nobody can have subscribed to it yet.
+    """
+    paths = [etype.plural] if created else [etype.plural, f"{etype.plural}({entity_id})"]
     for nav in etype.navs:
         if nav.fk is None or fks.get(nav.fk) is None:
             continue
@@ -67,11 +72,22 @@ def note(conn: sa.Connection, etype: EntityType, entities: Sequence[dict[str, An
             sa.select(etype.table.c.id, *fk_cols).where(etype.table.c.id.in_(ids))
         ).mappings():
             fks[int(row["id"])] = dict(row)
+    note_known(conn, etype, [(e, fks.get(i, {})) for e, i in zip(entities, ids, strict=True)], created)
+
+
+def note_known(
+    conn: sa.Connection,
+    etype: EntityType,
+    items: Sequence[tuple[dict[str, Any], dict[str, Any]]],
+    created: bool,
+) -> None:
+    """Like :func:`note`, with each entity's foreign keys already known (no query)."""
+    if not ON_CHANGE or not items:
+        return
     pending = conn.info.setdefault(_PENDING, [])
-    for entity, entity_id in zip(entities, ids, strict=True):
-        pending.append(
-            Change(etype.plural, entity, paths_of(etype, entity_id, fks.get(entity_id, {})), created)
-        )
+    for entity, fks in items:
+        paths = paths_of(etype, int(entity["@iot.id"]), fks, created)
+        pending.append(Change(etype.plural, entity, paths, created))
 
 
 def take(conn: sa.Connection) -> list[Change]:

@@ -245,6 +245,7 @@ class Ingest:
         known = datastream_exists(conn, [ds for _, ds, _ in items])
         checked: set[tuple[int, int]] = set()
         kept: dict[int, list[tuple[Message, dict[str, Any]]]] = {}
+        order: list[tuple[int, dict[str, Any]]] = []
         refused = 0
         for message, ds, values in items:
             if ds not in known:
@@ -266,6 +267,7 @@ class Ingest:
         batches = []
         for ds, rows in kept.items():
             vals = [v for _, v in rows]
+            order.extend((ds, v) for v in vals)
             batches.append(
                 ObservationColumns(
                     datastream_id=ds,
@@ -288,11 +290,15 @@ class Ingest:
             )
         result = insert_observations(conn, batches, verified=True)
         if changes.ON_CHANGE and result.ids:
-            stored = conn.execute(
-                sa.select(OBSERVATION.table).where(OBSERVATION.table.c.id.in_(result.ids))
-            ).mappings()
-            made = [reader.entity_json(OBSERVATION, r, self.base, None) for r in stored]
-            changes.note(conn, OBSERVATION, made, created=True)
+            # The stored rows are known: the entities and their topics need no query.
+            made = []
+            for (ds, values), new_id, foi in zip(order, result.ids, result.foi, strict=True):
+                row = {**values, "id": new_id, "datastream_id": ds, "feature_of_interest_id": foi}
+                if row.get("phenomenon_time_start") is None:
+                    row["phenomenon_time_start"] = now
+                fks = {"datastream_id": ds, "feature_of_interest_id": foi}
+                made.append((reader.entity_json(OBSERVATION, row, self.base, None), fks))
+            changes.note_known(conn, OBSERVATION, made, created=True)
         return len(result.ids), refused
 
     def _other(self, conn: sa.Connection, message: Message) -> None:
