@@ -89,7 +89,8 @@ class GuardMiddleware:
         try:
             await self.app(scope, receive, send_status)
         finally:
-            if request.method in WRITE_METHODS:
+            # A write that recorded its own audit row (in its transaction) says so on the request.
+            if request.method in WRITE_METHODS and not getattr(request.state, "audited", False):
                 await run_in_threadpool(_write_audit, request.app.state.engine, _caller(request), request, status)
 
 

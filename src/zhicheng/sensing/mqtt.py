@@ -34,18 +34,15 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from zhicheng.errors import ZhichengError
-from zhicheng.sensing import changes, reader
+from zhicheng.sensing import changes
 from zhicheng.sensing.errors import bad
-from zhicheng.sensing.ingest import ObservationColumns, datastream_exists, insert_observations
-from zhicheng.sensing.model import ENTITY_SETS, OBSERVATION
-from zhicheng.sensing.paths import parse_path
-from zhicheng.sensing.service import Actor, Call, authorize, execute
-from zhicheng.sensing.writer import props_to_columns
+from zhicheng.sensing.grouped import Plain, plain_observation, store_plain
+from zhicheng.sensing.model import ENTITY_SETS
+from zhicheng.sensing.service import Actor, Call, execute
 from zhicheng.store.schema_api import audit_log
 
 log = logging.getLogger(__name__)
@@ -222,84 +219,19 @@ class Ingest:
         path = create_path(message.topic)
         if path is None:
             raise bad(f"topic {message.topic!r} creates nothing; publish to {VERSION}/Datastreams(id)/Observations")
-        body = _json(message.payload)
-        match = _DATASTREAM_OBS.match(path)
-        if isinstance(body, dict) and "@iot.id" not in body and "FeatureOfInterest" not in body:
-            ds = body.get("Datastream")
-            if match and ds is None:
-                ds_id = int(match.group(1))
-            elif path == "Observations" and isinstance(ds, dict) and set(ds) == {"@iot.id"} and type(ds["@iot.id"]) is int:
-                ds_id = int(ds["@iot.id"])
-            else:
-                return None
-            values = props_to_columns(OBSERVATION, {k: v for k, v in body.items() if k != "Datastream"}, "Observation", full=True)
-            return ds_id, values
-        return None
+        return plain_observation(path, _json(message.payload))
 
     def _observations(
         self, conn: sa.Connection, items: list[tuple[Message, int, dict[str, Any]]]
     ) -> tuple[int, int]:
         """Plain Observation creates as column batches, one statement stream for all."""
-        if not items:
-            return 0, 0
-        known = datastream_exists(conn, [ds for _, ds, _ in items])
-        checked: set[tuple[int, int]] = set()
-        kept: dict[int, list[tuple[Message, dict[str, Any]]]] = {}
-        order: list[tuple[int, dict[str, Any]]] = []
+        results = store_plain(conn, self.base, [Plain(m.actor, ds, v) for m, ds, v in items])
         refused = 0
-        for message, ds, values in items:
-            if ds not in known:
-                log.warning("MQTT message on %s refused: Datastream %s does not exist", message.topic, ds)
+        for (message, _, _), result in zip(items, results, strict=True):
+            if isinstance(result, ZhichengError):
+                log.warning("MQTT message on %s refused: %s", message.topic, result)
                 refused += 1
-                continue
-            key = (id(message.actor), ds)
-            if key not in checked:
-                try:
-                    call = Call("POST", f"Datastreams({ds})/Observations", self.base)
-                    authorize(conn, message.actor, call, parse_path(call.path))
-                except ZhichengError as exc:
-                    log.warning("MQTT message on %s refused: %s", message.topic, exc)
-                    refused += 1
-                    continue
-                checked.add(key)
-            kept.setdefault(ds, []).append((message, values))
-        now = _now_micros()
-        batches = []
-        for ds, rows in kept.items():
-            vals = [v for _, v in rows]
-            order.extend((ds, v) for v in vals)
-            batches.append(
-                ObservationColumns(
-                    datastream_id=ds,
-                    phenomenon_start=np.array(
-                        [v["phenomenon_time_start"] if v.get("phenomenon_time_start") is not None else now for v in vals],
-                        dtype=np.int64,
-                    ),
-                    phenomenon_end=[v.get("phenomenon_time_end") for v in vals],
-                    result_number=np.array(
-                        [np.nan if v["result_number"] is None else v["result_number"] for v in vals],
-                        dtype=np.float64,
-                    ),
-                    result_json=[v["result_json"] for v in vals],
-                    result_time=[v.get("result_time") for v in vals],
-                    extra={
-                        k: [v.get(k) for v in vals]
-                        for k in ("result_quality", "valid_time_start", "valid_time_end", "parameters")
-                    },
-                )
-            )
-        result = insert_observations(conn, batches, verified=True)
-        if changes.ON_CHANGE and result.ids:
-            # The stored rows are known: the entities and their topics need no query.
-            made = []
-            for (ds, values), new_id, foi in zip(order, result.ids, result.foi, strict=True):
-                row = {**values, "id": new_id, "datastream_id": ds, "feature_of_interest_id": foi}
-                if row.get("phenomenon_time_start") is None:
-                    row["phenomenon_time_start"] = now
-                fks = {"datastream_id": ds, "feature_of_interest_id": foi}
-                made.append((reader.entity_json(OBSERVATION, row, self.base, None), fks))
-            changes.note_known(conn, OBSERVATION, made, created=True)
-        return len(result.ids), refused
+        return len(items) - refused, refused
 
     def _other(self, conn: sa.Connection, message: Message) -> None:
         path = create_path(message.topic)

@@ -178,3 +178,43 @@ def test_create_through_a_deep_path_and_observed_area(sta: Sta) -> None:
 def test_sensor_token_cannot_write_with_a_bearer_of_another_scheme(sta: Sta) -> None:
     r = sta.http(None).post("/Sensors", json={}, headers={"Authorization": "Digest abc"})
     assert r.status_code == 401
+
+
+def test_concurrent_single_creates_are_answered_one_by_one_and_audited(sta: Sta) -> None:
+    # Concurrent one-reading requests share transactions; each still gets its own entity (or
+    # its own error) and its own audit row.
+    from concurrent.futures import ThreadPoolExecutor
+
+    import sqlalchemy as sa
+
+    from zhicheng.store.schema_api import audit_log
+
+    ds = sta.ids["ds"]["Dongsi CO"]
+    engine = sta.app.state.engine
+
+    def audited() -> int:
+        with engine.connect() as conn:
+            return int(
+                conn.execute(
+                    sa.select(sa.func.count()).select_from(audit_log).where(
+                        audit_log.c.path == "/v1.1/Observations", audit_log.c.status == 201
+                    )
+                ).scalar_one()
+            )
+
+    before = audited()
+
+    def post(i: int) -> tuple[int, dict[str, object]]:
+        target = ds if i != 7 else 987654  # one request names no Datastream that exists
+        with sta.http() as c:
+            r = c.post("/Observations", json={"result": 1000 + i, "phenomenonTime": f"2017-08-01T00:00:{i:02d}Z", "Datastream": {"@iot.id": target}})
+            return r.status_code, r.json()
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(post, range(40)))
+    assert answers[7][0] == 400 and "does not exist" in answers[7][1]["error"]["message"]  # type: ignore[index]
+    good = [a for i, a in enumerate(answers) if i != 7]
+    assert all(status == 201 for status, _ in good)
+    assert sorted(body["result"] for _, body in good) == [1000 + i for i in range(40) if i != 7]
+    assert len({body["@iot.id"] for _, body in good}) == 39
+    assert audited() - before == 39

@@ -11,6 +11,7 @@ OGC 18-088 SensorThings API Part 1: Sensing v1.1 — §9 (resource paths, reques
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from zhicheng.api.security import Principal
 from zhicheng.errors import ZhichengError
 from zhicheng.sensing import airlive, batch
 from zhicheng.sensing.changes import committed
+from zhicheng.sensing.grouped import GroupWriter, audit_row, plain_observation
 from zhicheng.sensing.model import ENTITY_SETS
 from zhicheng.sensing.service import Answer, Call, authorize, execute
 from zhicheng.sensing.timefmt import parse_instant
@@ -139,9 +141,7 @@ def http_errors(run: Callable[[], T]) -> T:
     try:
         return run()
     except ZhichengError as exc:
-        status = getattr(exc, "status", 400)
-        headers = {"WWW-Authenticate": CHALLENGE} if status == 401 else None
-        raise HTTPException(status, message(exc), headers) from None
+        raise _as_http(exc) from None
 
 
 def message(exc: ZhichengError) -> str:
@@ -200,7 +200,39 @@ async def _serve(request: Request, engine: Engine, principal: Principal, path: s
     # target entity) runs again inside the write.
     http_errors(lambda: authorize(None, principal, _call(request, path), None))
     body = None if request.method == "DELETE" else await _json_body(request)
-    return _respond(await run_in_threadpool(_execute, engine, principal, _call(request, path, body)))
+    call = _call(request, path, body)
+    if request.method == "POST":
+        plain = http_errors(lambda: plain_observation(path, body))
+        if plain is not None:
+            # One reading per request: concurrent ones share a transaction (and its commit).
+            audit = audit_row(principal, request.method, request.url.path, request.url.query)
+            future = _group_writer(request.app, engine).submit(principal, call, plain, audit)
+            answer = await _answer(future)
+            request.state.audited = True  # the audit row is in the write's transaction
+            return _respond(answer)
+    return _respond(await run_in_threadpool(_execute, engine, principal, call))
+
+
+def _group_writer(app: Any, engine: Engine) -> GroupWriter:
+    writer: GroupWriter | None = getattr(app.state, "group_writer", None)
+    if writer is None or writer.engine is not engine:
+        writer = GroupWriter(engine)
+        app.state.group_writer = writer
+    return writer
+
+
+async def _answer(future: Any) -> Answer:
+    try:
+        answer: Answer = await asyncio.wrap_future(future)
+    except ZhichengError as exc:
+        raise _as_http(exc) from None
+    return answer
+
+
+def _as_http(exc: ZhichengError) -> HTTPException:
+    status = getattr(exc, "status", 400)
+    headers = {"WWW-Authenticate": CHALLENGE} if status == 401 else None
+    return HTTPException(status, message(exc), headers)
 
 
 @router.get("", summary="SensorThings root: entity sets and conformance classes")
