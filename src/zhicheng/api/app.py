@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zhicheng import __version__
 from zhicheng.api.routers import ROUTERS
-from zhicheng.api.security import ANONYMOUS, Principal, principal_for, request_token
+from zhicheng.auth import ANONYMOUS, Principal, principal_for, request_token
 from zhicheng.settings import Settings
 from zhicheng.store import init_store
 from zhicheng.store.schema_api import audit_log

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.engine import Engine
 
-from zhicheng.api.security import ANONYMOUS, Principal, principal_for, request_token
+from zhicheng.auth import ANONYMOUS, Principal, principal_for, request_token
 from zhicheng.settings import Settings
 
 

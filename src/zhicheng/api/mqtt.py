@@ -31,7 +31,7 @@ from amqtt.plugins.base import BaseAuthPlugin, BasePlugin, BaseTopicPlugin
 from amqtt.session import Session
 from sqlalchemy.engine import Engine
 
-from zhicheng.api.security import ANONYMOUS, Principal, principal_for
+from zhicheng.auth import ANONYMOUS, Principal, principal_for
 from zhicheng.errors import ZhichengError
 from zhicheng.sensing.changes import ON_CHANGE
 from zhicheng.sensing.mqtt import VERSION, Bridge, Ingest, Message, Notifier, create_path

@@ -19,6 +19,7 @@ import email.parser
 import email.policy
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -96,6 +97,8 @@ class Runner:
     version: str
     #: Reads need a token when open reads are off.
     open_reads: bool = True
+    #: The HTTP status of an error (the server's one mapping of error kinds).
+    status_of: Callable[[ZhichengError], int] = lambda exc: 400
     created: dict[str, str] = field(default_factory=dict)
 
     def call(self, part: Part) -> Call:
@@ -126,7 +129,7 @@ class Runner:
                     return self._one(conn, part)
             return changes.committed(self.engine, lambda conn: self._one(conn, part))
         except ZhichengError as exc:
-            return _error(getattr(exc, "status", 400), _message(exc))
+            return _error(self.status_of(exc), _message(exc))
 
     def run_group(self, parts: list[Part]) -> list[Reply]:
         """A change set: every request in one transaction; the first failure undoes them all."""
@@ -140,7 +143,7 @@ class Runner:
                 try:
                     replies.append(Reply(part.id, self._one(conn, part), part.group))
                 except ZhichengError as exc:
-                    status = getattr(exc, "status", 400)
+                    status = self.status_of(exc)
                     failed = Reply(part.id, _error(status, _message(exc)), part.group)
                     raise
 

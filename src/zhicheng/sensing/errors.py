@@ -27,19 +27,13 @@ def bad(reason: str, column: str | None = None) -> BadRequest:
     return BadRequest(problems=[Problem(reason, column=column)])
 
 
-class Unauthorized(SensingError):
-    """A write without a token (HTTP 401)."""
-
-    status = 401
+class Unauthorized(SensingError, kinds.Unauthenticated):
+    """A write without a valid token (HTTP 401)."""
 
 
-class Forbidden(SensingError):
+class Forbidden(SensingError, kinds.Forbidden):
     """A token whose role may not do this (HTTP 403)."""
 
-    status = 403
 
-
-class Conflict(SensingError):
-    """A JSON Patch ``test`` that failed, or a write that contradicts the store (HTTP 409)."""
-
-    status = 409
+class NotAllowed(SensingError, kinds.NotAllowed):
+    """A method that does not apply to the addressed resource (HTTP 405)."""

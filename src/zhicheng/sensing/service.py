@@ -18,8 +18,8 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from zhicheng.sensing import changes, reader, writer
-from zhicheng.sensing.errors import Forbidden, NotFound, SensingError, Unauthorized, bad
-from zhicheng.sensing.ingest import create_observations, observation_row
+from zhicheng.sensing.errors import Forbidden, NotAllowed, NotFound, Unauthorized, bad
+from zhicheng.sensing.ingest import create_observations
 from zhicheng.sensing.model import ENTITY_SETS, OBSERVATION, EntityType
 from zhicheng.sensing.options import QueryOptions, parse_options
 from zhicheng.sensing.paths import (
@@ -30,6 +30,7 @@ from zhicheng.sensing.paths import (
     parse_path,
     ref_target,
 )
+from zhicheng.sensing.writer import observation_row
 
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 #: Roles that may write SensorThings entities (``admin`` may do everything).
@@ -101,7 +102,7 @@ def execute(conn: sa.Connection, actor: Actor, call: Call) -> Answer:
     method = call.method.upper()
     if call.path.strip("/") == "CreateObservations":
         if method != "POST":
-            raise SensingError("CreateObservations takes POST", status=405)
+            raise NotAllowed("CreateObservations takes POST")
         authorize(conn, actor, call, None)
         result = create_observations(conn, call.body, row_errors=True)
         if changes.ON_CHANGE and result.ids:
@@ -122,7 +123,7 @@ def execute(conn: sa.Connection, actor: Actor, call: Call) -> Answer:
         "DELETE": _delete,
     }.get(method)
     if handler is None:
-        raise SensingError(f"method {method} is not allowed here", status=405)
+        raise NotAllowed(f"method {method} is not allowed here")
     return handler(conn, call, resource)
 
 
@@ -195,7 +196,7 @@ def _new_observation(body: Any) -> bool:
 def _post(conn: sa.Connection, call: Call, resource: Resource) -> Answer:
     step = resource.step
     if resource.prop is not None or step.single and not resource.ref:
-        raise SensingError(f"POST {call.path}: create in a collection, not on one entity", status=405)
+        raise NotAllowed(f"POST {call.path}: create in a collection, not on one entity")
     if resource.ref:
         return _add_link(conn, call, step)
     target = step.etype
@@ -228,7 +229,7 @@ def _add_link(conn: sa.Connection, call: Call, step: Step) -> Answer:
     """``POST /Things(1)/Locations/$ref`` with ``{"@iot.selfLink": …}``: link an existing entity."""
     nav, parent = step.nav, step.parent
     if step.single or nav is None or parent is None:
-        raise SensingError("POST $ref adds to a related collection, e.g. Things(1)/Locations/$ref", status=405)
+        raise NotAllowed("POST $ref adds to a related collection, e.g. Things(1)/Locations/$ref")
     parent_id = entity_id(conn, parent)
     target_id = ref_target(call.body, step.etype, call.base)
     if not reader.entity_exists(conn, step.etype, target_id):
@@ -244,7 +245,7 @@ def _add_link(conn: sa.Connection, call: Call, step: Step) -> Answer:
 
 def _entity_target(conn: sa.Connection, call: Call, resource: Resource) -> tuple[EntityType, int]:
     if resource.prop is not None or resource.ref or not resource.step.single:
-        raise SensingError(f"{call.method} {call.path}: address one entity", status=405)
+        raise NotAllowed(f"{call.method} {call.path}: address one entity")
     return resource.step.etype, entity_id(conn, resource.step)
 
 
@@ -272,7 +273,7 @@ def _set_link(conn: sa.Connection, call: Call, step: Step) -> Answer:
     """``PUT /Datastreams(1)/Sensor/$ref``: point a to-one navigation property elsewhere."""
     nav, parent = step.nav, step.parent
     if nav is None or parent is None or nav.fk is None:
-        raise SensingError("PUT $ref sets a single related entity, e.g. Datastreams(1)/Sensor/$ref", status=405)
+        raise NotAllowed("PUT $ref sets a single related entity, e.g. Datastreams(1)/Sensor/$ref")
     parent_id = entity_id(conn, parent)
     target_id = ref_target(call.body, step.etype, call.base)
     if not reader.entity_exists(conn, step.etype, target_id):
@@ -294,7 +295,7 @@ def _remove_link(conn: sa.Connection, call: Call, step: Step) -> Answer:
     """``DELETE /Things(1)/Locations(2)/$ref``: the link goes, both entities stay."""
     nav, parent = step.nav, step.parent
     if nav is None or parent is None or not step.single:
-        raise SensingError("DELETE $ref removes one link, e.g. Things(1)/Locations(2)/$ref", status=405)
+        raise NotAllowed("DELETE $ref removes one link, e.g. Things(1)/Locations(2)/$ref")
     parent_id = entity_id(conn, parent)
     target_id = entity_id(conn, step)
     if nav.link is not None and nav.link_here and nav.link_there:

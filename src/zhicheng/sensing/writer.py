@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from zhicheng.errors import Problem
 from zhicheng.sensing.errors import BadRequest, Conflict, NotFound, bad
+from zhicheng.sensing.ingest import NO_FOI, ObservationColumns, insert_observations
 from zhicheng.sensing.model import (
     DATASTREAM,
     ENTITY_SETS,

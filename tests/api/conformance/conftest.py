@@ -22,7 +22,7 @@ import uvicorn
 from tests.api.sta_helpers import station_body
 from tests.conftest import postgres_database, postgres_url
 from zhicheng.api import create_app
-from zhicheng.api.security import create_token
+from zhicheng.auth import create_token
 
 
 @dataclass

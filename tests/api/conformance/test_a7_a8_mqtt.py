@@ -25,7 +25,7 @@ from tests.api.conformance.mqtt_support import Client, mosquitto, wait_for_port,
 from tests.api.sta_helpers import station_body
 from tests.conftest import postgres_database, postgres_url
 from zhicheng.api import create_app
-from zhicheng.api.security import create_token
+from zhicheng.auth import create_token
 from zhicheng.settings import Settings
 from zhicheng.store.schema_api import audit_log
 

@@ -23,7 +23,8 @@ from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
 from zhicheng.api.deps import get_principal, get_settings, public_read
-from zhicheng.api.security import Principal
+from zhicheng.api.errors import http_status
+from zhicheng.auth import Principal
 from zhicheng.errors import ZhichengError
 from zhicheng.sensing import airlive, batch
 from zhicheng.sensing.changes import committed
@@ -31,7 +32,6 @@ from zhicheng.sensing.grouped import GroupWriter, audit_row, plain_observation
 from zhicheng.sensing.model import ENTITY_SETS
 from zhicheng.sensing.service import Answer, Call, authorize, execute
 from zhicheng.sensing.timefmt import parse_instant
-from zhicheng.sensing.writer import observation_row
 
 VERSION = "v1.1"
 CONFORMANCE = [
@@ -230,7 +230,7 @@ async def _answer(future: Any) -> Answer:
 
 
 def _as_http(exc: ZhichengError) -> HTTPException:
-    status = getattr(exc, "status", 400)
+    status = http_status(exc)
     headers = {"WWW-Authenticate": CHALLENGE} if status == 401 else None
     return HTTPException(status, message(exc), headers)
 
@@ -288,7 +288,7 @@ async def batch_route(request: Request, engine: EngineDep, principal: Caller) ->
     content_type = request.headers.get("content-type", "")
     raw = await request.body()
     runner = batch.Runner(
-        engine, principal, _base(request), VERSION, get_settings(request).open_reads
+        engine, principal, _base(request), VERSION, get_settings(request).open_reads, http_status
     )
     try:
         if content_type.lower().startswith("multipart/mixed"):
@@ -302,7 +302,7 @@ async def batch_route(request: Request, engine: EngineDep, principal: Caller) ->
         parts = batch.parse_json_batch(parse_json(raw))
         replies = await run_in_threadpool(runner.run, parts)
     except ZhichengError as exc:
-        raise HTTPException(getattr(exc, "status", 400), message(exc)) from None
+        raise _as_http(exc) from None
     return JSONResponse(batch.json_batch_answer(replies))
 
 
