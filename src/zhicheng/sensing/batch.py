@@ -15,6 +15,7 @@ multipart format, change sets, Content-ID references); OData JSON Format 4.01 §
 
 from __future__ import annotations
 
+import email.errors
 import email.parser
 import email.policy
 import json
@@ -252,6 +253,13 @@ def _http_request(text: str, content_id: str | None, group: str | None) -> Part:
 
 def parse_multipart(content_type: str, body: bytes) -> list[Part]:
     """The parts of a ``multipart/mixed`` batch (change sets nested as ``multipart/mixed``)."""
+    try:
+        return _parse_multipart(content_type, body)
+    except (ValueError, UnicodeError, LookupError, TypeError, email.errors.MessageError) as exc:
+        raise bad(f"unreadable multipart batch: {exc}") from None
+
+
+def _parse_multipart(content_type: str, body: bytes) -> list[Part]:
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
         b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
     )
