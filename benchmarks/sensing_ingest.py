@@ -8,10 +8,17 @@ One run:
   3. ``POST /v1.1/CreateObservations`` in batches of 1,000 from one keep-alive client:
      observations per second (target >= 20,000/s);
   4. ``POST /v1.1/Observations`` one observation per request, from one client and from 8
-     concurrent clients (many stations at once): observations per second (target >= 500/s);
+     concurrent clients (many stations at once): observations per second (target >= 500/s),
+     and the same driven by ``wrk`` with 8 connections, as the other server benchmarks do
+     (target >= 1,000/s);
   5. ``GET /v1.1/Datastreams(2)/Observations?$filter=…&$top=100`` on the million-row
      Datastream, random time windows: p50 / p99 latency (target p99 < 50 ms), and the same
      for the 500th page reached through ``@iot.nextLink`` (keyset paging, no deep OFFSET).
+
+  6. MQTT: a second server process bridged to a mosquitto started for the run; one paho-mqtt
+     publisher at QoS 1 sends observations to ``v1.1/Datastreams(1)/Observations``; observations
+     committed to the store per second (target >= 5,000/s), printed beside the broker's own
+     ceiling measured in the same run (the same publisher, same QoS, nothing storing).
 
 Peer: FROST-Server (the OGC reference implementation) does not run on this machine and the
 project has no recorded figures of it for these operations; the script says so.
@@ -45,6 +52,8 @@ from zhicheng.store import init_store
 
 TARGET_BULK_PER_S = 20_000.0
 TARGET_SINGLE_PER_S = 500.0
+TARGET_SINGLE_WRK_PER_S = 1_000.0
+TARGET_MQTT_PER_S = 5_000.0
 TARGET_P99_MS = 50.0
 PEER = "FROST-Server: none recorded (it does not run here; no figures of it are on record)"
 T0 = 1_483_228_800_000_000  # 2017-01-01T00:00:00Z [µs]
@@ -227,6 +236,115 @@ def single_concurrent(port: int, token: str, total: int, clients: int) -> float:
     return total / elapsed
 
 
+def single_wrk(port: int, token: str, seconds: float, connections: int) -> tuple[float, int]:
+    """One observation per request driven by wrk (C), ``connections`` keep-alive connections."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from wrk_load import run_wrk, wrk_path
+
+    path = wrk_path()
+    if path is None:
+        return float("nan"), 0
+    lua = (
+        "local n = 0\n"
+        "request = function()\n"
+        "  n = n + 1\n"
+        "  local body = string.format('{\"phenomenonTime\":\"%s\",\"result\":%d,\"Datastream\":{\"@iot.id\":1}}', "
+        "os.date('!%Y-%m-%dT%H:%M:%SZ', 1600000000 + n), n % 50)\n"
+        "  return wrk.format('POST', '/v1.1/Observations', "
+        f"{{['Content-Type'] = 'application/json', ['Authorization'] = 'Bearer {token}'}}, body)\n"
+        "end\n"
+    )
+    result = run_wrk(path, f"http://127.0.0.1:{port}/v1.1/Observations", lua, threads=2, connections=connections, seconds=seconds)
+    return result.rate, result.errors
+
+
+def _mosquitto(tmp: str) -> tuple[subprocess.Popen[bytes], int]:
+    port = _free_port()
+    conf = Path(tmp) / "mosquitto.conf"
+    conf.write_text(
+        f"listener {port} 127.0.0.1\nallow_anonymous true\nmax_inflight_messages 1000\n"
+        "max_queued_messages 1000000\npersistence false\n"
+    )
+    proc = subprocess.Popen(["mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return proc, port
+        time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("mosquitto did not start")
+
+
+def _publish(port: int, topic: str, bodies: list[bytes]) -> float:
+    """Seconds for one paho-mqtt publisher to have ``bodies`` acknowledged at QoS 1."""
+    import paho.mqtt.client as paho
+
+    client = paho.Client(paho.CallbackAPIVersion.VERSION2)
+    client.max_inflight_messages_set(1000)
+    client.max_queued_messages_set(0)
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    started = time.perf_counter()
+    infos = [client.publish(topic, body, qos=1) for body in bodies]
+    for info in infos:
+        info.wait_for_publish(120)
+    elapsed = time.perf_counter() - started
+    client.disconnect()
+    client.loop_stop()
+    return elapsed
+
+
+def _stored(db: str) -> int:
+    import sqlite3
+
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as conn:
+        return int(conn.execute("SELECT count(*) FROM sta_observations WHERE datastream_id = 1").fetchone()[0])
+
+
+def mqtt_ingest(db: str, token: str, total: int, tmp: str) -> tuple[float, float, int]:
+    """(broker ceiling [msg/s], observations committed [obs/s], stored count) through mosquitto."""
+    broker, mqtt_port = _mosquitto(tmp)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "ZHICHENG_DB": db,
+        "ZHICHENG_MQTT_BROKER": f"127.0.0.1:{mqtt_port}",
+        "ZHICHENG_MQTT_TOKEN": token,
+    }
+    code = (
+        "import uvicorn; "
+        f"uvicorn.run('zhicheng.api:create_app', factory=True, host='127.0.0.1', port={port}, workers=1, log_level='warning')"
+    )
+    server = subprocess.Popen([sys.executable, "-c", code], env=env)
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        time.sleep(1.0)  # the bridge subscribes
+        bodies = [
+            json.dumps({"phenomenonTime": _iso(30_000_000 + i), "result": float(i % 50)}).encode()
+            for i in range(total)
+        ]
+        ceiling = total / _publish(mqtt_port, "bench/ceiling", bodies)
+        before = _stored(db)
+        started = time.perf_counter()
+        _publish(mqtt_port, "v1.1/Datastreams(1)/Observations", bodies)
+        deadline = time.monotonic() + 300
+        while _stored(db) < before + total and time.monotonic() < deadline:
+            time.sleep(0.02)
+        elapsed = time.perf_counter() - started
+        stored = _stored(db) - before
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        broker.terminate()
+        broker.wait(timeout=10)
+    return ceiling, stored / elapsed, stored
+
+
 def queries(client: httpx.Client, n: int, rows: int) -> tuple[np.ndarray, np.ndarray]:
     """Latencies [ms] of filtered first pages and of deep pages reached by @iot.nextLink."""
     rng = np.random.default_rng(11)
@@ -271,6 +389,8 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=min(2, os.cpu_count() or 1), help="uvicorn worker processes"
     )
+    parser.add_argument("--wrk-seconds", type=float, default=10.0)
+    parser.add_argument("--mqtt", type=int, default=50_000, help="observations published over MQTT")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db = str(Path(tmp) / "sensing.db")
@@ -288,10 +408,13 @@ def main() -> None:
                 single_rate = single(port, token, args.single)
                 print(f"  single ingest done: {single_rate:,.0f} obs/s")
                 concurrent_rate = single_concurrent(port, token, args.single, args.clients)
+                wrk_rate, wrk_errors = single_wrk(port, token, args.wrk_seconds, args.clients)
+                print(f"  one by one with wrk done: {wrk_rate:,.0f} obs/s")
                 first, deep = queries(client, args.queries, args.rows)
         finally:
             proc.terminate()
             proc.wait(timeout=10)
+        ceiling, mqtt_rate, mqtt_stored = mqtt_ingest(db, token, args.mqtt, tmp)
     print(
         f"CreateObservations, batches of 1,000: {bulk_rate:,.0f} obs/s (target >= {TARGET_BULK_PER_S:,.0f}/s)"
     )
@@ -300,6 +423,14 @@ def main() -> None:
     )
     print(
         f"POST /Observations one by one, {args.clients} clients: {concurrent_rate:,.0f} obs/s (target >= {TARGET_SINGLE_PER_S:,.0f}/s)"
+    )
+    print(
+        f"POST /Observations one by one, wrk, {args.clients} connections: {wrk_rate:,.0f} obs/s, {wrk_errors} errors "
+        f"(target >= {TARGET_SINGLE_WRK_PER_S:,.0f}/s)"
+    )
+    print(
+        f"MQTT, 1 publisher at QoS 1 through mosquitto: {mqtt_rate:,.0f} obs/s committed ({mqtt_stored:,} of {args.mqtt:,} stored; "
+        f"target >= {TARGET_MQTT_PER_S:,.0f}/s); the broker's own ceiling in this run: {ceiling:,.0f} msg/s"
     )
     print(
         f"$filter + $top=100 on {args.rows:,} observations: p50 {np.percentile(first, 50):.1f} ms, "

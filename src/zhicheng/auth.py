@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
 import time
@@ -51,6 +52,26 @@ def bearer_token(authorization: str) -> str | None:
     scheme, _, token = authorization.partition(" ")
     token = token.strip()
     return token if scheme.lower() == "bearer" and token else None
+
+
+def request_token(authorization: str) -> str | None:
+    """The token of an ``Authorization`` header (Bearer, or Basic with the token as password).
+
+    HTTP Basic takes any user name (e.g. the token's name) and the token as the password, as
+    standard clients such as frost-sta-client send it; None for any other form.
+    """
+    token = bearer_token(authorization)
+    if token is not None:
+        return token
+    scheme, _, encoded = authorization.partition(" ")
+    if scheme.lower() != "basic" or not encoded.strip():
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    _, colon, password = decoded.partition(":")
+    return password if colon and password else None
 
 
 def hash_token(token: str) -> str:

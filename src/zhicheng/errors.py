@@ -36,7 +36,8 @@ class ZhichengError(Exception):
     """Base of every error the product raises on purpose (bad input, bad settings).
 
     What went wrong is said by the kind (:class:`Invalid`, :class:`NotFound`, :class:`Forbidden`,
-    :class:`Conflict`, :class:`TooLarge`, :class:`Unsupported`); the server maps each kind to its
+    :class:`Conflict`, :class:`TooLarge`, :class:`Unsupported`, :class:`Unauthenticated`,
+    :class:`NotAllowed`); the server maps each kind to its
     HTTP status in one place (:func:`zhicheng.api.errors.http_status`), an error of no kind is
     bad input. ``status`` (an HTTP status given by the raiser) is kept for older callers only:
     raise a kind instead.
@@ -71,8 +72,16 @@ class NotFound(ZhichengError):
     """The addressed thing (run, unit, entity, event, campaign …) does not exist."""
 
 
+class Unauthenticated(ZhichengError):
+    """The request needs credentials (a token) and came without valid ones."""
+
+
 class Forbidden(ZhichengError):
     """The caller may not see or do this."""
+
+
+class NotAllowed(ZhichengError):
+    """The operation (an HTTP method) does not apply to the addressed resource."""
 
 
 class Conflict(ZhichengError):

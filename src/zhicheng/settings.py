@@ -23,6 +23,21 @@ class Settings(BaseSettings):
     #: A city's own events service catalogue (YAML, same layout as the packaged ``services.yaml``);
     #: unset, the packaged one is used.
     events_catalogue: str | None = None
+    #: The server's public address, used in the selfLinks of entities created and published over
+    #: MQTT (HTTP requests use the address they were sent to).
+    public_url: str = "http://127.0.0.1:8000"
+    #: Port of the embedded MQTT broker (SensorThings MQTT extension); 0: no embedded broker.
+    #: ``zhicheng serve`` starts it on 1883 unless told otherwise.
+    mqtt_port: int = 0
+    #: Interface the embedded MQTT broker listens on.
+    mqtt_host: str = "127.0.0.1"
+    #: An external MQTT broker (``host:port``, e.g. mosquitto) to bridge to instead of embedding one.
+    mqtt_broker: str | None = None
+    #: The token the bridge writes with on an external broker (role sensor or operator).
+    mqtt_token: SecretStr | None = None
+    #: The bridge's user name and password at the external broker, when it asks for them.
+    mqtt_username: str | None = None
+    mqtt_password: SecretStr | None = None
 
 
 def get_settings() -> Settings:

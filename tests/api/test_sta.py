@@ -198,7 +198,7 @@ def test_filter_on_properties_and_strings(client: TestClient) -> None:
 BAD_OPTIONS = [
     ({"$filter": "result eq"}, "ends too early"),
     ({"$filter": "nosuch eq 1"}, "no property 'nosuch'"),
-    ({"$filter": "result add 1 eq 2"}, "not supported"),
+    ({"$filter": "frobnicate(result) eq 2"}, "not supported"),
     ({"$filter": "phenomenonTime gt 5"}, "is a time"),
     ({"$filter": "result eq 1 )"}, "unexpected"),
     ({"$top": "-1"}, "$top must be"),
@@ -380,16 +380,6 @@ BAD_BODIES = [
         "/v1.1/CreateObservations",
         b'[{"Datastream": {"@iot.id": 1}, "components": ["result", "mood"], "dataArray": [[1, 2]]}]',
         "unknown component 'mood'",
-    ),
-    (
-        "/v1.1/CreateObservations",
-        b'[{"Datastream": {"@iot.id": 1}, "components": ["phenomenonTime", "result"], "dataArray": [[1]]}]',
-        "array of 2 values",
-    ),
-    (
-        "/v1.1/CreateObservations",
-        b'[{"Datastream": {"@iot.id": 1}, "components": ["phenomenonTime", "result"], "dataArray": [["2017-01-01T00:00:00Z", 1], ["soon", 2]]}]',
-        "ISO 8601",
     ),
 ]
 

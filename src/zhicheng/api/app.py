@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zhicheng import __version__
 from zhicheng.api.routers import ROUTERS
-from zhicheng.auth import ANONYMOUS, Principal, bearer_token, principal_for
+from zhicheng.auth import ANONYMOUS, Principal, principal_for, request_token
 from zhicheng.settings import Settings
 from zhicheng.store import init_store
 from zhicheng.store.schema_api import audit_log
@@ -51,7 +51,7 @@ def _caller(request: Request) -> Principal:
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is not None:
         return principal
-    token = bearer_token(request.headers.get("authorization", ""))
+    token = request_token(request.headers.get("authorization", ""))
     if token is not None:
         found = principal_for(request.app.state.engine, token)
         return found or Principal(name="invalid-token", role=None)
@@ -89,7 +89,8 @@ class GuardMiddleware:
         try:
             await self.app(scope, receive, send_status)
         finally:
-            if request.method in WRITE_METHODS:
+            # A write that recorded its own audit row (in its transaction) says so on the request.
+            if request.method in WRITE_METHODS and not getattr(request.state, "audited", False):
                 await run_in_threadpool(_write_audit, request.app.state.engine, _caller(request), request, status)
 
 
@@ -132,4 +133,7 @@ def create_app(db: str | Path | Engine | None = None, settings: Settings | None 
     from zhicheng.api.wiring import install
 
     install(app)  # sensor alerts open city events; the cockpit's cache warms at start-up
+    from zhicheng.api import mqtt
+
+    mqtt.install(app)  # SensorThings over MQTT, when the settings ask for it
     return app

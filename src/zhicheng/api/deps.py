@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.engine import Engine
 
-from zhicheng.auth import ANONYMOUS, Principal, bearer_token, principal_for
+from zhicheng.auth import ANONYMOUS, Principal, principal_for, request_token
 from zhicheng.settings import Settings
 
 
@@ -25,14 +25,18 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_principal(request: Request) -> Principal:
-    """The caller named by the bearer token; anonymous without one; 401 for a bad one."""
+    """The caller named by the token (Bearer or Basic); anonymous without one; 401 for a bad one."""
     header = request.headers.get("authorization", "")
     if not header:
         request.state.principal = ANONYMOUS
         return ANONYMOUS
-    token = bearer_token(header)
+    token = request_token(header)
     if token is None:
-        raise HTTPException(401, "Authorization must be 'Bearer <token>'", {"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401,
+            "Authorization must be 'Bearer <token>' or Basic with the token as password",
+            {"WWW-Authenticate": "Bearer"},
+        )
     principal = principal_for(request.app.state.engine, token)
     if principal is None:
         raise HTTPException(401, "unknown or revoked token", {"WWW-Authenticate": "Bearer"})

@@ -6,8 +6,10 @@ from zhicheng.errors import (
     Conflict,
     Forbidden,
     Invalid,
+    NotAllowed,
     NotFound,
     TooLarge,
+    Unauthenticated,
     Unsupported,
     ZhichengError,
 )
@@ -20,6 +22,8 @@ STATUS_OF_KIND: tuple[tuple[type[ZhichengError], int], ...] = (
     (NotFound, 404),
     (Forbidden, 403),
     (Conflict, 409),
+    (Unauthenticated, 401),
+    (NotAllowed, 405),
 )
 
 

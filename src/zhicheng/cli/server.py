@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -17,14 +18,35 @@ def serve(
     db: DbOption = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    mqtt_port: Annotated[
+        int | None,
+        typer.Option(
+            help="Port of the embedded MQTT broker (SensorThings over MQTT); 0: none. "
+            "Default: ZHICHENG_MQTT_PORT, else 1883."
+        ),
+    ] = None,
 ) -> None:
-    """Serve the HTTP API and the cockpit."""
+    """Serve the HTTP API, the cockpit and SensorThings over MQTT."""
     import uvicorn
 
     from zhicheng.api import create_app
+    from zhicheng.settings import Settings
 
-    app = create_app(store_location(db))
+    settings = Settings()
+    updates: dict[str, object] = {}
+    if "ZHICHENG_PUBLIC_URL" not in os.environ:
+        updates["public_url"] = f"http://{host}:{port}"
+    if mqtt_port is not None:
+        updates["mqtt_port"] = mqtt_port
+    elif not settings.mqtt_port and "ZHICHENG_MQTT_PORT" not in os.environ:
+        updates["mqtt_port"] = 1883
+    settings = settings.model_copy(update=updates)
+    app = create_app(store_location(db), settings=settings)
     console.print(f"zhicheng serving on http://{host}:{port}/ (store: {app.state.engine.url!r})")
+    if settings.mqtt_broker:
+        console.print(f"SensorThings MQTT through the broker at {settings.mqtt_broker}")
+    elif settings.mqtt_port:
+        console.print(f"SensorThings MQTT on mqtt://{settings.mqtt_host}:{settings.mqtt_port}")
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

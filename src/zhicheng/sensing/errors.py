@@ -25,3 +25,15 @@ class Conflict(SensingError, kinds.Conflict):
 def bad(reason: str, column: str | None = None) -> BadRequest:
     """A :class:`BadRequest` with one located problem."""
     return BadRequest(problems=[Problem(reason, column=column)])
+
+
+class Unauthorized(SensingError, kinds.Unauthenticated):
+    """A write without a valid token (HTTP 401)."""
+
+
+class Forbidden(SensingError, kinds.Forbidden):
+    """A token whose role may not do this (HTTP 403)."""
+
+
+class NotAllowed(SensingError, kinds.NotAllowed):
+    """A method that does not apply to the addressed resource (HTTP 405)."""

@@ -24,6 +24,7 @@ import numpy.typing as npt
 import sqlalchemy as sa
 
 from zhicheng.errors import Problem
+from zhicheng.sensing import extent
 from zhicheng.sensing.errors import BadRequest, bad
 from zhicheng.sensing.model import is_id
 from zhicheng.sensing.timefmt import now_micros, parse_instants, parse_time
@@ -68,6 +69,13 @@ class IngestResult:
     opened_alerts: list[dict[str, Any]]
     #: The FeatureOfInterest of each new Observation.
     foi: list[int] = field(default_factory=list)
+    #: Per row of a ``CreateObservations`` request: the new id, or None where the row failed.
+    rows: list[int | None] | None = None
+
+    def answers(self, base: str) -> list[str]:
+        """The ``CreateObservations`` answer: each row's selfLink, or ``"error"`` (§14.4)."""
+        rows: list[int | None] = list(self.ids) if self.rows is None else self.rows
+        return [f"{base}/Observations({i})" if i is not None else "error" for i in rows]
 
 
 _DS, _TL, _LOC, _FOI = (
@@ -334,6 +342,12 @@ def insert_observations(
             rows.foi[no_foi & (rows.datastream_id == ds_id)] = feature_for_datastream(conn, ds_id)
     ids = _write_rows(conn, rows)
     _widen_extents(conn, rows)
+    pairs = (
+        [(int(rows.datastream_id[0]), int(rows.foi[0]))]
+        if len(rows) == 1
+        else [tuple(p) for p in np.unique(np.stack([rows.datastream_id, rows.foi], axis=1), axis=0).tolist()]
+    )
+    extent.widen(conn, pairs)
     from zhicheng.sensing.alerts import evaluate_batch
 
     opened = evaluate_batch(conn, rows.datastream_id, rows.start, rows.result_number)
@@ -380,7 +394,7 @@ def _result_columns(values: list[Any]) -> tuple[npt.NDArray[np.float64], list[An
     return number, other
 
 
-def _array_problems(i: int, item: Any) -> list[Problem]:
+def _array_problems(i: int, item: Any, rows: bool = True) -> list[Problem]:
     where = f"CreateObservations[{i}]"
     if not isinstance(item, dict):
         return [Problem(f"{where} must be an object with Datastream, components and dataArray")]
@@ -418,7 +432,7 @@ def _array_problems(i: int, item: Any) -> list[Problem]:
         problems.append(
             Problem(f"{where}: dataArray must be an array of arrays", column="dataArray")
         )
-    elif isinstance(comps, list):
+    elif isinstance(comps, list) and rows:
         bad_rows = [
             j for j, row in enumerate(data) if not isinstance(row, list) or len(row) != len(comps)
         ]
@@ -478,15 +492,21 @@ def _batch_from_array(item: Mapping[str, Any], i: int) -> ObservationColumns:
     )
 
 
-def create_observations(conn: sa.Connection, body: Any) -> IngestResult:
+def create_observations(conn: sa.Connection, body: Any, row_errors: bool = False) -> IngestResult:
     """``POST /CreateObservations``: every data array checked first, then all rows in one go.
 
-    Any problem refuses the whole request (every problem listed) and writes nothing.
+    Without ``row_errors`` any problem refuses the whole request (every problem listed) and
+    writes nothing. With ``row_errors`` (the HTTP endpoint, OGC 18-088 §14.4) a malformed request
+    is still refused as a whole, but a row that cannot be stored (wrong length, unreadable time,
+    unknown Datastream or FeatureOfInterest) answers ``"error"`` in its place while every other
+    row is stored.
     """
     if not isinstance(body, list):
         raise bad(
             "CreateObservations takes an array of {Datastream, components, dataArray} objects"
         )
+    if row_errors:
+        return _create_by_row(conn, body)
     problems = [p for i, item in enumerate(body) for p in _array_problems(i, item)]
     if problems:
         raise BadRequest(problems=problems)
@@ -499,3 +519,95 @@ def create_observations(conn: sa.Connection, body: Any) -> IngestResult:
     if problems:
         raise BadRequest(problems=problems)
     return insert_observations(conn, batches)
+
+
+def _good_rows(item: Mapping[str, Any], i: int) -> tuple[ObservationColumns | None, list[bool]]:
+    """The storable rows of one data array as a batch, and which rows they are."""
+    comps: list[str] = item["components"]
+    data: list[Any] = item["dataArray"]
+    ok = [isinstance(row, list) and len(row) == len(comps) for row in data]
+    try:
+        kept = [row for row, good in zip(data, ok, strict=True) if good]
+        batch = _batch_from_array({**item, "dataArray": kept}, i)
+    except BadRequest:
+        # Some row is unreadable: find which, one row at a time (only on this error path).
+        for j, row in enumerate(data):
+            if ok[j]:
+                try:
+                    _batch_from_array({**item, "dataArray": [row]}, i)
+                except BadRequest:
+                    ok[j] = False
+        kept = [row for row, good in zip(data, ok, strict=True) if good]
+        batch = _batch_from_array({**item, "dataArray": kept}, i)
+    return (batch if len(batch) else None), ok
+
+
+def _create_by_row(conn: sa.Connection, body: list[Any]) -> IngestResult:
+    problems = [p for i, item in enumerate(body) for p in _array_problems(i, item, rows=False)]
+    if problems:
+        raise BadRequest(problems=problems)
+    wanted = [int(item["Datastream"]["@iot.id"]) for item in body]
+    have = datastream_exists(conn, wanted)
+    answers: list[int | None] = []
+    batches: list[ObservationColumns] = []
+    slots: list[list[int]] = []
+    for i, item in enumerate(body):
+        n = len(item["dataArray"])
+        start = len(answers)
+        answers.extend([None] * n)
+        if wanted[i] not in have:
+            continue
+        batch, ok = _good_rows(item, i)
+        if batch is None:
+            continue
+        rows = [start + j for j, good in enumerate(ok) if good]
+        batch, rows = _with_features(conn, batch, rows)
+        if batch is not None:
+            batches.append(batch)
+            slots.append(rows)
+    result = insert_observations(conn, batches, verified=True)
+    ids = iter(result.ids)
+    for rows in slots:
+        for slot in rows:
+            answers[slot] = next(ids)
+    return IngestResult(result.ids, result.opened_alerts, result.foi, answers)
+
+
+def _with_features(
+    conn: sa.Connection, batch: ObservationColumns, rows: list[int]
+) -> tuple[ObservationColumns | None, list[int]]:
+    """Drop the rows whose FeatureOfInterest does not exist (or cannot be made)."""
+    if batch.foi is None:
+        try:
+            feature_for_datastream(conn, batch.datastream_id)
+        except BadRequest:
+            return None, []
+        return batch, rows
+    foi = s.sta_features_of_interest
+    wanted = np.unique(batch.foi).tolist()
+    have = {r[0] for r in conn.execute(sa.select(foi.c.id).where(foi.c.id.in_(wanted)))}
+    keep = np.isin(batch.foi, list(have))
+    if keep.all():
+        return batch, rows
+    if not keep.any():
+        return None, []
+    pick = np.flatnonzero(keep)
+
+    def take(values: Any) -> Any:
+        if values is None:
+            return None
+        if isinstance(values, np.ndarray):
+            return values[pick]
+        return [values[k] for k in pick.tolist()]
+
+    kept = ObservationColumns(
+        batch.datastream_id,
+        batch.phenomenon_start[pick],
+        batch.result_number[pick],
+        take(batch.result_json),
+        take(batch.phenomenon_end),
+        take(batch.result_time),
+        batch.foi[pick],
+        {k: take(v) for k, v in batch.extra.items()},
+    )
+    return kept, [rows[k] for k in pick.tolist()]

@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
+from zhicheng.sensing import geometry
 from zhicheng.sensing.errors import NotFound, bad
 from zhicheng.sensing.filters import PathRef, compile_filter, resolve
 from zhicheng.sensing.model import ENTITY_SETS, EntityType, Nav, Prop
@@ -143,15 +144,11 @@ class Where:
 def _order(etype: EntityType, opts: QueryOptions) -> list[tuple[ColumnElement[Any], bool]]:
     keys: list[tuple[ColumnElement[Any], bool]] = []
     for order in opts.orderby:
+        # A related entity's property (``Datastream/name``) orders by a correlated subquery.
         path = PathRef(tuple(order.path.split("/")))
-        if path.segments[0] in {n.name for n in etype.navs}:
-            raise bad(
-                f"$orderby: ordering by a related entity's property ({order.path}) is not supported",
-                "$orderby",
-            )
         keys.append(
             (
-                resolve(etype, path, "number" if order.path == "result" else "string"),
+                resolve(etype, path, "number" if path.segments[-1] == "result" else "string"),
                 order.ascending,
             )
         )
@@ -207,6 +204,8 @@ def read_page(
     check_select(etype, opts.select)
     table = etype.table
     conds = _conditions(etype, opts, scope)
+    if opts.filter:
+        geometry.prepare(conn)
     keys = _order(etype, opts)
     keyset = _keyset_ok(keys)
     stmt = sa.select(table, *(c.label(f"_k{i}") for i, (c, _) in enumerate(keys))).where(*conds)

@@ -46,11 +46,11 @@ def format_instant(micros: int | None) -> str | None:
     """ISO 8601 text (UTC, ``Z``) of microseconds since the epoch; None stays None."""
     if micros is None:
         return None
-    moment = EPOCH + timedelta(microseconds=int(micros))
-    if moment.microsecond:
-        text = moment.strftime("%Y-%m-%dT%H:%M:%S.%f").rstrip("0")
-    else:
-        text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    m = EPOCH + timedelta(microseconds=int(micros))
+    # Formatted by hand: several times faster than strftime, and every answer formats times.
+    text = f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}"
+    if m.microsecond:
+        text += f".{m.microsecond:06d}".rstrip("0")
     return text + "Z"
 
 

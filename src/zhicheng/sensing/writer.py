@@ -310,50 +310,74 @@ def _relink(
 def json_patch(
     conn: sa.Connection, etype: EntityType, entity_id: int, ops: Any, current: dict[str, Any]
 ) -> None:
-    """Apply a JSON Patch (RFC 6902: add, replace, remove, test) to the entity's properties."""
+    """Apply a JSON Patch (RFC 6902: add, remove, replace, move, copy, test) to the entity.
+
+    The patch applies to the entity's properties as one JSON document (``/properties/owner``,
+    ``/name`` …); a property the patch removes becomes null (and is refused when required). A
+    failed ``test`` is 409 and changes nothing.
+    """
+    import jsonpatch
+    import jsonpointer
+
     if not isinstance(ops, list) or not all(isinstance(o, dict) for o in ops):
         raise bad("a JSON Patch body must be an array of operations")
-    doc = copy.deepcopy({p.name: current.get(p.name) for p in etype.props})
-    for i, op in enumerate(ops):
-        _apply_op(doc, op, f"operation {i}")
-    changed = {k: v for k, v in doc.items() if v != current.get(k)}
+    doc = {p.name: current.get(p.name) for p in etype.props}
+    try:
+        patched = jsonpatch.JsonPatch(ops).apply(doc)
+    except jsonpatch.JsonPatchTestFailed as exc:
+        raise Conflict(f"JSON Patch test failed: {exc}") from None
+    except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException, TypeError) as exc:
+        raise bad(f"JSON Patch cannot be applied: {exc}") from None
+    if not isinstance(patched, dict):
+        raise bad("JSON Patch must leave the entity an object")
+    unknown = [k for k in patched if etype.prop(k) is None]
+    if unknown:
+        raise bad(f"JSON Patch: {etype.name} has no property {unknown[0]!r}", unknown[0])
+    changed = {
+        p.name: patched.get(p.name)
+        for p in etype.props
+        if patched.get(p.name) != current.get(p.name)
+    }
+    read_only = [k for k in changed if _prop(etype, k).read_only]
+    if read_only:
+        raise bad(f"JSON Patch: {read_only[0]} is computed by the service", read_only[0])
     if changed:
         update(conn, etype, entity_id, changed)
 
 
-def _apply_op(doc: dict[str, Any], op: Mapping[str, Any], where: str) -> None:
-    kind, path = op.get("op"), op.get("path")
-    if (
-        kind not in ("add", "replace", "remove", "test")
-        or not isinstance(path, str)
-        or not path.startswith("/")
-    ):
-        raise bad(
-            f"{where}: needs 'op' (add, replace, remove, test) and a 'path' starting with '/'"
-        )
-    keys = [k.replace("~1", "/").replace("~0", "~") for k in path[1:].split("/")]
-    parent: Any = doc
-    for key in keys[:-1]:
-        if not isinstance(parent, dict):
-            raise bad(f"{where}: path {path!r} does not exist")
-        parent = parent.setdefault(key, {}) if parent.get(key) is None else parent[key]
-    if not isinstance(parent, dict):
-        raise bad(f"{where}: path {path!r} does not exist")
-    last = keys[-1]
-    if kind == "remove":
-        if last not in parent:
-            raise bad(f"{where}: path {path!r} does not exist")
-        parent[last] = None if parent is doc else parent.pop(last)
-        if parent is not doc:
-            return
-        return
-    if "value" not in op:
-        raise bad(f"{where}: {kind} needs a 'value'")
-    if kind == "test":
-        if parent.get(last) != op["value"]:
-            raise Conflict(f"{where}: test of {path!r} failed")
-        return
-    parent[last] = copy.deepcopy(op["value"])
+def _prop(etype: EntityType, name: str) -> Prop:
+    prop = etype.prop(name)
+    assert prop is not None
+    return prop
+
+
+def merge(target: Any, patch: Any) -> Any:
+    """RFC 7396 §2 MergePatch: members set, ``null`` members removed, non-objects replace."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    out = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = merge(out.get(key), value)
+    return out
+
+
+def merge_patch(conn: sa.Connection, etype: EntityType, entity_id: int, body: Any) -> None:
+    """PATCH with ``application/merge-patch+json`` (RFC 7396): JSON members merged in depth."""
+    row = _require(conn, etype, entity_id)
+    where = f"{etype.name}({entity_id})"
+    if not isinstance(body, dict):
+        raise bad(f"{where}: a merge patch must be a JSON object, not {_type_name(body)}")
+    values: dict[str, Any] = {}
+    for key, value in body.items():
+        prop = etype.prop(key)
+        if prop is not None and prop.kind in ("object", "json") and isinstance(value, dict):
+            values[key] = merge(row[prop.column], value)
+        else:
+            values[key] = value
+    update(conn, etype, entity_id, values)
 
 
 def delete(conn: sa.Connection, etype: EntityType, entity_id: int) -> None:

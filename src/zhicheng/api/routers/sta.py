@@ -11,9 +11,10 @@ OGC 18-088 SensorThings API Part 1: Sensing v1.1 — §9 (resource paths, reques
 
 from __future__ import annotations
 
+import asyncio
 import json
+import uuid
 from collections.abc import Callable
-from enum import Enum
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
@@ -21,18 +22,16 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
-from zhicheng.api.deps import get_principal, get_settings, public_read, require_role
+from zhicheng.api.deps import get_principal, get_settings, public_read
 from zhicheng.api.errors import http_status
 from zhicheng.auth import Principal
 from zhicheng.errors import ZhichengError
-from zhicheng.sensing import airlive, reader, writer
-from zhicheng.sensing.alerts import fire_opened, take_opened
-from zhicheng.sensing.errors import NotFound, SensingError
-from zhicheng.sensing.ingest import IngestResult, create_observations
-from zhicheng.sensing.model import ENTITY_SETS, OBSERVATION, EntityType, entity_set
-from zhicheng.sensing.options import QueryOptions, parse_options
+from zhicheng.sensing import airlive, batch
+from zhicheng.sensing.changes import committed
+from zhicheng.sensing.grouped import GroupWriter, audit_row, plain_observation
+from zhicheng.sensing.model import ENTITY_SETS
+from zhicheng.sensing.service import Answer, Call, authorize, execute
 from zhicheng.sensing.timefmt import parse_instant
-from zhicheng.sensing.writer import observation_row
 
 VERSION = "v1.1"
 CONFORMANCE = [
@@ -40,26 +39,45 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/iot_sensing/1.1/req/resource-path/resource-path-to-entities",
     "http://www.opengis.net/spec/iot_sensing/1.1/req/request-data",
     "http://www.opengis.net/spec/iot_sensing/1.1/req/create-update-delete",
+    "http://www.opengis.net/spec/iot_sensing/1.1/req/batch-request/batch-request",
     "http://www.opengis.net/spec/iot_sensing/1.1/req/data-array/data-array",
 ]
 
+MQTT_CONFORMANCE = [
+    "http://www.opengis.net/spec/iot_sensing/1.1/req/create-observations-via-mqtt/observations-creation",
+    "http://www.opengis.net/spec/iot_sensing/1.1/req/receive-updates-via-mqtt/receive-updates",
+]
+
 router = APIRouter(prefix=f"/{VERSION}", tags=["sensorthings"])
-_write_check = require_role("sensor", "operator")
+#: The challenge of a 401 under ``/v1.1``: standard clients answer it with HTTP Basic (user name
+#: free, password = the token). Other APIs challenge with Bearer only, so no browser asks for a login.
+CHALLENGE = 'Basic realm="zhicheng SensorThings", charset="UTF-8", Bearer'
 
 
-async def _writer(request: Request) -> Principal:
-    """The shared role check (:func:`~zhicheng.api.deps.require_role`), run on the event loop.
+def _challenged(exc: HTTPException) -> HTTPException:
+    if exc.status_code == 401:
+        return HTTPException(401, exc.detail, {"WWW-Authenticate": CHALLENGE})
+    return exc
 
-    The token lookup is one indexed query; running it here rather than in the thread pool
-    saves two thread hand-offs per request, which matters for one-observation-per-request
-    sensors.
+
+async def _caller(request: Request) -> Principal:
+    """The caller (token by Bearer or Basic), checked on the event loop.
+
+    The token lookup is one indexed query, cached; running it here rather than in the thread pool
+    saves two thread hand-offs per request, which matters for one-observation-per-request sensors.
     """
-    return _write_check(get_principal(request))
+    try:
+        return get_principal(request)
+    except HTTPException as exc:
+        raise _challenged(exc) from None
 
 
 async def _reader(request: Request) -> Principal:
     """The shared open-reads check (:func:`~zhicheng.api.deps.public_read`), on the event loop."""
-    return public_read(get_principal(request), get_settings(request))
+    try:
+        return public_read(get_principal(request), get_settings(request))
+    except HTTPException as exc:
+        raise _challenged(exc) from None
 
 
 async def _engine(request: Request) -> Engine:
@@ -67,14 +85,24 @@ async def _engine(request: Request) -> Engine:
     return engine
 
 
-Writer = Annotated[Principal, Depends(_writer)]
+Caller = Annotated[Principal, Depends(_caller)]
 PublicReader = Annotated[Principal, Depends(_reader)]
 EngineDep = Annotated[Engine, Depends(_engine)]
-EntitySet = Enum("EntitySet", {name: name for name in ENTITY_SETS}, type=str)  # type: ignore[misc]
 SetPath = Annotated[
-    EntitySet, Path(description="Entity set, e.g. Things, Datastreams, Observations")
+    str,
+    Path(
+        description="Entity set, e.g. Things, Datastreams, Observations",
+        json_schema_extra={"enum": list(ENTITY_SETS)},
+    ),
 ]
-IdPath = Annotated[int, Path(description="The entity's @iot.id", ge=0, le=2**53)]
+#: Read as text so that a malformed id (``Things(abc)``) is 404 like any unknown entity.
+IdPath = Annotated[
+    str,
+    Path(
+        description="The entity's @iot.id",
+        json_schema_extra={"type": "integer", "minimum": 0, "maximum": 2**53},
+    ),
+]
 T = TypeVar("T")
 
 _JSON_BODY = {
@@ -95,28 +123,25 @@ def _base(request: Request) -> str:
     return f"{str(request.base_url).rstrip('/')}/{VERSION}"
 
 
-def _options(request: Request) -> QueryOptions:
-    try:
-        return parse_options(dict(request.query_params))
-    except SensingError as exc:
-        raise HTTPException(http_status(exc), message(exc)) from None
-
-
-def _where(request: Request) -> reader.Where:
-    url = f"{str(request.base_url).rstrip('/')}{request.url.path}"
-    return reader.Where(_base(request), url, tuple(request.query_params.multi_items()))
-
-
 def run_work(engine: Engine, work: Callable[[Any], T], write: bool = False) -> T:
     """Run ``work(conn)`` in one transaction (writes) or on one connection (reads); errors → HTTP."""
-    try:
+
+    def run() -> T:
         if write:
             with engine.begin() as conn:
                 return work(conn)
         with engine.connect() as conn:
             return work(conn)
+
+    return http_errors(run)
+
+
+def http_errors(run: Callable[[], T]) -> T:
+    """``run()`` with the product's errors as HTTP errors (401 with the Basic challenge)."""
+    try:
+        return run()
     except ZhichengError as exc:
-        raise HTTPException(http_status(exc), message(exc)) from None
+        raise _as_http(exc) from None
 
 
 def message(exc: ZhichengError) -> str:
@@ -128,8 +153,8 @@ def _no_constants(name: str) -> None:
     raise ValueError(f"{name} is not a JSON number")
 
 
-async def _json_body(request: Request) -> Any:
-    raw = await request.body()
+def parse_json(raw: bytes) -> Any:
+    """A request body as JSON (no NaN or Infinity); 400 when empty or malformed."""
     if not raw.strip():
         raise HTTPException(400, "the request needs a JSON body")
     try:
@@ -138,20 +163,93 @@ async def _json_body(request: Request) -> Any:
         raise HTTPException(400, f"malformed JSON: {exc}") from None
 
 
-def _set(name: Any) -> EntityType:
+async def _json_body(request: Request) -> Any:
+    return parse_json(await request.body())
+
+
+def _respond(answer: Answer) -> Response:
+    if answer.status == 204 or answer.body is None:
+        return Response(status_code=answer.status, headers=answer.headers)
+    if answer.text:
+        return PlainTextResponse(str(answer.body), status_code=answer.status, headers=answer.headers)
+    return JSONResponse(answer.body, status_code=answer.status, headers=answer.headers)
+
+
+def _call(request: Request, path: str, body: Any = None) -> Call:
+    return Call(
+        method=request.method,
+        path=path,
+        base=_base(request),
+        params=tuple(request.query_params.multi_items()),
+        body=body,
+        content_type=request.headers.get("content-type", "application/json"),
+    )
+
+
+def _execute(engine: Engine, principal: Principal, call: Call) -> Answer:
+    """Run one call; a write in one transaction, its alerts and changes fired after commit."""
+    if call.method == "GET":
+        return run_work(engine, lambda conn: execute(conn, principal, call))
+    return http_errors(lambda: committed(engine, lambda conn: execute(conn, principal, call)))
+
+
+async def _serve(request: Request, engine: Engine, principal: Principal, path: str) -> Response:
+    if request.method == "GET":
+        return _respond(await run_in_threadpool(_execute, engine, principal, _call(request, path)))
+    # The role check before the body is read: no token, no work. The full check (with the
+    # target entity) runs again inside the write.
+    http_errors(lambda: authorize(None, principal, _call(request, path), None))
+    body = None if request.method == "DELETE" else await _json_body(request)
+    call = _call(request, path, body)
+    if request.method == "POST":
+        plain = http_errors(lambda: plain_observation(path, body))
+        if plain is not None:
+            # One reading per request: concurrent ones share a transaction (and its commit).
+            audit = audit_row(principal, request.method, request.url.path, request.url.query)
+            future = _group_writer(request.app, engine).submit(principal, call, plain, audit)
+            answer = await _answer(future)
+            request.state.audited = True  # the audit row is in the write's transaction
+            return _respond(answer)
+    return _respond(await run_in_threadpool(_execute, engine, principal, call))
+
+
+def _group_writer(app: Any, engine: Engine) -> GroupWriter:
+    writer: GroupWriter | None = getattr(app.state, "group_writer", None)
+    if writer is None or writer.engine is not engine:
+        writer = GroupWriter(engine)
+        app.state.group_writer = writer
+    return writer
+
+
+async def _answer(future: Any) -> Answer:
     try:
-        return entity_set(str(getattr(name, "value", name)))
-    except SensingError as exc:
-        raise HTTPException(http_status(exc), message(exc)) from None
+        answer: Answer = await asyncio.wrap_future(future)
+    except ZhichengError as exc:
+        raise _as_http(exc) from None
+    return answer
+
+
+def _as_http(exc: ZhichengError) -> HTTPException:
+    status = http_status(exc)
+    headers = {"WWW-Authenticate": CHALLENGE} if status == 401 else None
+    return HTTPException(status, message(exc), headers)
 
 
 @router.get("", summary="SensorThings root: entity sets and conformance classes")
+@router.get("/", include_in_schema=False)
 def root(request: Request, _: PublicReader) -> dict[str, Any]:
     """The service root document (OGC 18-088 §9.2.1)."""
     base = _base(request)
+    settings: dict[str, Any] = {"conformance": list(CONFORMANCE)}
+    mqtt = getattr(request.app.state, "mqtt", None)
+    if mqtt is not None:
+        # Only while this server has MQTT running (embedded broker or bridge).
+        endpoint = {"endpoints": [mqtt.endpoint]}
+        settings["conformance"] += MQTT_CONFORMANCE
+        settings.update(dict.fromkeys(MQTT_CONFORMANCE, endpoint))
     return {
         "value": [{"name": name, "url": f"{base}/{name}"} for name in ENTITY_SETS],
-        "serverSettings": {"conformance": CONFORMANCE},
+        "serverSettings": settings,
     }
 
 
@@ -161,20 +259,51 @@ def root(request: Request, _: PublicReader) -> dict[str, Any]:
     openapi_extra=_ARRAY_BODY,
     summary="Bulk ingest (data-array extension)",
 )
-async def create_observations_route(request: Request, engine: EngineDep, _: Writer) -> JSONResponse:
-    """Create observations from data arrays; answers the new Observations' selfLinks (§14.4)."""
-    body = await _json_body(request)
+async def create_observations_route(
+    request: Request, engine: EngineDep, principal: Caller
+) -> Response:
+    """Create observations from data arrays; answers each row's selfLink or ``"error"`` (§14.4)."""
+    return await _serve(request, engine, principal, "CreateObservations")
 
-    def work(conn: Any) -> IngestResult:
-        take_opened(conn)
-        result = create_observations(conn, body)
-        take_opened(conn)
-        return result
 
-    result = await run_in_threadpool(run_work, engine, work, True)
-    fire_opened(result.opened_alerts)
-    base = _base(request)
-    return JSONResponse([f"{base}/Observations({i})" for i in result.ids], status_code=201)
+@router.post(
+    "/$batch",
+    summary="Batch requests: OData JSON batch or multipart/mixed, change sets atomic",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "multipart/mixed": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
+async def batch_route(request: Request, engine: EngineDep, principal: Caller) -> Response:
+    """Run the requests of a batch (§11.2): ``{"requests": […]}`` or ``multipart/mixed`` parts.
+
+    Requests of one atomicity group (JSON) or change set (multipart) are stored together or not
+    at all; every write passes the same authorization check as a single request.
+    """
+    content_type = request.headers.get("content-type", "")
+    raw = await request.body()
+    runner = batch.Runner(
+        engine, principal, _base(request), VERSION, get_settings(request).open_reads, http_status
+    )
+    try:
+        if content_type.lower().startswith("multipart/mixed"):
+            parts = batch.parse_multipart(content_type, raw)
+            replies = await run_in_threadpool(runner.run, parts)
+            boundary = f"batchresponse_{uuid.uuid4()}"
+            return Response(
+                batch.multipart_answer(replies, boundary),
+                media_type=f"multipart/mixed; boundary={boundary}",
+            )
+        parts = batch.parse_json_batch(parse_json(raw))
+        replies = await run_in_threadpool(runner.run, parts)
+    except ZhichengError as exc:
+        raise _as_http(exc) from None
+    return JSONResponse(batch.json_batch_answer(replies))
 
 
 @router.get(
@@ -182,53 +311,33 @@ async def create_observations_route(request: Request, engine: EngineDep, _: Writ
     summary="Raw value of a property",
     response_class=PlainTextResponse,
 )
-def property_value(
+async def property_value(
     request: Request,
     entity_set: SetPath,
     entity_id: IdPath,
     segment: str,
     engine: EngineDep,
-    _: PublicReader,
+    principal: PublicReader,
 ) -> Response:
-    """``/Set(id)/property/$value``: the property's value as plain text (§9.2.5)."""
-    value = _property(request, entity_set, entity_id, segment, engine)
-    text = value if isinstance(value, str) else json.dumps(value)
-    return PlainTextResponse(text)
-
-
-def _property(request: Request, set_name: Any, entity_id: int, segment: str, engine: Engine) -> Any:
-    etype = _set(set_name)
-    if etype.prop(segment) is None:
-        raise HTTPException(404, f"{etype.name} has no property {segment!r}")
-    entity = run_work(
-        engine,
-        lambda conn: reader.read_entity(conn, etype, entity_id, QueryOptions(), _base(request)),
-    )
-    return entity[segment]
+    """``/Set(id)/property/$value``: the property's value as plain text; 204 when null (§9.2.5)."""
+    return await _serve(request, engine, principal, f"{entity_set}({entity_id})/{segment}/$value")
 
 
 @router.get("/{entity_set}({entity_id})/{segment}", summary="Related entities or one property")
-def navigation(
+async def navigation(
     request: Request,
     entity_set: SetPath,
     entity_id: IdPath,
     segment: str,
     engine: EngineDep,
-    _: PublicReader,
+    principal: PublicReader,
     top: Annotated[str | None, Query(alias="$top")] = None,
     skip: Annotated[str | None, Query(alias="$skip")] = None,
     filter_: Annotated[str | None, Query(alias="$filter")] = None,
     orderby: Annotated[str | None, Query(alias="$orderby")] = None,
-) -> dict[str, Any]:
+) -> Response:
     """``/Things(1)/Datastreams``, ``/Datastreams(1)/Observations`` … or ``/Things(1)/name``."""
-    etype = _set(entity_set)
-    if etype.nav(segment) is None:
-        return {segment: _property(request, entity_set, entity_id, segment, engine)}
-    opts = _options(request)
-    return run_work(
-        engine,
-        lambda conn: reader.read_navigation(conn, etype, entity_id, segment, opts, _where(request)),
-    )
+    return await _serve(request, engine, principal, f"{entity_set}({entity_id})/{segment}")
 
 
 @router.post(
@@ -243,124 +352,66 @@ async def create_related(
     entity_id: IdPath,
     segment: str,
     engine: EngineDep,
-    _: Writer,
-) -> JSONResponse:
+    principal: Caller,
+) -> Response:
     """``POST /Datastreams(1)/Observations``: create an entity linked to its parent (§10.2)."""
-    etype = _set(entity_set)
-    nav = etype.nav(segment)
-    if nav is None or not nav.many:
-        raise HTTPException(404, f"{etype.name} has no collection {segment!r} to create in")
-    body = await _json_body(request)
-    target = ENTITY_SETS[nav.target]
-
-    base = _base(request)
-
-    def work(conn: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        take_opened(conn)
-        if not reader.entity_exists(conn, etype, entity_id):
-            raise NotFound(f"{etype.name} {entity_id} does not exist")
-        given = {nav.back_fk: entity_id} if nav.back_fk else {}
-        if target is OBSERVATION and nav.link is None and _new_observation(body):
-            # ``POST /Datastreams(1)/Observations``: answer from the stored row, as create_entity.
-            entity = reader.entity_json(
-                target, observation_row(conn, body, given=given), base, None
-            )
-            return entity, take_opened(conn)
-        new_id = writer.create(conn, target, body, given=given)
-        if nav.link is not None:
-            writer.link(conn, nav, entity_id, [new_id])
-        return reader.read_entity(conn, target, new_id, QueryOptions(), base), take_opened(conn)
-
-    entity, opened = await run_in_threadpool(run_work, engine, work, True)
-    fire_opened(opened)
-    return _created(entity)
-
-
-def _new_observation(body: Any) -> bool:
-    """A body that creates an Observation (not a reference to an existing one)."""
-    return isinstance(body, dict) and "@iot.id" not in body
-
-
-def _created(entity: dict[str, Any]) -> JSONResponse:
-    return JSONResponse(entity, status_code=201, headers={"Location": entity["@iot.selfLink"]})
+    return await _serve(request, engine, principal, f"{entity_set}({entity_id})/{segment}")
 
 
 @router.get("/{entity_set}({entity_id})", summary="One entity")
-def get_entity(
+async def get_entity(
     request: Request,
     entity_set: SetPath,
     entity_id: IdPath,
     engine: EngineDep,
-    _: PublicReader,
+    principal: PublicReader,
     select: Annotated[str | None, Query(alias="$select")] = None,
     expand: Annotated[str | None, Query(alias="$expand")] = None,
-) -> dict[str, Any]:
+) -> Response:
     """An entity with ``$select`` and ``$expand`` (§9.2.3)."""
-    etype = _set(entity_set)
-    opts = _options(request)
-    return run_work(
-        engine, lambda conn: reader.read_entity(conn, etype, entity_id, opts, _base(request))
-    )
+    return await _serve(request, engine, principal, f"{entity_set}({entity_id})")
 
 
 @router.patch(
     "/{entity_set}({entity_id})",
     openapi_extra=_JSON_BODY,
-    summary="Update some properties (JSON or JSON Patch)",
+    summary="Update some properties (JSON, JSON Patch or JSON merge patch)",
 )
 async def patch_entity(
-    request: Request, entity_set: SetPath, entity_id: IdPath, engine: EngineDep, _: Writer
-) -> dict[str, Any]:
-    """PATCH with a JSON object (merge) or ``application/json-patch+json`` (§10.3)."""
-    etype = _set(entity_set)
-    body = await _json_body(request)
-    base = _base(request)
-    patch = "json-patch" in request.headers.get("content-type", "")
+    request: Request, entity_set: SetPath, entity_id: IdPath, engine: EngineDep, principal: Caller
+) -> Response:
+    """PATCH: JSON object, JSON Patch (RFC 6902) or JSON merge patch (RFC 7396) (§10.3).
 
-    def work(conn: Any) -> dict[str, Any]:
-        if patch:
-            current = reader.read_entity(conn, etype, entity_id, QueryOptions(), base)
-            writer.json_patch(conn, etype, entity_id, body, current)
-        else:
-            writer.update(conn, etype, entity_id, body)
-        return reader.read_entity(conn, etype, entity_id, QueryOptions(), base)
-
-    return await run_in_threadpool(run_work, engine, work, True)
+    ``application/json-patch+json`` and ``application/merge-patch+json`` select the latter two.
+    """
+    return await _serve(request, engine, principal, f"{entity_set}({entity_id})")
 
 
 @router.put("/{entity_set}({entity_id})", openapi_extra=_JSON_BODY, summary="Replace an entity")
 async def put_entity(
-    request: Request, entity_set: SetPath, entity_id: IdPath, engine: EngineDep, _: Writer
-) -> dict[str, Any]:
+    request: Request, entity_set: SetPath, entity_id: IdPath, engine: EngineDep, principal: Caller
+) -> Response:
     """PUT: every property replaced; missing optional ones become null (§10.3)."""
-    etype = _set(entity_set)
-    body = await _json_body(request)
-    base = _base(request)
-
-    def work(conn: Any) -> dict[str, Any]:
-        writer.update(conn, etype, entity_id, body, replace_all=True)
-        return reader.read_entity(conn, etype, entity_id, QueryOptions(), base)
-
-    return await run_in_threadpool(run_work, engine, work, True)
+    return await _serve(request, engine, principal, f"{entity_set}({entity_id})")
 
 
 @router.delete("/{entity_set}({entity_id})", status_code=200, summary="Delete an entity")
-def delete_entity(entity_set: SetPath, entity_id: IdPath, engine: EngineDep, _: Writer) -> Response:
+async def delete_entity(
+    request: Request, entity_set: SetPath, entity_id: IdPath, engine: EngineDep, principal: Caller
+) -> Response:
     """Delete; dependants (a Thing's Datastreams, their Observations) go too (§10.4)."""
-    etype = _set(entity_set)
-    run_work(engine, lambda conn: writer.delete(conn, etype, entity_id), True)
-    return Response(status_code=200)
+    return await _serve(request, engine, principal, f"{entity_set}({entity_id})")
 
 
 @router.get(
     "/{entity_set}",
     summary="A collection, with $filter, $expand, $select, $orderby, $top, $skip, $count",
 )
-def get_collection(
+async def get_collection(
     request: Request,
     entity_set: SetPath,
     engine: EngineDep,
-    _: PublicReader,
+    principal: PublicReader,
     top: Annotated[str | None, Query(alias="$top")] = None,
     skip: Annotated[str | None, Query(alias="$skip")] = None,
     count: Annotated[str | None, Query(alias="$count")] = None,
@@ -368,13 +419,9 @@ def get_collection(
     orderby: Annotated[str | None, Query(alias="$orderby")] = None,
     select: Annotated[str | None, Query(alias="$select")] = None,
     expand: Annotated[str | None, Query(alias="$expand")] = None,
-) -> dict[str, Any]:
+) -> Response:
     """A page of an entity set; ``@iot.nextLink`` leads to the next page (§9.3)."""
-    etype = _set(entity_set)
-    opts = _options(request)
-    return run_work(
-        engine, lambda conn: reader.read_page(conn, etype, opts, _where(request)).document()
-    )
+    return await _serve(request, engine, principal, entity_set)
 
 
 @router.post(
@@ -384,26 +431,31 @@ def get_collection(
     summary="Create an entity (deep insert)",
 )
 async def create_entity(
-    request: Request, entity_set: SetPath, engine: EngineDep, _: Writer
-) -> JSONResponse:
+    request: Request, entity_set: SetPath, engine: EngineDep, principal: Caller
+) -> Response:
     """Create with nested entities; 201 with the entity and its ``Location`` (§10.2)."""
-    etype = _set(entity_set)
-    body = await _json_body(request)
+    return await _serve(request, engine, principal, entity_set)
 
-    base = _base(request)
 
-    def work(conn: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        take_opened(conn)
-        if etype is OBSERVATION and _new_observation(body):
-            # The commonest write of all (one reading per request): answer from the stored row.
-            entity = reader.entity_json(etype, observation_row(conn, body), base, None)
-            return entity, take_opened(conn)
-        new_id = writer.create(conn, etype, body)
-        return reader.read_entity(conn, etype, new_id, QueryOptions(), base), take_opened(conn)
+async def resource_path(
+    request: Request, resource_path: str, engine: EngineDep, principal: PublicReader
+) -> Response:
+    """Resource paths of any depth and ``$ref`` links (§9.2).
 
-    entity, opened = await run_in_threadpool(run_work, engine, work, True)
-    fire_opened(opened)
-    return _created(entity)
+    ``/Things(1)/Datastreams(2)/Observations``, ``/Datastreams(1)/Thing/Locations``,
+    ``/Things(1)/Locations/$ref`` (read, ``POST`` to link, ``DELETE …(2)/$ref`` to unlink).
+    """
+    return await _serve(request, engine, principal, resource_path)
+
+
+for _method in ("GET", "POST", "PATCH", "PUT", "DELETE"):
+    router.add_api_route(
+        "/{resource_path:path}",
+        resource_path,
+        methods=[_method],
+        operation_id=f"sta_resource_path_{_method.lower()}",
+        summary="Any deeper resource path, $ref links included",
+    )
 
 
 # --- live air quality of the stations (HJ 633 via zhicheng.air) ---------------------------------
