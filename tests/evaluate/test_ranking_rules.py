@@ -147,7 +147,7 @@ def test_stored_runs_keep_their_rules_and_the_workspace_method(loaded: Engine) -
 def test_context_indicators_of_the_catalogue() -> None:
     # The review of every indicator (src/zhicheng/goals/README.md): two describe need or stage of development.
     assert {i.id for i in FW.indicators() if i.role == "context"} == {"D1.R7.I6", "D2.R5.I2"}
-    assert len(FW.indicators()) == 138
+    assert len(FW.indicators()) == 140
 
 
 def test_unit_lookup_by_name_and_reasons(loaded: Engine, tmp_path: Path) -> None:
