@@ -17,8 +17,8 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
-from zhicheng.sensing import changes, reader, writer
-from zhicheng.sensing.errors import Forbidden, NotAllowed, NotFound, Unauthorized, bad
+from zhicheng.sensing import access, changes, reader, writer
+from zhicheng.sensing.errors import NotAllowed, NotFound, bad
 from zhicheng.sensing.ingest import create_observations
 from zhicheng.sensing.model import ENTITY_SETS, OBSERVATION, EntityType
 from zhicheng.sensing.options import QueryOptions, parse_options
@@ -33,8 +33,8 @@ from zhicheng.sensing.paths import (
 from zhicheng.sensing.writer import observation_row
 
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
-#: Roles that may write SensorThings entities (``admin`` may do everything).
-WRITER_ROLES = ("sensor", "operator")
+#: Roles that may write SensorThings entities (``admin`` may do everything; see :mod:`.access`).
+WRITER_ROLES = access.WRITER_ROLES
 
 
 class Actor(Protocol):
@@ -85,16 +85,11 @@ class Answer:
 def authorize(conn: sa.Connection | None, actor: Actor, call: Call, resource: Resource | None) -> None:
     """The one check every SensorThings write goes through (HTTP, ``$batch`` part, MQTT message).
 
-    Today: a token with role ``sensor`` or ``operator`` (or ``admin``) may write every entity.
-    ``resource`` is the parsed target (None for ``CreateObservations``, whose Datastreams are
-    in the body), so a finer, per-entity rule plugs in here.
+    The rules (role, and the Things a token is bound to) are :mod:`zhicheng.sensing.access`'s.
+    ``resource`` is the parsed target (None for ``CreateObservations``, whose Datastreams are in
+    the body); without ``conn`` only what needs no store is checked (before the body is read).
     """
-    if actor.role is None:
-        raise Unauthorized("this operation needs a token (Bearer, or Basic with the token as password)")
-    if not actor.has_role(*WRITER_ROLES):
-        raise Forbidden(
-            f"role {actor.role!r} may not do this; needs one of {', '.join(WRITER_ROLES)}"
-        )
+    access.check(conn, actor, call.method, call.path, call.body, resource)
 
 
 def execute(conn: sa.Connection, actor: Actor, call: Call) -> Answer:
