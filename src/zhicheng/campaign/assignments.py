@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -16,6 +16,9 @@ from zhicheng.campaign.models import Actor, AssignmentSpec
 from zhicheng.errors import Problem
 from zhicheng.store.schema_api import api_tokens
 from zhicheng.store.schema_campaign import campaign_assignments, campaign_submissions
+
+if TYPE_CHECKING:
+    from zhicheng.goals.model import Framework
 
 
 def _analysts(conn: sa.Connection, names: Iterable[str]) -> dict[str, set[str | None]]:
@@ -29,7 +32,7 @@ def _analysts(conn: sa.Connection, names: Iterable[str]) -> dict[str, set[str | 
     return out
 
 
-def _assignment_problems(conn: sa.Connection, fw: Any, specs: Sequence[AssignmentSpec]) -> list[Problem]:
+def _assignment_problems(conn: sa.Connection, fw: Framework, specs: Sequence[AssignmentSpec]) -> list[Problem]:
     problems: list[Problem] = []
     ids = [s.indicator_id for s in specs]
     analysts = _analysts(conn, {n for s in specs for n in s.assignees})

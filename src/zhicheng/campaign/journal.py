@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import sqlalchemy as sa
 
@@ -13,6 +13,9 @@ from zhicheng.campaign.errors import CampaignError
 from zhicheng.campaign.models import Actor
 from zhicheng.store.schema_api import audit_log
 from zhicheng.store.schema_campaign import campaign_history
+
+if TYPE_CHECKING:
+    from zhicheng.goals.model import Framework
 
 Row = dict[str, Any]
 #: Periods as the store keeps them (the intake's forms): 2024, 2024-06, 2024Q2, 2024H1.
@@ -26,7 +29,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def framework_for(framework_id: str, version: str) -> Any:
+def framework_for(framework_id: str, version: str) -> Framework:
     """The goal framework a campaign uses (the built-in one, matched by id and version)."""
     from zhicheng.goals import builtin_framework
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -24,6 +24,9 @@ from zhicheng.campaign.models import EDITABLE, Actor, SubmissionInput, utc
 from zhicheng.campaign.values import _ready_problems, checked_values
 from zhicheng.errors import Problem
 from zhicheng.store.schema_campaign import campaign_evidence, campaign_history, campaign_submissions
+
+if TYPE_CHECKING:
+    from zhicheng.goals.model import Framework
 
 
 def _submission(conn: sa.Connection, cid: int, sid: int) -> Row:
@@ -102,7 +105,7 @@ def _write_submission(conn: sa.Connection, actor: Actor, cid: int, assignment: R
     return _submission(conn, cid, sub["id"])
 
 
-def _hand_in(conn: sa.Connection, actor: Actor, cid: int, sub: Row, fw: Any) -> None:
+def _hand_in(conn: sa.Connection, actor: Actor, cid: int, sub: Row, fw: Framework) -> None:
     """Submit a draft or resubmit a returned submission."""
     if sub["status"] not in EDITABLE:
         raise CampaignConflict(f"submission {sub['id']} is {sub['status']}: only drafts and returned "

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zhicheng.campaign.errors import CampaignError
 from zhicheng.campaign.journal import MAX_ITEMS, Row
 from zhicheng.campaign.models import SubmissionInput
 from zhicheng.errors import Problem
+
+if TYPE_CHECKING:
+    from zhicheng.goals.model import Framework, Indicator
 
 
 def _finite(value: float | None, what: str, problems: list[Problem]) -> float | None:
@@ -25,7 +28,7 @@ def _finite(value: float | None, what: str, problems: list[Problem]) -> float | 
     return number
 
 
-def _checklist_fields(ind: Any, fw: Any, data: SubmissionInput, problems: list[Problem]) -> float | None:
+def _checklist_fields(ind: Indicator, fw: Framework, data: SubmissionInput, problems: list[Problem]) -> float | None:
     """Check a checklist answer; the value derived from items met of items checked (for % units)."""
     met, total = data.items_met, data.items_total
     if data.maturity is not None and not 1 <= data.maturity <= len(fw.grades):
@@ -42,7 +45,7 @@ def _checklist_fields(ind: Any, fw: Any, data: SubmissionInput, problems: list[P
     return 100.0 * met / total if ind.unit.strip() in {"%", "％"} else None
 
 
-def checked_values(fw: Any, data: SubmissionInput) -> dict[str, Any]:
+def checked_values(fw: Framework, data: SubmissionInput) -> dict[str, Any]:
     """The columns a submission stores, after checking them against its indicator.
 
     Raises
@@ -74,7 +77,7 @@ def checked_values(fw: Any, data: SubmissionInput) -> dict[str, Any]:
             "comment": (data.comment or "").strip() or None}
 
 
-def _ready_problems(ind: Any, sub: Row, evidence_count: int) -> list[Problem]:
+def _ready_problems(ind: Indicator, sub: Row, evidence_count: int) -> list[Problem]:
     """What a submission still lacks before it can be handed in."""
     problems = []
     if sub["value"] is None:
