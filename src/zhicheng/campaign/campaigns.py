@@ -15,9 +15,10 @@ from zhicheng.campaign.errors import (
     CampaignForbidden,
     CampaignNotFound,
 )
-from zhicheng.campaign.journal import PERIOD, Row, _audit, _now, _path, framework_for
+from zhicheng.campaign.journal import Row, _audit, _now, _path, framework_for
 from zhicheng.campaign.models import Actor, parse_deadline, utc
 from zhicheng.errors import Problem
+from zhicheng.goals.periods import PERIOD_FORMS, is_period
 from zhicheng.store.schema import units
 from zhicheng.store.schema_campaign import (
     campaign_assignments,
@@ -54,8 +55,8 @@ def create_campaign(engine: Engine, actor: Actor, *, name: str, period: str, dea
     problems = []
     if not name.strip():
         problems.append(Problem("a campaign needs a name", column="name"))
-    if not PERIOD.match(str(period).strip()):
-        problems.append(Problem(f"period {period!r}: use YYYY, YYYY-MM, YYYYQn or YYYYHn (as stored values)",
+    if not is_period(period):
+        problems.append(Problem(f"period {period!r}: use {PERIOD_FORMS} (as stored values)",
                                 column="period"))
     try:
         due = parse_deadline(deadline)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import sqlalchemy as sa
@@ -18,8 +17,6 @@ if TYPE_CHECKING:
     from zhicheng.goals.model import Framework
 
 Row = dict[str, Any]
-#: Periods as the store keeps them (the intake's forms): 2024, 2024-06, 2024Q2, 2024H1.
-PERIOD = re.compile(r"^\d{4}(-\d{2}|Q[1-4]|H[12])?$")
 #: Most checklist items one indicator is checked against.
 MAX_ITEMS = 10_000
 Upload = tuple[str, BinaryIO]

@@ -27,7 +27,7 @@ from zhicheng.campaign.campaigns import (
     list_campaigns,
     load_campaign,
 )
-from zhicheng.campaign.journal import MAX_ITEMS, PERIOD, Row, Upload, framework_for
+from zhicheng.campaign.journal import MAX_ITEMS, Row, Upload, framework_for
 from zhicheng.campaign.review import Approval, approve, return_submissions
 from zhicheng.campaign.submissions import (
     add_evidence,
@@ -39,6 +39,7 @@ from zhicheng.campaign.submissions import (
     submit,
 )
 from zhicheng.campaign.values import checked_values
+from zhicheng.goals.periods import PERIOD
 
 __all__ = [
     "Approval",

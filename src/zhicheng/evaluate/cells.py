@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 import pandas as pd
@@ -15,7 +14,6 @@ from zhicheng.readers import ROW, SourceTable, header_key
 
 #: Cells of a table in long form: source row, unit code, period, series name, text / number.
 CELL_COLUMNS = [ROW, "unit_code", "period", "name", "column", "text"]
-_PERIOD = re.compile(r"^\d{4}(-\d{2}|-\d{2}-\d{2}|Q[1-4]|H[12])?$")
 
 
 

@@ -7,8 +7,9 @@ import re
 import pandas as pd
 
 from zhicheng.errors import Problem
-from zhicheng.evaluate.cells import _PERIOD, per_unique
+from zhicheng.evaluate.cells import per_unique
 from zhicheng.evaluate.mapping import ValuesMapping
+from zhicheng.goals.periods import PERIOD, PERIOD_FORMS
 from zhicheng.readers import ROW
 
 
@@ -94,10 +95,10 @@ def name_lookup(known: pd.DataFrame, level: str | None) -> pd.Series:
 def _resolve_periods(cells: pd.DataFrame, mapping: ValuesMapping, file: str) -> tuple[pd.DataFrame, list[Problem]]:
     text = per_unique(cells["period"],
                       lambda s: s.astype(str).str.strip().str.replace(r"^(\d{4})\.0$", r"\1", regex=True))
-    bad = ~per_unique(text, lambda s: s.str.match(_PERIOD)).astype(bool)
+    bad = ~per_unique(text, lambda s: s.str.match(PERIOD)).astype(bool)
     column = mapping.period.column or "period"
     problems = []
     if bad.any():
         frame = pd.DataFrame({"key": text[bad], ROW: cells.loc[bad, ROW]})
-        problems = _group_problems(frame, "bad period (use YYYY, YYYY-MM, YYYYQn or YYYYHn)", file, column)
+        problems = _group_problems(frame, f"bad period (use {PERIOD_FORMS})", file, column)
     return cells.assign(period=text)[~bad], problems
