@@ -137,9 +137,14 @@ def delete_with_observed_property(conn: sa.Connection, observed_property_id: int
     conn.execute(sa.delete(MDS).where(MDS.c.id.in_(ids)))
 
 
-def check_result(conn: sa.Connection, mds_id: int, result: Any, where: str) -> None:
-    """400 unless ``result`` is an array with one member per ObservedProperty of ``mds_id``."""
-    n = size(conn, mds_id)
+def check_result(
+    conn: sa.Connection, mds_id: int, result: Any, where: str, n: int | None = None
+) -> None:
+    """400 unless ``result`` is an array with one member per ObservedProperty of ``mds_id``.
+
+    ``n``: that number, when the caller knows it already.
+    """
+    n = size(conn, mds_id) if n is None else n
     if not isinstance(result, list) or len(result) != n:
         got = f"an array of {len(result)}" if isinstance(result, list) else _kind(result)
         raise bad(
@@ -205,8 +210,17 @@ def _widen(conn: sa.Connection, mds_id: int, rows: Sequence[Mapping[str, Any]]) 
     extent.widen(conn, {(mds_id, int(r["feature_of_interest_id"])) for r in rows}, MDS)
 
 
-def _values(conn: sa.Connection, body: Mapping[str, Any], where: str, given: Mapping[str, int]) -> dict[str, Any]:
-    """The row of one new Observation of a MultiDatastream (checked, nothing written but nested entities)."""
+def _values(
+    conn: sa.Connection,
+    body: Mapping[str, Any],
+    where: str,
+    given: Mapping[str, int],
+    n: int | None = None,
+) -> dict[str, Any]:
+    """The row of one new Observation of a MultiDatastream (checked, nothing written but nested entities).
+
+    ``n``: the MultiDatastream's number of ObservedProperties, when the caller knows it.
+    """
     from zhicheng.sensing import writer
     from zhicheng.sensing.model import FEATURE_OF_INTEREST
 
@@ -220,7 +234,7 @@ def _values(conn: sa.Connection, body: Mapping[str, Any], where: str, given: Map
         mds_id = writer.create(conn, MULTI_DATASTREAM, body["MultiDatastream"], where=f"{where}.MultiDatastream")
     else:
         mds_id = int(given["multi_datastream_id"])
-    check_result(conn, mds_id, body.get("result"), where)
+    check_result(conn, mds_id, body.get("result"), where, n)
     if body.get("FeatureOfInterest") is not None:
         foi = writer.create(conn, FEATURE_OF_INTEREST, body["FeatureOfInterest"], where=f"{where}.FeatureOfInterest")
     elif "feature_of_interest_id" in given:
@@ -292,6 +306,7 @@ def create_from_array(
             return [None] * len(data)
         raise bad(f"{where}: MultiDatastream {mds_id} does not exist", "MultiDatastream")
     given = {"multi_datastream_id": mds_id}
+    n = size(conn, mds_id)
     rows: list[dict[str, Any] | None] = []
     problems: list[Problem] = []
     default_foi: int | None = None
@@ -307,7 +322,7 @@ def create_from_array(
                 mine["feature_of_interest_id"] = _foi(conn, foi, at, reference)
             elif default_foi is not None:
                 mine["feature_of_interest_id"] = default_foi
-            row = _values(conn, body, at, mine)
+            row = _values(conn, body, at, mine, n)
             if foi is None:
                 default_foi = int(row["feature_of_interest_id"])
             rows.append(row)
@@ -320,8 +335,12 @@ def create_from_array(
     good = [r for r in rows if r is not None]
     if not good:
         return [None] * len(rows)
+    # One statement stream; the ids come back in the order of the rows.
     new_ids = [
-        int(conn.execute(sa.insert(OBS).values(**r).returning(OBS.c.id)).scalar_one()) for r in good
+        int(i)
+        for i in conn.execute(
+            sa.insert(OBS).returning(OBS.c.id, sort_by_parameter_order=True), good
+        ).scalars()
     ]
     _widen(conn, mds_id, good)
     ids = iter(new_ids)

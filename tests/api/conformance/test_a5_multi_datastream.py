@@ -232,11 +232,22 @@ def test_data_array(sta: Sta, weather: dict[str, Any]) -> None:
                 "components": ["phenomenonTime", "result"],
                 "dataArray": [["2017-02-04T00:00:00Z", 0.7]],
             },
+            {
+                "MultiDatastream": {"@iot.id": mid},
+                "components": ["phenomenonTime", "result", "FeatureOfInterest/id"],
+                "dataArray": [
+                    ["2017-02-06T00:00:00Z", [4.0, 30, 6.0], sta.ids["park"]],
+                    ["2017-02-06T01:00:00Z", [4.5, 31, 6.5], 987654],  # no such feature
+                ],
+            },
+            {"MultiDatastream": {"@iot.id": 987654}, "components": ["result"], "dataArray": [[[1, 2, 3]]]},
         ],
     )
     assert r.status_code == 201, r.text
     answer = r.json()
-    assert answer[1] == "error" and all(a.startswith(f"{sta.root}/Observations(") for a in (answer[0], answer[2], answer[3]))
+    assert [a == "error" for a in answer] == [False, True, False, False, False, True, True]
+    in_park = c.get(answer[4].removeprefix(sta.root) + "/FeatureOfInterest").json()
+    assert in_park["@iot.id"] == sta.ids["park"]
     doc = c.get(
         f"/MultiDatastreams({mid})/Observations",
         params={"$resultFormat": "dataArray", "$select": "phenomenonTime,result", "$filter": "day(phenomenonTime) eq 4", "$orderby": "phenomenonTime"},
