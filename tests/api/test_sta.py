@@ -54,7 +54,7 @@ def _ds_id(client: TestClient, thing_id: int, prop: str = "PM2.5") -> int:
 def test_root_document_lists_sets_and_conformance(client: TestClient) -> None:
     doc = client.get("/v1.1").json()
     assert [v["name"] for v in doc["value"]] == [
-        "Things", "Locations", "HistoricalLocations", "Datastreams", "Sensors", "ObservedProperties", "Observations", "FeaturesOfInterest",
+        "Things", "Locations", "HistoricalLocations", "Datastreams", "MultiDatastreams", "Sensors", "ObservedProperties", "Observations", "FeaturesOfInterest",
     ]  # fmt: skip
     assert doc["value"][0]["url"].endswith("/v1.1/Things")
     assert (
