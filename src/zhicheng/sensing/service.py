@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
-from zhicheng.sensing import changes, reader, writer
+from zhicheng.sensing import archived, changes, reader, writer
 from zhicheng.sensing.errors import Forbidden, NotAllowed, NotFound, Unauthorized, bad
 from zhicheng.sensing.ingest import create_observations
 from zhicheng.sensing.model import ENTITY_SETS, OBSERVATION, EntityType
@@ -173,7 +173,11 @@ def _get(conn: sa.Connection, call: Call, resource: Resource) -> Answer:
     if step.single:
         return Answer(200, read_single(conn, step, opts, call))
     check_exists(conn, step)
-    return Answer(200, reader.read_page(conn, step.etype, opts, _where(call), step.cond).document())
+    # Observations reaching past the hot window: the store and the archive as one series.
+    page = archived.read_page(conn, step, opts, _where(call))
+    if page is None:
+        page = reader.read_page(conn, step.etype, opts, _where(call), step.cond)
+    return Answer(200, page.document())
 
 
 # --- writing -------------------------------------------------------------------------------------
