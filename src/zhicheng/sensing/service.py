@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
-from zhicheng.sensing import access, changes, multi, reader, writer
+from zhicheng.sensing import access, archived, changes, multi, reader, writer
 from zhicheng.sensing.errors import NotAllowed, NotFound, bad
 from zhicheng.sensing.ingest import create_observations
 from zhicheng.sensing.model import ENTITY_SETS, OBSERVATION, EntityType
@@ -177,7 +177,10 @@ def _get(conn: sa.Connection, call: Call, resource: Resource) -> Answer:
             else sa.select(parent.etype.table.c.id).where(parent.cond)
         )
         order = multi.rank_order(step.nav, here)
-    page = reader.read_page(conn, step.etype, opts, _where(call), step.cond, order)
+    # Observations reaching past the hot window: the store and the archive as one series.
+    page = archived.read_page(conn, step, opts, _where(call)) if order is None else None
+    if page is None:
+        page = reader.read_page(conn, step.etype, opts, _where(call), step.cond, order)
     return Answer(200, page.document())
 
 
