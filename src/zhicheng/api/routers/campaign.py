@@ -54,10 +54,10 @@ def actor(principal: Principal) -> svc.Actor:
 
 
 def settings_of(request: Request) -> svc.CampaignSettings:
-    """The campaign settings of the app (``app.state.campaign_settings``, else from the environment)."""
+    """The app's settings (``app.state.campaign_settings`` when set, else ``app.state.settings``)."""
     found: svc.CampaignSettings | None = getattr(request.app.state, "campaign_settings", None)
     if found is None:
-        found = svc.CampaignSettings()
+        found = getattr(request.app.state, "settings", None) or svc.CampaignSettings()
         request.app.state.campaign_settings = found
     return found
 
