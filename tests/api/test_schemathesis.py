@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import (
     content_type_conformance,
@@ -22,6 +23,7 @@ from schemathesis.checks import (
 )
 
 from tests.cockpit.cockpit_workspace import add_live_data, build_workspace
+from tests.support.campaign_scenario import CampaignScenario, make_campaign_scenario
 from zhicheng.api import create_app
 from zhicheng.auth import create_token
 from zhicheng.store import init_store
@@ -140,46 +142,114 @@ def undeclared(value: Any, schema: dict[str, Any], root: dict[str, Any], where: 
     return out
 
 
-def test_read_answers_conform_to_their_response_models(read_surface: tuple[Any, str, dict[str, Any]]) -> None:
-    app, token, built = read_surface
-    auth = {"Authorization": f"Bearer {token}"}
+Known = dict[str, list[dict[str, Any]]]
+CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
+
+
+def _json_schema(openapi: dict[str, Any], path: str, method: str) -> dict[str, Any] | None:
+    """The JSON schema of the success answer of an operation (None: not a JSON answer)."""
+    responses = openapi["paths"][path][method.lower()]["responses"]
+    ok = next((r for code, r in responses.items() if code in ("200", "201")), {})
+    content = ok.get("content", {})
+    found = [c["schema"] for media, c in content.items() if media.endswith("json") and c.get("schema")]
+    return found[0] if found else None
+
+
+def conformance_failures(app: Any, prefixes: tuple[str, ...], known: Known, auth: dict[str, str],
+                         who: dict[str, dict[str, str]] | None = None) -> tuple[set[str], list[str]]:
+    """Known requests, then fuzzed ones (reads first, writes last), checked against the schema.
+
+    Every known request must answer 200 or 201 and its answer must declare every key it has.
+    Returns the operations checked and the failures found.
+    """
     openapi = app.openapi()
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
-    known = known_requests(built)
-    checks = [not_a_server_error, response_schema_conformance, content_type_conformance]
-    failures: list[str] = []
-    tested: set[str] = set()
+    operations = []
     for result in schema.get_all_operations():
         operation = result.ok()
-        if operation.method.upper() != "GET" or not operation.path.startswith(READ_PREFIXES):
-            continue
-        tested.add(operation.label)
-        model = openapi["paths"][operation.path]["get"]["responses"]["200"]["content"]
-        (body_schema,) = [c["schema"] for c in model.values()]
+        if operation.path.startswith(prefixes) and _json_schema(openapi, operation.path, operation.method):
+            operations.append(operation)
+    failures: list[str] = []
+    for operation in operations:
+        body_schema = _json_schema(openapi, operation.path, operation.method)
+        assert body_schema is not None
         for request in known.get(operation.label, []):
+            request = dict(request)
+            headers = (who or {}).get(request.pop("who", ""), auth)
             case = operation.Case(**request)
-            response = case.call(headers=auth)
-            if response.status_code != 200:
+            response = case.call(headers=headers)
+            if response.status_code not in (200, 201):
                 failures.append(f"{operation.label} {request} -> {response.status_code}: {response.text[:200]}")
                 continue
             try:
-                case.validate_response(response, checks=checks)
+                case.validate_response(response, checks=CHECKS)
             except (Exception, BaseExceptionGroup) as exc:  # schemathesis raises a group of failures
                 failures.append(f"{operation.label} {request}: {exc}")
             failures += [f"{operation.label} {request}: undeclared {k}"
                          for k in undeclared(response.json(), body_schema, openapi)]
+    for operation in sorted(operations, key=lambda o: o.method.upper() != "GET"):
 
         @settings(max_examples=READ_EXAMPLES, deadline=None, derandomize=True, database=None,
                   suppress_health_check=list(HealthCheck))
         @given(case=operation.as_strategy())
         def fuzz(case: Any) -> None:
-            case.validate_response(case.call(headers=auth), checks=checks)
+            case.validate_response(case.call(headers=auth), checks=CHECKS)
 
         try:
             fuzz()
         except (Exception, BaseExceptionGroup) as exc:
             failures.append(f"{operation.label} (fuzzed): {exc}")
+    return {o.label for o in operations}, failures
+
+
+def test_read_answers_conform_to_their_response_models(read_surface: tuple[Any, str, dict[str, Any]]) -> None:
+    app, token, built = read_surface
+    known = known_requests(built)
+    tested, failures = conformance_failures(app, READ_PREFIXES, known, {"Authorization": f"Bearer {token}"})
     assert sorted(tested) == sorted(known)
+    assert not failures, "\n".join(failures)
+
+
+@pytest.fixture(scope="module")
+def campaign_surface(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, CampaignScenario]]:
+    """A campaign in every state (approved, returned, submitted, draft) and a run over it."""
+    folder = tmp_path_factory.mktemp("campaign")
+    app = create_app(f"sqlite:///{folder / 'store.db'}")
+    with TestClient(app) as client:
+        yield app, make_campaign_scenario(client, folder)
+    app.state.engine.dispose()
+
+
+def campaign_requests(sc: CampaignScenario) -> Known:
+    """Requests that answer 200 (201) in the campaign scenario, each made by the person it is for."""
+    cid = {"cid": sc.campaign_id}
+    new = {"name": "下一轮自评", "period": "2025-06-30", "deadline": "2099-06-30", "units": ["440103"]}
+    return {
+        "GET /api/campaigns": [{"who": "rita"}],
+        "POST /api/campaigns": [{"who": "rita", "body": new, "media_type": "application/json"}],
+        "GET /api/campaigns/mine": [{"who": "alice"}, {"who": "bob", "query": {"lang": "en"}}],
+        "GET /api/campaigns/notifications": [{"who": "alice"}, {"who": "rita"}],
+        "GET /api/campaigns/{cid}": [{"who": "rita", "path_parameters": cid},
+                                     {"who": "bob", "path_parameters": cid, "query": {"lang": "en"}}],
+        "GET /api/campaigns/{cid}/progress": [{"who": "rita", "path_parameters": cid},
+                                              {"who": "alice", "path_parameters": cid}],
+        "GET /api/campaigns/{cid}/provenance": [{"who": "rita", "path_parameters": cid,
+                                                 "query": {"run": sc.run_id}}],
+        "GET /api/campaigns/{cid}/submissions": [{"who": "rita", "path_parameters": cid},
+                                                 {"who": "alice", "path_parameters": cid,
+                                                  "query": {"status": "returned"}}],
+        "GET /api/campaigns/{cid}/submissions/{sid}": [
+            {"who": "rita", "path_parameters": {**cid, "sid": sid}} for sid in sc.submissions.values()],
+    }
+
+
+def test_campaign_answers_conform_to_their_response_models(campaign_surface: tuple[Any, CampaignScenario]) -> None:
+    app, sc = campaign_surface
+    known = campaign_requests(sc)
+    who = {name: sc.headers(name) for name in sc.tokens}
+    tested, failures = conformance_failures(app, ("/api/campaigns",), known, sc.headers("rita"), who)
+    assert set(known) <= tested
+    assert "POST /api/campaigns/{cid}/approve" in tested
     assert not failures, "\n".join(failures)
 
 
