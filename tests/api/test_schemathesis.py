@@ -22,8 +22,8 @@ from schemathesis.checks import (
     response_schema_conformance,
 )
 
-from tests.cockpit.cockpit_workspace import add_live_data, build_workspace
 from tests.support.campaign_scenario import CampaignScenario, make_campaign_scenario
+from tests.support.cockpit_workspace import add_live_data, build_workspace
 from zhicheng.api import create_app
 from zhicheng.auth import create_token
 from zhicheng.store import init_store

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from tests.api.sta_helpers import auth, data_array, station_body
+from tests.support.sta import auth, data_array, station_body
 from zhicheng.auth import list_tokens, revoke_token
 from zhicheng.store import schema_sensing as s
 from zhicheng.store.bulk import table_counts

@@ -9,7 +9,7 @@ import json
 import pytest
 from sqlalchemy.engine import Engine
 
-from tests.campaign.campaign_support import (
+from tests.support.campaign import (
     ALICE,
     BOB,
     CAROL,

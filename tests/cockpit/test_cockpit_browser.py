@@ -9,8 +9,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from tests.cockpit.browser_support import LiveServer, serve, shot, wait_ready
-from tests.cockpit.cockpit_workspace import build_workspace
+from tests.support.browser import LiveServer, serve, shot, wait_ready
+from tests.support.cockpit_workspace import build_workspace
 from zhicheng.auth import create_token
 from zhicheng.goals.loader import builtin_framework
 from zhicheng.settings import Settings

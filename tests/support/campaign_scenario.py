@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.campaign.campaign_support import (
+from tests.support.campaign import (
     COORDINATION,
     DISTRICTS,
     ENV,

@@ -21,8 +21,8 @@ from pydantic import SecretStr
 
 from tests.api.conformance.conftest import _free_port
 from tests.api.conformance.mqtt_support import Client, mosquitto, wait_for_port, wait_until
-from tests.api.sta_helpers import station_body
 from tests.conftest import postgres_database, postgres_url
+from tests.support.sta import station_body
 from zhicheng.api import create_app
 from zhicheng.auth import create_token
 from zhicheng.settings import Settings
