@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,6 +21,9 @@ class Settings(BaseSettings):
     #: An Open311 ``api_key`` that lets anyone (a city app, a kiosk) submit citizen reports through
     #: ``POST requests``; unset, only tokens with role operator, admin or sensor may submit.
     open311_public_key: SecretStr | None = None
+    #: GeoReport v2 service ``type``: ``realtime`` answers a POST with its ``service_request_id``,
+    #: ``batch`` with a ``token`` instead (never both, as the standard says).
+    open311_type: Literal["realtime", "batch"] = "realtime"
     #: A city's own events service catalogue (YAML, same layout as the packaged ``services.yaml``);
     #: unset, the packaged one is used.
     events_catalogue: str | None = None
