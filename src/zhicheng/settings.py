@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     #: A city's own events service catalogue (YAML, same layout as the packaged ``services.yaml``);
     #: unset, the packaged one is used.
     events_catalogue: str | None = None
+    #: H3 resolution of the grid cells events get where the city has loaded no grid of its own.
+    grid_h3_resolution: int = 8
+    #: Unit code of the city new H3 cells belong to (their parent unit); unset, they have none.
+    grid_city: str | None = None
     #: The server's public address, used in the selfLinks of entities created and published over
     #: MQTT (HTTP requests use the address they were sent to).
     public_url: str = "http://127.0.0.1:8000"

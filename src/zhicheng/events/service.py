@@ -23,7 +23,8 @@ from sqlalchemy.engine import Engine
 from zhicheng.errors import Problem
 from zhicheng.events.catalogue import Catalogue, Service, load_catalogue, validate_attributes
 from zhicheng.events.errors import EventConflict, EventError, EventForbidden, EventNotFound
-from zhicheng.events.geo import haversine_m, load_grid_cells
+from zhicheng.events.geo import haversine_m
+from zhicheng.events.grid import assign_cells
 from zhicheng.events.workflow import (
     OPEN_STATES,
     SOURCES,
@@ -229,7 +230,7 @@ def create_event(
     with _writing(engine), engine.begin() as conn:
         grid = dup_id = dup_public = None
         if new.lat is not None and new.lon is not None:
-            grid = load_grid_cells(conn).locate(new.lon, new.lat)[0]
+            grid = assign_cells(conn, [new.lon], [new.lat])[0]
             dup_id = find_duplicate(conn, service, new.lat, new.lon, at)
         if dup_id is not None:
             dup_public = public_id_of(conn.execute(_REQUEST_ID, {"id": dup_id}).scalar_one(), dup_id)
