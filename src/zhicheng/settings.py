@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     #: An Open311 ``api_key`` that lets anyone (a city app, a kiosk) submit citizen reports through
     #: ``POST requests``; unset, only tokens with role operator, admin or sensor may submit.
     open311_public_key: SecretStr | None = None
+    #: Open311 ``jurisdiction_id`` (or a city's unit code) → the events catalogue it uses: a packaged
+    #: catalogue's name (``default``, ``cn-12345``) or a YAML path; JSON in the environment.
+    events_jurisdictions: dict[str, str] = {}
     #: GeoReport v2 service ``type``: ``realtime`` answers a POST with its ``service_request_id``,
     #: ``batch`` with a ``token`` instead (never both, as the standard says).
     open311_type: Literal["realtime", "batch"] = "realtime"

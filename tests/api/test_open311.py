@@ -257,3 +257,29 @@ def test_paths_without_a_format_answer_the_standard_errors(client: TestClient) -
     missing = client.get("/open311/v2/potholes.json")
     assert missing.status_code == 404 and missing.json()[0]["code"] == 404
     assert client.post("/open311/v2/requests", data=GOOD).json()[0]["code"] == 400
+
+
+def test_jurisdiction_id_selects_the_chinese_catalogue(client: TestClient) -> None:
+    # GeoReport v2, jurisdiction_id: "to allow this API to distinguish multiple jurisdictions within
+    # one API endpoint"; GET Service List, Possible Errors: "404 - jurisdiction_id provided was not
+    # found (specify in error response)".
+    cn = client.get("/open311/v2/services.json", params={"jurisdiction_id": "cn-12345"}).json()
+    groups = {s["group"] for s in cn}
+    assert {"市容环卫", "市政设施", "园林绿化", "交通管理", "噪声扰民", "违法建设"} <= groups
+    assert next(s for s in cn if s["service_code"] == "cn-manhole-cover")["service_name"] == \
+        "井盖缺失或破损 Missing or broken manhole cover"
+    default = {s["service_code"] for s in client.get("/open311/v2/services.json").json()}
+    assert "graffiti-removal" in default and "cn-manhole-cover" not in default
+    missing = client.get("/open311/v2/services.xml", params={"jurisdiction_id": "nowhere.gov"})
+    assert missing.status_code == 404 and ET.fromstring(missing.content).findtext("error/code") == "404"
+    # POST Service Request: "404 - service_code or jurisdiction_id was not found".
+    form = {"service_code": "cn-manhole-cover", "lat": "39.91", "long": "116.40"}
+    assert post(client, form).status_code == 404
+    assert post(client, {**form, "jurisdiction_id": "nowhere.gov"}).status_code == 404
+    r = post(client, {**form, "jurisdiction_id": "cn-12345"})
+    assert r.status_code == 200, r.text
+    [req] = client.get(f"/open311/v2/requests/{r.json()[0]['service_request_id']}.json",
+                       params={"jurisdiction_id": "cn-12345"}).json()
+    assert req["agency_responsible"] == "SZJ" and req["service_name"].startswith("井盖缺失或破损")
+    assert datetime.fromisoformat(req["expected_datetime"]) - datetime.fromisoformat(req["requested_datetime"]) \
+        == timedelta(hours=2)

@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from zhicheng.api.errors import http_status
 from zhicheng.auth import Principal, bearer_token, principal_for
 from zhicheng.errors import Problem
-from zhicheng.events.catalogue import Catalogue, load_catalogue
+from zhicheng.events.catalogue import Catalogue, catalogue_for
 from zhicheng.events.errors import EventError, EventForbidden, EventNotFound
 from zhicheng.events.open311 import (
     RequestQuery,
@@ -188,7 +188,7 @@ def _submit(request: Request, items: list[tuple[str, str]]) -> Created:
     principal, source = _submitter(request, dict(items).get("api_key"))
     request.state.principal = principal
     new = _new_event(items, source)
-    catalogue = _catalogue(request)
+    catalogue = _catalogue(request, dict(items).get("jurisdiction_id") or "")
     if new.service_code and not catalogue.has(new.service_code):
         # GeoReport v2, POST Service Request: "404 - service_code or jurisdiction_id was not found".
         raise EventNotFound(f"service_code {new.service_code!r} not found")
@@ -220,8 +220,10 @@ async def post_request(fmt: str, request: Request) -> Response:
 # --- reads -----------------------------------------------------------------------------------
 
 
-def _catalogue(request: Request) -> Catalogue:
-    return load_catalogue(request.app.state.settings.events_catalogue)
+def _catalogue(request: Request, jurisdiction_id: str | None = None) -> Catalogue:
+    """The catalogue of the request's ``jurisdiction_id`` (query or form), else the default."""
+    jid = jurisdiction_id if jurisdiction_id is not None else request.query_params.get("jurisdiction_id")
+    return catalogue_for(jid or None, request.app.state.settings)
 
 
 @router.get("/services.{fmt}", summary="GET Service List")
