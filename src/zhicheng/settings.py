@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     #: A city's own events service catalogue (YAML, same layout as the packaged ``services.yaml``);
     #: unset, the packaged one is used.
     events_catalogue: str | None = None
+    #: Sensor alerts (and predicted episodes) also draft a public warning for review.
+    warnings_from_alerts: bool = True
+    #: CAP ``sender`` of the city's public warnings (no spaces, commas, < or &).
+    cap_sender: str = "warnings@zhicheng.city"
     #: H3 resolution of the grid cells events get where the city has loaded no grid of its own.
     grid_h3_resolution: int = 8
     #: Unit code of the city new H3 cells belong to (their parent unit); unset, they have none.
