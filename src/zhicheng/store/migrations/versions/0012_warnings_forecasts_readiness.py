@@ -1,14 +1,14 @@
 """public warnings, forecast alerts and emergency readiness
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0015
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0012'
-down_revision = '0010'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
