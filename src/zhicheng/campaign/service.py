@@ -186,6 +186,12 @@ def get_campaign(engine: Engine, cid: int, *, lang: str = "zh") -> Row:
     with engine.connect() as conn:
         camp = load_campaign(conn, cid)
         camp["units"] = campaign_units_of(conn, cid)
+        u = units
+        named = conn.execute(sa.select(u.c.code, u.c.name_zh, u.c.name_en).where(u.c.code.in_(camp["units"])))
+        # Names of the units (additive beside the codes): pages name units, never just codes.
+        camp["unit_names"] = {
+            str(r.code): (r.name_en if lang == "en" and r.name_en else r.name_zh) or str(r.code) for r in named
+        }
         assignments = _assignment_rows(conn, cid)
     fw = framework_for(camp["framework_id"], camp["framework_version"])
     for a in assignments:
@@ -651,7 +657,13 @@ def list_submissions(engine: Engine, actor: Actor, cid: int, *, status: str | No
     """The submissions of a campaign the caller may read (analysts: their department's)."""
     s, e = campaign_submissions, campaign_evidence
     n_files = sa.select(sa.func.count()).where(e.c.submission_id == s.c.id).scalar_subquery()
-    stmt = sa.select(s, n_files.label("evidence_count")).where(s.c.campaign_id == cid)
+    u = units
+    stmt = (
+        sa.select(s, n_files.label("evidence_count"), u.c.name_zh.label("unit_name_zh"),
+                  u.c.name_en.label("unit_name_en"))
+        .select_from(s.outerjoin(u, u.c.code == s.c.unit_code))
+        .where(s.c.campaign_id == cid)
+    )
     if not actor.reviews:
         if department is not None and department != actor.department:
             raise CampaignForbidden(f"{actor.name!r} may not read submissions of {department!r}")

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 from zhicheng.views import queries
 from zhicheng.views.context import ReportNotFound, RunContext, number, run_public
 from zhicheng.views.labels import LEVELS, Labels, Node
+from zhicheng.views.measures import unit_label
 from zhicheng.views.overview import grades_public, ranking_rows, score_entry
 
 #: How many indicators the unit page lists as strengths, weaknesses and gaps.
@@ -25,10 +26,24 @@ def node_public(node: Node, labels: Labels, lang: str) -> dict[str, Any]:
         "name": node.name(lang),
         "path": [{"code": n.code, "level": n.level, "name": n.name(lang)} for n in labels.path(node.code)],
         "unit": node.unit,
+        "unit_label": unit_label(node.unit, lang),
         "direction": node.direction,
         "target": node.target,
         "definition": node.definition,
+        "definition_text": definition_in(node.definition, lang),
     }
+
+
+def definition_in(text: str | None, lang: str) -> str | None:
+    """The part of a bilingual definition ("中文。English.") in ``lang``; the whole when it is one language."""
+    if not text:
+        return text
+    for k, ch in enumerate(text):
+        # The Chinese part ends at the full stop after which the English part starts.
+        if ch == "。" and text[k + 1:].strip()[:1].isascii() and text[k + 1:].strip():
+            zh, en = text[:k + 1].strip(), text[k + 1:].strip()
+            return en if lang == "en" else zh
+    return text
 
 
 def _children_codes(conn: Connection, ctx: RunContext, node: Node, unit: str) -> list[str]:
@@ -91,10 +106,28 @@ def _indicator_entries(ctx: RunContext, rows: list[dict[str, Any]], lang: str) -
         entry = score_entry(ctx, r, lang)
         node = ctx.labels.node(r["code"], "indicator")
         entry["unit"] = node.unit
+        entry["unit_label"] = unit_label(node.unit, lang)
         entry["direction"] = node.direction
         entry["domain"] = ctx.labels.path(r["code"])[1].code if len(ctx.labels.path(r["code"])) > 1 else None
         out.append(entry)
     return out
+
+
+def strengths_and_weaknesses(scored: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The unit's best and weakest indicators, so that the two lists never contradict the scores.
+
+    Strengths are the :data:`TOP_N` best scores; weaknesses the :data:`TOP_N` lowest of the rest
+    that still have room to grow: below the full score (100) and with the target not yet met
+    (a gap above 0, where a target is known), and below every strength.
+    """
+    by_score = sorted(scored, key=lambda e: (-e["score"], e["code"]))
+    strengths = by_score[:TOP_N]
+    floor = min((e["score"] for e in strengths), default=float("inf"))
+    weaknesses = [
+        e for e in by_score[::-1][:len(by_score) - len(strengths)]
+        if e["score"] < 100.0 and e["score"] < floor and not (e["gap"] is not None and e["gap"] <= 0)
+    ]
+    return strengths, weaknesses[:TOP_N]
 
 
 def _gaps(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -118,9 +151,12 @@ def unit_page(conn: Connection, ctx: RunContext, unit: str, lang: str) -> dict[s
         level_rows.sort(key=lambda r: (order.get(r["code"], 10**6), r["code"]))
     index_row = by_level["index"][0] if by_level["index"] else None
     indicators = _indicator_entries(ctx, by_level["indicator"], lang)
-    scored = [e for e in indicators if e["score"] is not None]
-    by_score = sorted(scored, key=lambda e: (-e["score"], e["code"]))
+    strengths, weaknesses = strengths_and_weaknesses([e for e in indicators if e["score"] is not None])
     index = score_entry(ctx, index_row, lang) if index_row else None
+    top = max((g.level for g in ctx.labels.grades), default=None)
+    at_top = index is not None and top is not None and index["grade"] == top
+    if index is not None:
+        index["at_top_grade"] = at_top
     if index is not None:
         index["units_ranked"] = len(ctx.units)
         index["rank_interval"] = ctx.interval(unit)
@@ -130,16 +166,24 @@ def unit_page(conn: Connection, ctx: RunContext, unit: str, lang: str) -> dict[s
              "points_needed": max(0.0, nxt.min - index["score"]) if index["score"] is not None else None}
             if nxt else None
         )
+    # Every domain of the framework, scored or not, as the overview lists them ("no data" alike).
+    own_domains = {r["code"]: r for r in by_level["domain"]}
+    root = ctx.labels.node(ctx.index_code or "")
+    domain_codes = list(root.children) or list(own_domains)
+    domains = [own_domains.get(c) or {"code": c, "level": "domain", "unit_code": unit} for c in domain_codes]
+    domains += [r for c, r in own_domains.items() if c not in domain_codes]
     return {
         "run": run_public(ctx.run),
         "unit": ctx.unit_public(unit, lang),
         "index": index,
-        "domains": [score_entry(ctx, r, lang) for r in by_level["domain"]],
+        "domains": [score_entry(ctx, r, lang) for r in domains],
         "requirements": [score_entry(ctx, r, lang) for r in by_level["requirement"]],
         "indicators": indicators,
-        "strengths": by_score[:TOP_N],
-        "weaknesses": by_score[::-1][:TOP_N] if len(by_score) > TOP_N else [],
-        "gaps": _gaps(indicators),
+        "strengths": strengths,
+        "weaknesses": weaknesses,
+        # A unit at the top grade has no grade to reach: no gaps "to lift the grade" then.
+        "at_top_grade": at_top,
+        "gaps": [] if at_top else _gaps(indicators),
         "grades": grades_public(ctx, lang),
     }
 

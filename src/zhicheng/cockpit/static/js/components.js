@@ -1,5 +1,5 @@
 // Pieces more than one page shows: the empty-workspace notice, AQI colours.
-import { esc } from "./format.js";
+import { esc, score } from "./format.js";
 import { t } from "./state.js";
 
 // HJ 633 AQI levels: upper bound and the official colour (HJ 633-2012 Table 2 / HJ 633-2026 Table 1).
@@ -21,3 +21,28 @@ export function emptyState() {
   </section>`;
 }
 
+
+/** The grade of an index entry as people read it: the grade, else "not graded" with the reason. */
+export function gradeText(idx) {
+  if (!idx) return { value: "—", sub: "" };
+  if (idx.grade_name) {
+    const sub = idx.at_top_grade || !idx.next_grade
+      ? t("topGrade")
+      : t("nextGrade", { name: idx.next_grade.name, points: score(idx.next_grade.points_needed) });
+    return { value: idx.grade_name, sub };
+  }
+  const why = idx.grade_status_name ?? "";
+  const prov = idx.provisional_grade_name ? t("provisional", { name: idx.provisional_grade_name }) : "";
+  return { value: t("gradeNone"), sub: [why, prov].filter(Boolean).join(" · ") };
+}
+
+/** A cell's text for a score that may be missing ("暂无数据" rather than a bare dash). */
+export function scoreOrNoData(value) {
+  return value === null || value === undefined ? t("noData") : score(value);
+}
+
+/** A ranking row's grade in a table cell: the grade, else the provisional one marked as such. */
+export function gradeCell(row) {
+  if (row.grade_name) return row.grade_name;
+  return row.provisional_grade_name ? t("provShort", { name: row.provisional_grade_name }) : "—";
+}

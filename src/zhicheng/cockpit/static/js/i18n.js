@@ -26,6 +26,9 @@ export const STRINGS = {
     notFound: "未找到：{what}", failed: "加载失败：{what}", needToken: "此服务器的读取需要令牌。",
     tokenLabel: "API 令牌", tokenSave: "保存", unitPage: "单元详情", primary: "首要污染物",
     status: "状态", expected: "应办结时间", department: "部门", service: "类别", started: "开始时间", message: "内容",
+    noData: "暂无数据", crumbs: "当前位置", kind: "类型", by: "导入者", checksum: "校验和", code: "代码", gradeNone: "未定级",
+    provisional: "暂定等级：{name}", topGradeGaps: "已达最高等级，无需提升等级的差距。", noneListed: "无", provShort: "{name}（暂定）",
+    "kind.file": "文件", "kind.api": "接口", "kind.campaign": "填报", "kind.derived": "推算", "kind.sensing": "传感",
   },
   en: {
     skip: "Skip to main content", brand: "Cockpit", "nav.label": "Main navigation", "nav.overview": "Overview",
@@ -54,6 +57,9 @@ export const STRINGS = {
     notFound: "Not found: {what}", failed: "Could not load: {what}", needToken: "Reads on this server need a token.",
     tokenLabel: "API token", tokenSave: "Save", unitPage: "Unit page", primary: "Primary pollutant",
     status: "Status", expected: "Due", department: "Department", service: "Service", started: "Started", message: "Message",
+    noData: "No data", crumbs: "Breadcrumb", kind: "Kind", by: "Ingested by", checksum: "Checksum", code: "Code", gradeNone: "Not graded",
+    provisional: "Provisional grade: {name}", topGradeGaps: "Top grade reached: no gaps to lift the grade.", noneListed: "None", provShort: "{name} (provisional)",
+    "kind.file": "file", "kind.api": "API", "kind.campaign": "campaign", "kind.derived": "derived", "kind.sensing": "sensing",
   },
 };
 

@@ -1,7 +1,7 @@
 // The ranking table: every unit on the index or on one domain; sortable columns, search box.
 import { api, controls, go, here, state, t } from "../state.js";
 import { esc, link, nodePath, score } from "../format.js";
-import { emptyState } from "../components.js";
+import { emptyState, gradeCell } from "../components.js";
 
 const COLUMNS = [
   { key: "rank", num: true }, { key: "name", num: false }, { key: "group", num: false },
@@ -28,7 +28,7 @@ function body(data, rows) {
       ${data.has_intervals ? `<td class="num" data-testid="interval">${interval}</td>` : ""}
       <td>${link(r.name, url)} <span class="muted">${esc(r.unit_code)}</span></td><td>${esc(r.group ?? "")}</td>
       <td class="num">${link(score(r.score), data.node.level === "index" ? url : here(nodePath(data.node.level, data.node.code), { unit: r.unit_code }))}</td>
-      <td>${esc(r.grade_name ?? "")}</td></tr>`;
+      <td class="grade">${esc(gradeCell(r))}</td></tr>`;
   }).join("");
 }
 

@@ -1,27 +1,27 @@
 // A unit's page: index, grade and rank; domain radar; strengths, weaknesses, gaps that lift it most.
-import { api, controls, go, here, state, t } from "../state.js";
+import { UNIT_KEY, api, controls, go, here, state, t } from "../state.js";
 import * as charts from "../charts.js";
-import { amount, esc, link, nodePath, percent, score } from "../format.js";
-import { emptyState } from "../components.js";
+import { amount, esc, link, nodePath, percent, score, unitLabel } from "../format.js";
+import { emptyState, gradeText, scoreOrNoData } from "../components.js";
 
 function indicatorRows(items, withLift) {
   return items.map((i) => {
     const url = here(nodePath("indicator", i.code));
     return `<tr><td>${link(i.name, url)}</td><td class="num">${link(score(i.score), url)}</td>
-      <td class="num">${amount(i.raw_value, state.lang)}${i.unit ? ` <span class="muted">${esc(i.unit)}</span>` : ""}</td>
-      <td class="num">${amount(i.target, state.lang)}</td>
-      ${withLift ? `<td class="num">${amount(i.gap, state.lang)}</td><td class="num">${score(i.lift)}</td>` : `<td class="num">${i.rank ?? "—"}</td>`}</tr>`;
+      <td class="num">${amount(i.raw_value, state.lang, i.unit)}${i.unit ? ` <span class="muted">${esc(i.unit_label ?? unitLabel(i.unit))}</span>` : ""}</td>
+      <td class="num">${amount(i.target, state.lang, i.unit)}</td>
+      ${withLift ? `<td class="num">${amount(i.gap, state.lang, i.unit)}</td><td class="num">${score(i.lift)}</td>` : `<td class="num">${i.rank ?? "—"}</td>`}</tr>`;
   }).join("");
 }
 
-function table(title, id, items, withLift) {
+function table(title, id, items, withLift, emptyText) {
   const head = withLift
     ? `<th scope="col" class="num">${esc(t("gap"))}</th><th scope="col" class="num">${esc(t("lift"))}</th>`
     : `<th scope="col" class="num">${esc(t("rank"))}</th>`;
   return `<section class="card span-4" id="${id}" aria-labelledby="h-${id}"><h2 id="h-${id}">${esc(title)}</h2>
     <table data-testid="${id}-table"><thead><tr><th scope="col">${esc(t("indicator"))}</th><th scope="col" class="num">${esc(t("score"))}</th>
     <th scope="col" class="num">${esc(t("raw"))}</th><th scope="col" class="num">${esc(t("target"))}</th>${head}</tr></thead>
-    <tbody>${indicatorRows(items, withLift) || `<tr><td colspan="6" class="muted">—</td></tr>`}</tbody></table></section>`;
+    <tbody>${indicatorRows(items, withLift) || `<tr><td colspan="6" class="muted" data-testid="${id}-empty">${esc(emptyText ?? t("noneListed"))}</td></tr>`}</tbody></table></section>`;
 }
 
 export async function renderUnit(main, [code], { stale }) {
@@ -32,36 +32,43 @@ export async function renderUnit(main, [code], { stale }) {
   }
   const data = await api(`/api/evaluation/units/${encodeURIComponent(code)}`, { run: state.run });
   if (stale()) return;
+  // The page's unit becomes the current unit (the header's selector shows it, links keep it).
+  state.unit = code;
+  localStorage.setItem(UNIT_KEY, code);
+  const select = document.getElementById("unit-select");
+  if ([...select.options].some((o) => o.value === code)) select.value = code;
   const idx = data.index ?? {};
-  const next = idx.next_grade ? t("nextGrade", { name: idx.next_grade.name, points: score(idx.next_grade.points_needed) }) : t("topGrade");
+  const grade = gradeText(data.index);
   const domains = data.domains.map((d) => {
     const url = here(nodePath("domain", d.code), { unit: code });
-    return `<tr><td>${link(d.name, url)}</td><td class="num">${link(score(d.score), url)}</td>
+    return `<tr><td>${link(d.name, url)}</td><td class="num">${link(scoreOrNoData(d.score), url)}</td>
       <td class="num">${d.rank === null ? "—" : link(d.rank, here("/ranking", { code: d.code }))}</td><td class="num">${percent(d.coverage)}</td></tr>`;
   }).join("");
   main.dataset.unit = code;
   main.innerHTML = `<h1 data-testid="unit-title">${esc(data.unit.name)} <span class="muted">${esc(data.unit.code)}${data.unit.group ? ` · ${esc(data.unit.group)}` : ""}</span></h1>
     <section class="kpis">
       <div class="kpi"><div class="label">${esc(t("index"))}</div><div class="value">${link(score(idx.score), here("/", { unit: code }), 'data-testid="unit-index"')}</div></div>
-      <div class="kpi"><div class="label">${esc(t("grade"))}</div><div class="value"><a href="#gaps">${esc(idx.grade_name ?? "—")}</a></div><div class="sub">${esc(next)}</div></div>
+      <div class="kpi"><div class="label">${esc(t("grade"))}</div><div class="value"><a href="#gaps" data-testid="unit-grade">${esc(grade.value)}</a></div><div class="sub">${esc(grade.sub)}</div></div>
       <div class="kpi"><div class="label">${esc(t("rank"))}</div><div class="value">${link(idx.rank ?? "—", here("/ranking"), 'data-testid="unit-rank"')}</div>
         <div class="sub">${esc(t("rankOf", { n: idx.units_ranked ?? "—" }))}</div>
         ${idx.rank_interval ? `<div class="sub">${esc(t("interval"))}: ${idx.rank_interval[0]}–${idx.rank_interval[1]}</div>` : ""}</div>
       <div class="kpi"><div class="label">${esc(t("coverage"))}</div><div class="value">${percent(idx.coverage)}</div></div>
     </section>
     <div class="grid" style="margin-top:14px">
-      <section class="card span-6" aria-labelledby="h-radar"><h2 id="h-radar">${esc(t("radar"))}</h2><div id="unit-radar" class="chart tall"></div></section>
+      <section class="card span-6" aria-labelledby="h-radar"><h2 id="h-radar">${esc(t("radar"))}</h2><div id="unit-radar" class="chart tall" data-testid="radar"></div><p class="muted small" id="radar-missing" data-testid="radar-missing"></p></section>
       <section class="card span-6" aria-labelledby="h-dom"><h2 id="h-dom">${esc(t("domain"))}</h2>
         <table data-testid="unit-domains"><thead><tr><th scope="col">${esc(t("domain"))}</th><th scope="col" class="num">${esc(t("score"))}</th>
         <th scope="col" class="num">${esc(t("rank"))}</th><th scope="col" class="num">${esc(t("coverage"))}</th></tr></thead><tbody>${domains}</tbody></table></section>
       ${table(t("strengths"), "strengths", data.strengths, false)}
       ${table(t("weaknesses"), "weaknesses", data.weaknesses, false)}
-      ${table(t("gaps"), "gaps", data.gaps, true)}
+      ${table(t("gaps"), "gaps", data.gaps, true, data.at_top_grade ? t("topGradeGaps") : undefined)}
     </div>`;
   charts.radar(document.getElementById("unit-radar"), {
     axes: data.domains.map((d) => ({ code: d.code, name: d.name })),
     series: [{ name: data.unit.name, values: data.domains.map((d) => d.score) }],
     label: t("radar"),
     onAxis: (a) => go(here(nodePath("domain", a.code), { unit: code })),
+    noDataText: t("noData"),
+    noDataEl: document.getElementById("radar-missing"),
   });
 }
