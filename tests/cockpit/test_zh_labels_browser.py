@@ -11,7 +11,7 @@ from tests.cockpit.browser_support import LiveServer, shot, wait_ready
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["/", "/ranking", "/ranking?code=D1", "/domain/D1", "/requirement/D1.R1", "/indicator/D1.R1.I2",
+PAGES = ["/", "/ranking", "/ranking?code=D1", "/compare", "/domain/D1", "/requirement/D1.R1", "/indicator/D1.R1.I2",
          "/indicator/D3.R3.I1", "/unit/440300", "/unit/330100"]
 #: Latin words the Chinese UI may show: symbols and acronyms with no Chinese form.
 ALLOWED = {"AQI", "PM", "CO", "EN", "API", "PFLOPS", "SO", "NO", "HJ", "CEADs"}  # CEADs: a source by name

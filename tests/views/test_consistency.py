@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -117,3 +118,27 @@ def test_format_js_is_the_pages_one_formatter() -> None:
             offenders.append(str(path.relative_to(STATIC_DIR)))
     assert offenders == [], offenders
 
+
+
+def test_trends_follow_the_runs_of_each_period(tmp_path: Path) -> None:
+    """Two runs (2019, 2020): the unit page's trend has both periods, the node page's too."""
+    from tests.cockpit.cockpit_workspace import build_workspace
+    from zhicheng.evaluate.config import MethodConfig
+    from zhicheng.evaluate.service import evaluate
+    from zhicheng.store import init_store
+    from zhicheng.workspace.services import report_service
+
+    engine = init_store(f"sqlite:///{tmp_path / 'store.db'}")
+    first = int(str(build_workspace(engine)["run_id"]))  # the 2020 run
+    rules1 = MethodConfig(rules=1, normalise={"method": "dist2targ", "cap_max": True}, lookback=1)
+    older = evaluate(engine, "2019", config=rules1, base_period="2015").run_id
+    service = report_service(engine)
+    page = service.unit("320100", run_id=first)
+    assert page["trend"]["periods"] == ["2019", "2020"]
+    index = page["trend"]["series"][0]
+    assert index["scores"][1] == page["index"]["score"]
+    assert index["scores"][0] == service.unit("320100", run_id=older)["index"]["score"] != index["scores"][1]
+    node = service.node("D4", run_id=first, unit="320100")
+    assert [p["period"] for p in node["trend"]] == ["2019", "2020"]
+    assert node["trend"][1]["score"] == node["own"]["score"]
+    engine.dispose()

@@ -96,6 +96,11 @@ def node_detail(conn: Connection, ctx: RunContext, across: NodeAcross, unit: str
         "own": score_entry(ctx, own, lang) if own else None,
         "children": children,
         "across": across.ranked,
+        "trend": [
+            {"period": str(r["period"]), "run_id": r["run_id"], "score": number(r["score"]),
+             "raw_value": number(r["raw_value"]), "rank": r["rank"]}
+            for r in (queries.node_trend(conn, node.code, chosen, ctx.labels.framework_id) if chosen else [])
+        ],
         "grades": grades_public(ctx, lang),
     }
 
@@ -175,6 +180,8 @@ def unit_page(conn: Connection, ctx: RunContext, unit: str, lang: str) -> dict[s
     return {
         "run": run_public(ctx.run),
         "unit": ctx.unit_public(unit, lang),
+        "trend": unit_trend(conn, ctx, unit, lang),
+        "children": unit_children(conn, ctx, unit, lang),
         "index": index,
         "domains": [score_entry(ctx, r, lang) for r in domains],
         "requirements": [score_entry(ctx, r, lang) for r in by_level["requirement"]],
@@ -185,6 +192,47 @@ def unit_page(conn: Connection, ctx: RunContext, unit: str, lang: str) -> dict[s
         "at_top_grade": at_top,
         "gaps": [] if at_top else _gaps(indicators),
         "grades": grades_public(ctx, lang),
+    }
+
+
+def unit_trend(conn: Connection, ctx: RunContext, unit: str, lang: str) -> dict[str, Any]:
+    """The unit's index and domain scores over the periods of every run of the same framework."""
+    rows = queries.unit_trend(conn, unit, ctx.labels.framework_id, ["index", "domain"])
+    periods = sorted({str(r["period"]) for r in rows})
+    slot = {p: i for i, p in enumerate(periods)}
+    codes = [ctx.index_code or "", *(list(ctx.labels.node(ctx.index_code or "").children))]
+    series: dict[str, list[float | None]] = {c: [None] * len(periods) for c in codes}
+    for r in rows:
+        series.setdefault(r["code"], [None] * len(periods))[slot[str(r["period"])]] = number(r["score"])
+    return {
+        "periods": periods,
+        "base_period": ctx.run.get("base_period"),
+        "series": [{"code": c, "name": ctx.labels.name(c, lang), "scores": s} for c, s in series.items()],
+    }
+
+
+def unit_children(conn: Connection, ctx: RunContext, unit: str, lang: str) -> dict[str, Any]:
+    """The unit's own districts and counties (区县): their scores where the run has them, their values."""
+    kids = queries.child_units(conn, unit)
+    values = queries.latest_values(conn, [k["code"] for k in kids], str(ctx.run["period"]))
+    scores = {r["unit_code"]: r for r in queries.results(conn, ctx.run_id, levels=["index"])
+              if r["unit_code"] in {k["code"] for k in kids}}
+    by_unit: dict[str, list[dict[str, Any]]] = {}
+    for v in values:
+        node = ctx.labels.node(v["indicator_id"], "indicator")
+        by_unit.setdefault(v["unit_code"], []).append({
+            "indicator_id": v["indicator_id"], "name": node.name(lang), "unit": node.unit,
+            "unit_label": unit_label(node.unit, lang), "period": v["period"], "value": number(v["value"]),
+            "batch_id": v["batch_id"],
+        })
+    return {
+        "units": [
+            {"code": k["code"], "name": (k["name_en"] if lang == "en" and k["name_en"] else k["name_zh"]) or k["code"],
+             "level": k["level"], "score": number(scores[k["code"]]["score"]) if k["code"] in scores else None,
+             "rank": scores[k["code"]]["rank"] if k["code"] in scores else None,
+             "values": by_unit.get(k["code"], [])}
+            for k in kids
+        ],
     }
 
 

@@ -57,6 +57,7 @@ def score_entry(ctx: RunContext, row: dict[str, Any], lang: str) -> dict[str, An
         "gap": number(row.get("gap")),
         "lift": number(row.get("lift")),
         "change": number(row.get("change")),
+        "cagr": number(row.get("cagr")),
         "value_period": row.get("value_period"),
         **evidence_fields(ctx, row, lang),
     }

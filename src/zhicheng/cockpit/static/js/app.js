@@ -2,6 +2,7 @@
 import * as charts from "./charts.js";
 import { esc } from "./format.js";
 import { ApiError, TOKEN_KEY } from "./http.js";
+import { renderCompare } from "./pages/compare.js";
 import { renderNode } from "./pages/node.js";
 import { renderOverview } from "./pages/overview.js";
 import { renderRanking } from "./pages/ranking.js";
@@ -11,6 +12,7 @@ import { LANG_KEY, UNIT_KEY, api, go, onNavigate, state, t } from "./state.js";
 const ROUTES = [
   [/^\/$/, () => renderOverview],
   [/^\/ranking$/, () => renderRanking],
+  [/^\/compare$/, () => renderCompare],
   [/^\/(domain|requirement|indicator)\/([^/]+)$/, () => renderNode],
   [/^\/unit\/([^/]+)$/, () => renderUnit],
 ];
@@ -36,7 +38,8 @@ function readLocation() {
 function markNav() {
   const path = window.location.pathname;
   for (const a of document.querySelectorAll("[data-nav]")) {
-    const current = (a.dataset.nav === "overview" && path === "/") || (a.dataset.nav === "ranking" && path === "/ranking");
+    const current = (a.dataset.nav === "overview" && path === "/") || (a.dataset.nav === "ranking" && path === "/ranking")
+      || (a.dataset.nav === "compare" && path === "/compare");
     if (current) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   }

@@ -245,3 +245,29 @@ export function line(el, { x, y, name, label, target, format = score, noDataText
     }, ...extra],
   }, label);
 }
+
+const PALETTE = [ACCENT, ACCENT2, "#9be38b", "#f28fb0", "#c3a6ff"];
+
+/** Scores of several series side by side per category (the comparison of 2–5 units per domain). */
+export function groupedBars(el, { categories, series, label, noDataText = "—", onCategory }) {
+  if (!series.some((s) => s.values.some((v) => v !== null && v !== undefined))) {
+    noData(el, noDataText);
+    return null;
+  }
+  const chart = make(el, {
+    grid: { left: 50, right: 20, top: 40, bottom: 70 },
+    legend: { top: 0, textStyle: { color: MUTED } },
+    tooltip: {
+      trigger: "axis",
+      formatter: (ps) => [esc(ps[0]?.name ?? ""), ...ps.map((p) => `${esc(p.seriesName)}: ${p.data?.missing ? esc(noDataText) : score(p.value)}`)].join("<br>"),
+    },
+    xAxis: { type: "category", data: categories.map((c) => c.name), axisLabel: { color: TEXT, interval: 0, rotate: categories.length > 4 ? 30 : 0 } },
+    yAxis: { type: "value", max: 100, axisLabel: { color: MUTED }, splitLine: { lineStyle: { color: LINE } } },
+    series: series.map((s, i) => ({
+      type: "bar", name: s.name, barMaxWidth: 22, itemStyle: { color: PALETTE[i % PALETTE.length] },
+      data: s.values.map((v) => (v === null || v === undefined ? { value: 0, missing: true } : scoreValue(v))),
+    })),
+  }, label);
+  if (onCategory) chart.on("click", (p) => onCategory(categories[p.dataIndex]));
+  return chart;
+}

@@ -1,7 +1,7 @@
 // Drill-down: a domain → its requirements → their indicators → an indicator's values.
 import { api, controls, go, here, state, t } from "../state.js";
 import * as charts from "../charts.js";
-import { amount, decimalsOf, esc, link, nodePath, percent, rounded, score, unitLabel } from "../format.js";
+import { amount, decimalsOf, esc, link, nodePath, percent, rounded, score, scoreValue, signed, unitLabel } from "../format.js";
 import { emptyState } from "../components.js";
 
 const CHILD_LEVEL = { index: "domain", domain: "requirement", requirement: "indicator" };
@@ -39,8 +39,27 @@ function summary(data) {
       <div class="sub">${esc(t("rankOf", { n: data.across.length }))}</div></div>
     <div class="kpi"><div class="label">${esc(t("coverage"))}</div>
       <div class="value"><a href="#values">${percent(own.coverage)}</a></div></div>
-    ${extra}
+    ${extra}${trendKpi(data)}
   </section>`;
+}
+
+/** Change since the run's base period (raw value for an indicator, else the score) and CAGR. */
+function trendKpi(data) {
+  const own = data.own;
+  if (own.change === null || own.change === undefined) return "";
+  const indicator = data.node.level === "indicator";
+  const places = indicator ? decimalsOf(data.node.unit) : 1;
+  const base = data.run.base_period;
+  const cagr = own.cagr === null || own.cagr === undefined ? "" : ` · ${esc(t("cagr"))} ${esc(signed(own.cagr * 100, 1, state.lang))}%`;
+  return `<div class="kpi"><div class="label">${esc(t("change"))}${base ? ` (${esc(t("changeSince", { base }))})` : ""}</div>
+    <div class="value" data-testid="kpi-change">${esc(signed(own.change, places, state.lang))}</div>
+    <div class="sub">${indicator && data.node.unit ? esc(measureName(data.node)) : esc(t("score"))}${cagr}</div></div>`;
+}
+
+function trendCard(data) {
+  return `<section class="card span-6" aria-labelledby="h-trend"><h2 id="h-trend">${esc(t("trend"))}</h2>
+    <div id="node-trend" class="chart" data-testid="node-trend"></div>
+    <p class="muted">${esc(data.trend.length > 1 ? t("trendNote") : t("onePeriod"))}</p></section>`;
 }
 
 function childrenTable(data) {
@@ -131,7 +150,14 @@ export async function renderNode(main, [level, code], { stale }) {
   main.innerHTML = `${crumbs(data.node)}<h1 data-testid="node-title">${esc(data.node.name)} <span class="muted">${esc(data.node.code)}</span></h1>
     ${indicatorFacts(data.node)}${summary(data)}
     <div class="grid" style="margin-top:14px">${values ? overTimeCard(values) : childrenTable(data)}${acrossTable(data)}
-    ${values ? valuesSection(values) : ""}</div>`;
+    ${trendCard(data)}${values ? valuesSection(values) : ""}</div>`;
+  charts.line(document.getElementById("node-trend"), {
+    x: data.trend.map((p) => p.period),
+    y: data.trend.map((p) => scoreValue(p.score)),
+    name: t("score"),
+    label: t("trend"),
+    noDataText: t("noData"),
+  });
   const childEl = document.getElementById("children-bars");
   if (childEl && data.children.length) {
     charts.bars(childEl, {
