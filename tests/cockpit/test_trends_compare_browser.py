@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -86,3 +88,21 @@ def test_ranking_filters_by_province(page: Any, workspace_server: LiveServer) ->
     page.reload()
     wait_ready(page)
     assert page.locator("[data-testid=full-ranking] tbody tr").count() == 2
+
+
+def test_tables_download_as_files(page: Any, workspace_server: LiveServer) -> None:
+    page.goto(workspace_server.url + "/ranking?code=D1")
+    wait_ready(page)
+    with page.expect_download() as info:
+        page.get_by_test_id("export-ranking-xlsx").click()
+    download = info.value
+    assert download.suggested_filename == "ranking.xlsx"
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(Path(download.path()).read_bytes())).worksheets[0]
+    assert sheet.cell(row=1, column=1).value == "排名" and "惠民服务" not in str(sheet.cell(row=1, column=3).value)
+    assert sheet.max_row == 1 + page.locator("[data-testid=full-ranking] tbody tr").count()
+    page.goto(workspace_server.url + "/indicator/D1.R1.I2")
+    wait_ready(page)
+    for table in ("node-across", "values-over-time", "values-across", "coverage", "batches"):
+        assert page.get_by_test_id(f"export-{table}-csv").count() == 1, table

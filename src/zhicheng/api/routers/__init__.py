@@ -9,6 +9,7 @@ from zhicheng.api.routers import (
     cockpit,
     evaluation,
     events,
+    export,
     health,
     open311,
     sta,
@@ -16,4 +17,4 @@ from zhicheng.api.routers import (
 )
 
 ROUTERS: list[APIRouter] = [health.router, sta.router, sta.air_router, alerts.router, evaluation.router, cockpit.router, events.router, open311.router, survey.router,
-                            campaign.router, carbon.router]
+                            campaign.router, carbon.router, export.router]

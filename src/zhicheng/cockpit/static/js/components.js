@@ -1,6 +1,6 @@
 // Pieces more than one page shows: the empty-workspace notice, AQI colours.
 import { esc, score } from "./format.js";
-import { t } from "./state.js";
+import { state, t } from "./state.js";
 
 // HJ 633 AQI levels: upper bound and the official colour (HJ 633-2012 Table 2 / HJ 633-2026 Table 1).
 const AQI_COLOURS = [[50, "#00e400"], [100, "#ffff00"], [150, "#ff7e00"], [200, "#ff0000"], [300, "#99004c"], [Infinity, "#7e0023"]];
@@ -45,4 +45,18 @@ export function scoreOrNoData(value) {
 export function gradeCell(row) {
   if (row.grade_name) return row.grade_name;
   return row.provisional_grade_name ? t("provShort", { name: row.provisional_grade_name }) : "—";
+}
+
+/**
+ * Links that download a table as CSV and XLSX (server exports: headers in the page's language,
+ * rounded values, units of measure, the source of every value). ``params`` name what the table
+ * shows (run, unit, code, period, units); the run and language are added here.
+ */
+export function exportLinks(table, params = {}) {
+  const query = new URLSearchParams({ lang: state.lang });
+  if (state.run) query.set("run", state.run);
+  for (const [k, v] of Object.entries(params)) if (v !== null && v !== undefined && v !== "") query.set(k, v);
+  const one = (fmt) => `<a class="export" href="/api/export/${encodeURIComponent(table)}.${fmt}?${esc(query.toString())}"
+    download="${esc(table)}.${fmt}" data-testid="export-${esc(table)}-${fmt}">${esc(t("export", { fmt: fmt.toUpperCase() }))}</a>`;
+  return `<span class="exports">${one("csv")}${one("xlsx")}</span>`;
 }

@@ -1,6 +1,6 @@
 // The comparison (单元对比): 2–5 units side by side on the index and each domain.
 import * as charts from "../charts.js";
-import { emptyState, scoreOrNoData } from "../components.js";
+import { emptyState, exportLinks, scoreOrNoData } from "../components.js";
 import { esc, link, nodePath } from "../format.js";
 import { controls, go, here, state, t } from "../state.js";
 
@@ -46,7 +46,7 @@ export async function renderCompare(main, _args, { stale }) {
     <div class="grid" style="margin-top:12px">
       <section class="card span-7" aria-labelledby="h-cmp-chart"><h2 id="h-cmp-chart">${esc(t("score"))} · ${esc(t("domain"))}</h2>
         <div id="compare-bars" class="chart tall" data-testid="compare-bars"></div></section>
-      <section class="card span-5" aria-labelledby="h-cmp-table"><h2 id="h-cmp-table">${esc(t("compare"))}</h2>
+      <section class="card span-5" aria-labelledby="h-cmp-table"><h2 id="h-cmp-table">${esc(t("compare"))}</h2>${exportLinks("compare", { units: chosen.join(",") })}
         <div class="scroll"><table data-testid="compare-table" data-export="compare"><thead><tr><th scope="col">${esc(t("domain"))}</th>${heads}</tr></thead>
         <tbody>${rows}</tbody></table></div></section>
     </div>`;

@@ -2,7 +2,7 @@
 import { api, controls, go, here, state, t } from "../state.js";
 import * as charts from "../charts.js";
 import { amount, decimalsOf, esc, link, nodePath, percent, rounded, score, scoreValue, signed, unitLabel } from "../format.js";
-import { emptyState } from "../components.js";
+import { emptyState, exportLinks } from "../components.js";
 
 const CHILD_LEVEL = { index: "domain", domain: "requirement", requirement: "indicator" };
 
@@ -72,7 +72,7 @@ function childrenTable(data) {
       <td class="num">${c.rank === null ? "—" : link(c.rank, here("/ranking", { code: c.code }))}</td>
       <td class="num">${percent(c.coverage)}</td></tr>`;
   }).join("");
-  return `<section class="card span-6" aria-labelledby="h-children"><h2 id="h-children">${esc(t("children"))} · ${esc(t(level))}</h2>
+  return `<section class="card span-6" aria-labelledby="h-children"><h2 id="h-children">${esc(t("children"))} · ${esc(t(level))}</h2>${exportLinks("node-children", { code: data.node.code, unit: data.unit?.code })}
     <div id="children-bars" class="chart"></div>
     <table data-testid="children-table"><thead><tr><th scope="col">${esc(t("code"))}</th><th scope="col">${esc(t(level))}</th>
     <th scope="col" class="num">${esc(t("score"))}</th><th scope="col" class="num">${esc(t("rank"))}</th>
@@ -88,7 +88,7 @@ function acrossTable(data) {
       <td>${link(r.name, here(`/unit/${encodeURIComponent(r.unit_code)}`, { unit: r.unit_code }))}</td>
       <td class="num">${link(score(r.score), url)}</td>${raw ? `<td class="num">${amount(r.raw_value, state.lang, data.node.unit)}</td>` : ""}</tr>`;
   }).join("");
-  return `<section class="card span-6" id="across" aria-labelledby="h-across"><h2 id="h-across">${esc(t("across"))}</h2>
+  return `<section class="card span-6" id="across" aria-labelledby="h-across"><h2 id="h-across">${esc(t("across"))}</h2>${exportLinks("node-across", { code: data.node.code, unit: data.unit?.code })}
     <div id="across-bars" class="chart"></div>
     <div class="scroll"><table data-testid="across-table"><thead><tr><th scope="col" class="num">${esc(t("rank"))}</th>
     <th scope="col">${esc(t("unit"))}</th><th scope="col" class="num">${esc(t("score"))}</th>
@@ -97,7 +97,7 @@ function acrossTable(data) {
 
 function overTimeCard(v) {
   const unitText = v.indicator.unit ? ` [${esc(measureName(v.indicator))}]` : "";
-  return `<section class="card span-6" id="values" aria-labelledby="h-time"><h2 id="h-time">${esc(t("overTime"))} · ${esc(v.unit?.name ?? "")}${unitText}</h2>
+  return `<section class="card span-6" id="values" aria-labelledby="h-time"><h2 id="h-time">${esc(t("overTime"))} · ${esc(v.unit?.name ?? "")}${unitText}</h2>${exportLinks("values-over-time", { code: v.indicator.code, unit: v.unit?.code })}
       <div id="values-line" class="chart" data-testid="values-line"></div>
       <table data-testid="values-table"><thead><tr><th scope="col">${esc(t("period"))}</th><th scope="col" class="num">${esc(t("value"))}</th>
       <th scope="col">${esc(t("batch"))}</th></tr></thead><tbody>${v.over_time.map((p) => `<tr><td>${esc(p.period)}</td>
@@ -115,13 +115,13 @@ function valuesSection(v) {
   const across = v.across_units.map((r) => `<tr><td>${link(r.name, here(`/unit/${encodeURIComponent(r.unit_code)}`, { unit: r.unit_code }))}</td>
     <td class="num">${amount(r.value, state.lang, v.indicator.unit)}</td><td>#${r.batch_id}</td></tr>`).join("");
   const unitText = v.indicator.unit ? ` [${esc(measureName(v.indicator))}]` : "";
-  return `<section class="card span-6" aria-labelledby="h-units"><h2 id="h-units">${esc(t("acrossUnits", { period: v.period ?? "—" }))}${unitText}</h2>
+  return `<section class="card span-6" aria-labelledby="h-units"><h2 id="h-units">${esc(t("acrossUnits", { period: v.period ?? "—" }))}${unitText}</h2>${exportLinks("values-across", { code: v.indicator.code, period: v.period })}
       <div class="scroll"><table data-testid="values-across"><thead><tr><th scope="col">${esc(t("unit"))}</th>
       <th scope="col" class="num">${esc(t("value"))}</th><th scope="col">${esc(t("batch"))}</th></tr></thead><tbody>${across}</tbody></table></div></section>
-    <section class="card span-6" aria-labelledby="h-cov"><h2 id="h-cov">${esc(t("coverage"))}</h2>
+    <section class="card span-6" aria-labelledby="h-cov"><h2 id="h-cov">${esc(t("coverage"))}</h2>${exportLinks("coverage", { code: v.indicator.code })}
       <table data-testid="coverage-table"><thead><tr><th scope="col">${esc(t("period"))}</th><th scope="col" class="num">${esc(t("units"))}</th>
       <th scope="col" class="num">${esc(t("share"))}</th></tr></thead><tbody>${coverage}</tbody></table></section>
-    <section class="card span-6" aria-labelledby="h-src"><h2 id="h-src">${esc(t("source"))}</h2>
+    <section class="card span-6" aria-labelledby="h-src"><h2 id="h-src">${esc(t("source"))}</h2>${exportLinks("batches", { code: v.indicator.code, unit: v.unit?.code })}
       <div class="scroll"><table data-testid="batches-table"><thead><tr><th scope="col">${esc(t("batch"))}</th><th scope="col">${esc(t("file"))}</th>
       <th scope="col">${esc(t("kind"))}</th><th scope="col">${esc(t("ingestedAt"))}</th><th scope="col">${esc(t("by"))}</th><th scope="col" class="num">${esc(t("rows"))}</th>
       <th scope="col">${esc(t("checksum"))}</th></tr></thead><tbody>${batches}</tbody></table></div></section>`;

@@ -1,5 +1,5 @@
 // The overview (一屏了然): index, grade and rank; radar; domain bars; map; ranking; live panel.
-import { aqiColour, emptyState, gradeCell, gradeText, scoreOrNoData } from "../components.js";
+import { aqiColour, emptyState, exportLinks, gradeCell, gradeText, scoreOrNoData } from "../components.js";
 import { api, controls, go, here, state, t } from "../state.js";
 import * as charts from "../charts.js";
 import { esc, link, nodePath, score } from "../format.js";
@@ -98,13 +98,13 @@ function layout(data) {
   <div class="grid" style="margin-top:14px">
     <section class="card span-4" aria-labelledby="h-radar"><h2 id="h-radar">${esc(t("radar"))}</h2>
       <div id="radar" class="chart tall" data-testid="radar"></div><p class="muted small" id="radar-missing" data-testid="radar-missing"></p></section>
-    <section class="card span-4" aria-labelledby="h-bars"><h2 id="h-bars">${esc(t("domainBars"))}</h2>
+    <section class="card span-4" aria-labelledby="h-bars"><h2 id="h-bars">${esc(t("domainBars"))}</h2>${exportLinks("domains", { unit: data.unit.code })}
       <div id="domain-bars" class="chart" data-testid="domain-bars"></div>${domainTable(data)}</section>
     <section class="card span-4" aria-labelledby="h-map"><div class="row"><h2 id="h-map">${esc(t("map"))}</h2>
       <span class="spacer"></span><label for="map-by" class="muted">${esc(t("mapBy"))}</label>
       <select id="map-by">${mapOptions}</select></div>
       <div id="map" class="chart map" data-testid="map"></div></section>
-    <section class="card span-5" aria-labelledby="h-rank"><h2 id="h-rank">${esc(t("ranking"))}</h2>${rankingTable(data)}</section>
+    <section class="card span-5" aria-labelledby="h-rank"><h2 id="h-rank">${esc(t("ranking"))}</h2>${exportLinks("ranking")}${rankingTable(data)}</section>
     <section class="card span-7" aria-labelledby="h-live"><h2 id="h-live">${esc(t("live"))}</h2>
       <div class="grid" id="live">
         <div class="span-4"><h3>${esc(t("air"))}</h3><div id="live-air">…</div></div>

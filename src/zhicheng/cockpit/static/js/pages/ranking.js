@@ -1,7 +1,7 @@
 // The ranking table: every unit on the index or on one domain; sortable columns, search box.
 import { api, controls, go, here, state, t } from "../state.js";
 import { esc, link, nodePath, score } from "../format.js";
-import { emptyState, gradeCell } from "../components.js";
+import { emptyState, exportLinks, gradeCell } from "../components.js";
 
 const COLUMNS = [
   { key: "rank", num: true }, { key: "name", num: false }, { key: "group", num: false },
@@ -54,7 +54,7 @@ export async function renderRanking(main, _args, { stale }) {
         <option value="">${esc(t("allProvinces"))}</option>${groups.map((g) => `<option value="${esc(g)}"${g === group ? " selected" : ""}>${esc(g)}</option>`).join("")}</select>
       <span class="spacer"></span><label for="rank-search">${esc(t("search"))}</label>
       <input id="rank-search" type="search" placeholder="${esc(t("searchPlaceholder"))}" data-testid="ranking-search"></div>
-    <section class="card" style="margin-top:12px"><table data-testid="full-ranking"><caption class="sr-only">${esc(t("ranking"))}</caption>
+    <section class="card" style="margin-top:12px">${exportLinks("ranking", { code: data.node.code })}<table data-testid="full-ranking"><caption class="sr-only">${esc(t("ranking"))}</caption>
       <thead><tr>${heads.join("")}</tr></thead><tbody id="rank-body">${body(data, data.rows)}</tbody></table></section>`;
   let sort = { key: "rank", dir: "ascending" };
   const chosenGroup = () => document.getElementById("rank-group").value;

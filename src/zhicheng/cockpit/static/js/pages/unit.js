@@ -2,7 +2,9 @@
 import { UNIT_KEY, api, controls, go, here, state, t } from "../state.js";
 import * as charts from "../charts.js";
 import { amount, esc, link, nodePath, percent, score, scoreValue, signed, unitLabel } from "../format.js";
-import { emptyState, gradeText, scoreOrNoData } from "../components.js";
+import { emptyState, exportLinks, gradeText, scoreOrNoData } from "../components.js";
+
+let unitCode = null; // the page's unit (its tables' exports name it)
 
 function indicatorRows(items, withLift) {
   return items.map((i) => {
@@ -18,7 +20,7 @@ function table(title, id, items, withLift, emptyText) {
   const head = withLift
     ? `<th scope="col" class="num">${esc(t("gap"))}</th><th scope="col" class="num">${esc(t("lift"))}</th>`
     : `<th scope="col" class="num">${esc(t("rank"))}</th>`;
-  return `<section class="card span-4" id="${id}" aria-labelledby="h-${id}"><h2 id="h-${id}">${esc(title)}</h2>
+  return `<section class="card span-4" id="${id}" aria-labelledby="h-${id}"><h2 id="h-${id}">${esc(title)}</h2>${exportLinks("indicators", { unit: unitCode })}
     <table data-testid="${id}-table"><thead><tr><th scope="col">${esc(t("indicator"))}</th><th scope="col" class="num">${esc(t("score"))}</th>
     <th scope="col" class="num">${esc(t("raw"))}</th><th scope="col" class="num">${esc(t("target"))}</th>${head}</tr></thead>
     <tbody>${indicatorRows(items, withLift) || `<tr><td colspan="6" class="muted" data-testid="${id}-empty">${esc(emptyText ?? t("noneListed"))}</td></tr>`}</tbody></table></section>`;
@@ -30,7 +32,7 @@ function childrenSection(children) {
     const values = c.values.map((v) => `${esc(v.name)} ${esc(amount(v.value, state.lang, v.unit))}${v.unit ? ` ${esc(v.unit_label ?? unitLabel(v.unit))}` : ""} <span class="muted">(${esc(v.period)})</span>`).join("；");
     return `<tr data-unit="${esc(c.code)}"><td>${esc(c.name)}</td><td class="num">${esc(score(c.score))}</td><td>${values || "—"}</td></tr>`;
   }).join("");
-  return `<section class="card span-12" aria-labelledby="h-sub"><h2 id="h-sub">${esc(t("subUnits"))}</h2>
+  return `<section class="card span-12" aria-labelledby="h-sub"><h2 id="h-sub">${esc(t("subUnits"))}</h2>${exportLinks("sub-units", { unit: unitCode })}
     <div class="scroll"><table data-testid="sub-units" data-export="sub-units"><thead><tr><th scope="col">${esc(t("unit"))}</th>
     <th scope="col" class="num">${esc(t("index"))}</th><th scope="col">${esc(t("valueLatest"))}</th></tr></thead>
     <tbody>${rows}</tbody></table></div></section>`;
@@ -49,6 +51,7 @@ export async function renderUnit(main, [code], { stale }) {
   localStorage.setItem(UNIT_KEY, code);
   const select = document.getElementById("unit-select");
   if ([...select.options].some((o) => o.value === code)) select.value = code;
+  unitCode = code;
   const idx = data.index ?? {};
   const grade = gradeText(data.index);
   const since0 = data.trend.base_period ?? data.run.base_period;
@@ -72,7 +75,7 @@ export async function renderUnit(main, [code], { stale }) {
     </section>
     <div class="grid" style="margin-top:14px">
       <section class="card span-6" aria-labelledby="h-radar"><h2 id="h-radar">${esc(t("radar"))}</h2><div id="unit-radar" class="chart tall" data-testid="radar"></div><p class="muted small" id="radar-missing" data-testid="radar-missing"></p></section>
-      <section class="card span-6" aria-labelledby="h-dom"><h2 id="h-dom">${esc(t("domain"))}</h2>
+      <section class="card span-6" aria-labelledby="h-dom"><h2 id="h-dom">${esc(t("domain"))}</h2>${exportLinks("domains", { unit: code })}
         <table data-testid="unit-domains"><thead><tr><th scope="col">${esc(t("domain"))}</th><th scope="col" class="num">${esc(t("score"))}</th>
         <th scope="col" class="num">${esc(t("rank"))}</th><th scope="col" class="num">${esc(t("coverage"))}</th>
         <th scope="col" class="num">${esc(t("change"))}${since}</th></tr></thead><tbody>${domains}</tbody></table></section>
