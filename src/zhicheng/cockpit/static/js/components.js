@@ -56,7 +56,7 @@ export function exportLinks(table, params = {}) {
   const query = new URLSearchParams({ lang: state.lang });
   if (state.run) query.set("run", state.run);
   for (const [k, v] of Object.entries(params)) if (v !== null && v !== undefined && v !== "") query.set(k, v);
-  const one = (fmt) => `<a class="export" href="/api/export/${encodeURIComponent(table)}.${fmt}?${esc(query.toString())}"
-    download="${esc(table)}.${fmt}" data-testid="export-${esc(table)}-${fmt}">${esc(t("export", { fmt: fmt.toUpperCase() }))}</a>`;
+  const one = (fmt) => `<a class="export" href="${esc(`/api/export/${encodeURIComponent(table)}.${fmt}?${query}`)}"
+    download="${esc(`${table}.${fmt}`)}" data-testid="${esc(`export-${table}-${fmt}`)}">${esc(t("export", { fmt: fmt.toUpperCase() }))}</a>`;
   return `<span class="exports">${one("csv")}${one("xlsx")}</span>`;
 }

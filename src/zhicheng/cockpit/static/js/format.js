@@ -5,11 +5,10 @@
 // measure (scores: one decimal). zhicheng.views.numbers applies the same rule on the server
 // (exports, reports), so a chart's label, the table beside it and an export always agree.
 
-const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+import { escapeHtml } from "./dom.js";
 
-export function esc(value) {
-  return String(value ?? "").replace(/[&<>"']/g, (c) => ESCAPES[c]);
-}
+// The pages' short name for the shared escape.
+export { escapeHtml as esc };
 
 /** Decimals of scores [points, 0–100]; of values whose unit of measure is not known. */
 export const SCORE_DECIMALS = 1;
@@ -92,6 +91,7 @@ export function nodePath(level, code) {
   return `/${level}/${encodeURIComponent(code)}`;
 }
 
-export function link(text, url, attrs = "") {
-  return `<a href="${esc(url)}" data-link ${attrs}>${esc(text)}</a>`;
+/** A link kept inside the page; ``attrsHtml`` is attribute markup written by the page, never data. */
+export function link(text, url, attrsHtml = "") {
+  return `<a href="${escapeHtml(url)}" data-link ${attrsHtml}>${escapeHtml(text)}</a>`;
 }

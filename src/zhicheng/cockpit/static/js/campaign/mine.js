@@ -5,18 +5,18 @@ import { api, daysLeft, state, statusPill, t, unitName, when } from "./state.js"
 function formLink(item) {
   const q = new URLSearchParams({ indicator: item.indicator_id, unit: item.unit_code });
   const editable = ["missing", "draft", "returned"].includes(item.status);
-  return `<a href="/campaigns/${item.campaign_id}/submit?${q}" data-link data-testid="fill-${esc(item.indicator_id)}-${esc(item.unit_code)}">${esc(t(editable ? "fill" : "view"))}</a>`;
+  return `<a href="/campaigns/${esc(item.campaign_id)}/submit?${esc(q)}" data-link data-testid="fill-${esc(item.indicator_id)}-${esc(item.unit_code)}">${esc(t(editable ? "fill" : "view"))}</a>`;
 }
 
 function digestPanel(digest) {
   const c = digest.counts;
   const kpi = (key, n, testid) => `<div class="kpi"><div class="label">${esc(t(key))}</div>
-    <div class="value" data-testid="${testid}">${n}</div></div>`;
+    <div class="value" data-testid="${esc(testid)}">${esc(n)}</div></div>`;
   const returned = digest.returned.map((r) => `<div class="notice bad" data-testid="returned-notice">
       <strong>${esc(r.indicator_name)}</strong> · ${esc(unitName(r))} — ${esc(t("reason"))}: ${esc(r.return_reason ?? "")}
       ${formLink(r)}</div>`).join("");
   const review = digest.to_review.map((r) => `<div class="notice">
-      <a href="/campaigns/${r.campaign_id}" data-link>${esc(r.campaign)}</a>: ${esc(t("toReview"))} ${r.waiting}
+      <a href="/campaigns/${esc(r.campaign_id)}" data-link>${esc(r.campaign)}</a>: ${esc(t("toReview"))} ${esc(r.waiting)}
       ${r.overdue_departments.length ? ` · ${esc(t("overdue"))}: ${r.overdue_departments.map(esc).join("、")}` : ""}</div>`).join("");
   return `<section class="card" aria-labelledby="digest-h"><h2 id="digest-h">${esc(t("digest"))}</h2>
     <div class="kpis">${kpi("due", c.due, "count-due")}${kpi("overdue", c.overdue, "count-overdue")}

@@ -16,10 +16,14 @@ function chosenUnits(base) {
   return [first, ...others].filter(Boolean).slice(0, 3);
 }
 
+function options(units, value) {
+  return units.map((u) => `<option value="${esc(u.code)}"${u.code === value ? " selected" : ""}>${esc(u.name)}</option>`).join("");
+}
+
 function pickers(base, chosen) {
-  const options = (value) => [`<option value="">—</option>`, ...base.units.map((u) => `<option value="${esc(u.code)}"${u.code === value ? " selected" : ""}>${esc(u.name)}</option>`)].join("");
-  return Array.from({ length: MAX_UNITS }, (_, i) => `<label class="pick"><span>${esc(t("compareUnit", { n: i + 1 }))}</span>
-    <select data-testid="compare-pick" data-slot="${i}">${options(chosen[i] ?? "")}</select></label>`).join("");
+  const slots = [...Array(MAX_UNITS).keys()];
+  return slots.map((i) => `<label class="pick"><span>${esc(t("compareUnit", { n: i + 1 }))}</span>
+    <select data-testid="compare-pick" data-slot="${esc(i)}"><option value="">—</option>${options(base.units, chosen[i] ?? "")}</select></label>`).join("");
 }
 
 export async function renderCompare(main, _args, { stale }) {
