@@ -25,8 +25,8 @@ function body(data, rows) {
     const url = here(`/unit/${encodeURIComponent(r.unit_code)}`, { unit: r.unit_code });
     const interval = data.has_intervals && r.rank_interval ? `${esc(r.rank_interval[0])}–${esc(r.rank_interval[1])}` : "";
     return `<tr data-unit="${esc(r.unit_code)}"><td class="num">${esc(r.rank ?? "—")}</td>
-      ${data.has_intervals ? `<td class="num" data-testid="interval">${interval}</td>` : ""}
-      <td>${link(r.name, url)} <span class="muted">${esc(r.unit_code)}</span></td><td>${esc(r.group ?? "")}</td>
+      ${data.has_intervals ? `<td class="num opt" data-testid="interval">${interval}</td>` : ""}
+      <td>${link(r.name, url)} <span class="muted opt">${esc(r.unit_code)}</span></td><td class="opt">${esc(r.group ?? "")}</td>
       <td class="num">${link(score(r.score), data.node.level === "index" ? url : here(nodePath(data.node.level, data.node.code), { unit: r.unit_code }))}</td>
       <td class="grade">${esc(gradeCell(r))}</td></tr>`;
   }).join("");
@@ -45,9 +45,10 @@ export async function renderRanking(main, _args, { stale }) {
   const groups = [...new Set(data.rows.map((r) => r.group).filter(Boolean))].sort((a, b) => a.localeCompare(b, "zh-CN"));
   const group = groups.includes(params.get("group")) ? params.get("group") : "";
   const options = base.scores.codes.map((c, i) => `<option value="${esc(c)}"${c === data.node.code ? " selected" : ""}>${esc(base.scores.names[i])}</option>`).join("");
-  const heads = COLUMNS.map((c) => `<th scope="col"${c.num ? ' class="num"' : ""} data-key="${esc(c.key)}" aria-sort="none">
+  // On a phone the optional columns (interval, group, code) give way: the search and the filter find them.
+  const heads = COLUMNS.map((c) => `<th scope="col" class="${c.num ? "num" : ""}${c.key === "group" ? " opt" : ""}" data-key="${esc(c.key)}" aria-sort="none">
     <button type="button" class="sort">${esc(t({ rank: "rank", name: "unit", group: "group", score: "score", grade_name: "grade" }[c.key]))}</button></th>`);
-  if (data.has_intervals) heads.splice(1, 0, `<th scope="col" class="num">${esc(t("interval"))}</th>`);
+  if (data.has_intervals) heads.splice(1, 0, `<th scope="col" class="num opt">${esc(t("interval"))}</th>`);
   main.innerHTML = `<h1>${esc(t("ranking"))} · ${esc(data.node.name)} <span class="muted">${esc(data.run.period)}</span></h1>
     <div class="row"><label for="rank-by">${esc(t("rankingOf"))}</label><select id="rank-by">${options}</select>
       <label for="rank-group">${esc(t("province"))}</label><select id="rank-group" data-testid="ranking-province">
