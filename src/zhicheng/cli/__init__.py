@@ -11,6 +11,7 @@ from zhicheng.cli import (
     events,
     framework,
     index,
+    report,
     sensors,
     server,
     survey,
@@ -33,6 +34,7 @@ app.add_typer(survey.app, name="survey")
 app.add_typer(carbon.app, name="carbon")
 workspace.register(app)
 server.register(app)
+report.register(app)
 
 
 def main() -> None:
