@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     #: The bridge's user name and password at the external broker, when it asks for them.
     mqtt_username: str | None = None
     mqtt_password: SecretStr | None = None
+    #: Folder the server writes reports (``/api/reports``) to; unset, ``<store>-reports`` next to a
+    #: SQLite store, else ``./reports``.
+    reports_dir: str | None = None
 
 
 def get_settings() -> Settings:

@@ -353,6 +353,54 @@ def unit_codes(engine: Engine, run_id: int | None = None, level: str | None = "c
 ProgressFn = Callable[[str], None]
 
 
+def resolve_target(engine: Engine, kind: str, key: str, run_id: int | None = None,
+                   period: str | None = None) -> tuple[str, int | None]:
+    """The report's subject as a code and its run as an id, checked before any rendering.
+
+    ``key`` is a unit code or name (city), a node code (domain) or a campaign number; raises
+    :class:`ReportNotFound` for what does not exist and :class:`ReportError` for bad input.
+    """
+    from zhicheng.errors import NotFound
+    from zhicheng.evaluate.errors import EvaluationError
+    from zhicheng.evaluate.results import get_run
+
+    if kind == "campaign":
+        from zhicheng.campaign.service import get_campaign
+
+        try:
+            cid = int(key)
+            get_campaign(engine, cid)
+        except ValueError:
+            raise ReportError(f"a campaign is named by its number, not {key!r}") from None
+        except NotFound as exc:
+            raise ReportNotFound(str(exc)) from None
+        return str(cid), None
+    try:
+        rid = get_run(engine, run_id, period=period).run_id
+    except EvaluationError as exc:
+        raise ReportNotFound(str(exc)) from None
+    from zhicheng.store.schema import evaluation_results as res
+
+    if kind == "city":
+        from zhicheng.evaluate.lookup import resolve_unit
+
+        with engine.connect() as conn:
+            in_run = set(conn.execute(sa.select(res.c.unit_code).where(res.c.run_id == rid, res.c.level == "index"))
+                         .scalars())
+        try:
+            ref = resolve_unit(engine, key, prefer=in_run)
+        except EvaluationError as exc:  # no such unit, or a name several units share
+            raise (ReportNotFound if str(exc).startswith("no unit") else ReportError)(str(exc)) from None
+        if ref.code not in in_run:
+            raise ReportNotFound(f"{ref.name_zh} ({ref.code}) is not in evaluation run {rid}")
+        return ref.code, rid
+    with engine.connect() as conn:
+        found = conn.execute(sa.select(res.c.code).where(res.c.run_id == rid, res.c.code == key).limit(1)).first()
+    if found is None:
+        raise ReportNotFound(f"run {rid} has no goal domain {key!r}")
+    return key, rid
+
+
 def write_report(engine: Engine, kind: str, key: str, out: Path, *, fmt: str = "pdf", lang: str = "zh",
                  run_id: int | None = None, templates: Path | None = None,
                  gatherer: Gatherer | None = None) -> tuple[Path, Document]:
