@@ -38,6 +38,15 @@ class Settings(BaseSettings):
     #: The bridge's user name and password at the external broker, when it asks for them.
     mqtt_username: str | None = None
     mqtt_password: SecretStr | None = None
+    #: Where observations past the hot window are archived as Parquet: a folder, or an fsspec URL
+    #: (``s3://bucket/zhicheng``, ``gs://…``; the filesystem's package installed). Unset: no archive.
+    archive: str | None = None
+    #: The hot window [days]: observations older than this, counted back from each Datastream's
+    #: newest observation, move to the archive (``zhicheng archive run``).
+    archive_hot_days: int = 90
+    #: The Spark cluster the analytics submit to (``spark://host:7077``); ``local[*]`` runs Spark
+    #: inside this process.
+    spark_master: str = "local[*]"
     #: Folder the server writes reports (``/api/reports``) to; unset, ``<store>-reports`` next to a
     #: SQLite store, else ``./reports``.
     reports_dir: str | None = None

@@ -65,7 +65,7 @@ function fillSelectors(data) {
   const runSelect = document.getElementById("run-select");
   const unitSelect = document.getElementById("unit-select");
   runSelect.innerHTML = data.runs
-    .map((r) => `<option value="${r.id}">${esc(r.period)} · #${r.id}</option>`)
+    .map((r) => `<option value="${esc(r.id)}">${esc(r.period)} · #${esc(r.id)}</option>`)
     .join("");
   unitSelect.innerHTML = data.units
     .map((u) => `<option value="${esc(u.code)}">${esc(u.name)}</option>`)
@@ -177,6 +177,8 @@ function onLinkClick(event) {
 
 function setup() {
   document.addEventListener("click", onLinkClick);
+  // The header's selectors act on change; the form itself never submits.
+  document.getElementById("controls").addEventListener("submit", (e) => e.preventDefault());
   window.addEventListener("popstate", render);
   window.addEventListener("resize", () => charts.resizeAll());
   document.getElementById("lang-switch").addEventListener("click", () => {

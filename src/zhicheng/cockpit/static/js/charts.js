@@ -1,6 +1,8 @@
 // Apache ECharts wrappers for the cockpit: radar, bars, map, line. Each chart is registered so that
 // the page knows when all charts have rendered (body[data-ready]) and can dispose them on leaving.
 
+import { escapeHtml } from "./dom.js";
+
 const TEXT = "#e8f0fa";
 const MUTED = "#a9bdd6";
 const LINE = "#2a4263";
@@ -136,8 +138,8 @@ export function choropleth(el, { mapName, geojson, data, names, label, seriesNam
     tooltip: {
       trigger: "item",
       formatter: (p) => (p.seriesType === "scatter"
-        ? `${p.name}<br>AQI ${p.value[2] ?? "—"}`
-        : `${names[p.name] ?? p.name}<br>${seriesName}: ${typeof p.value === "number" && !Number.isNaN(p.value) ? p.value.toFixed(1) : "—"}`),
+        ? `${escapeHtml(p.name)}<br>AQI ${escapeHtml(p.value[2] ?? "—")}`
+        : `${escapeHtml(names[p.name] ?? p.name)}<br>${escapeHtml(seriesName)}: ${typeof p.value === "number" && !Number.isNaN(p.value) ? p.value.toFixed(1) : "—"}`),
     },
     visualMap: {
       min: 0, max: 100, calculable: true, left: 10, bottom: 10, orient: "vertical", seriesIndex: 0,

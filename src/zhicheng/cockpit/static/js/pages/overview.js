@@ -29,7 +29,7 @@ function kpis(data) {
     ? t("nextGrade", { name: idx.next_grade.name, points: score(idx.next_grade.points_needed) })
     : t("topGrade");
   const interval = idx.rank_interval
-    ? `<div class="sub" data-testid="rank-interval">${esc(t("interval"))}: ${idx.rank_interval[0]}–${idx.rank_interval[1]}</div>`
+    ? `<div class="sub" data-testid="rank-interval">${esc(t("interval"))}: ${esc(idx.rank_interval[0])}–${esc(idx.rank_interval[1])}</div>`
     : "";
   return `<section class="kpis" aria-label="${esc(t("index"))}">
     <div class="kpi"><div class="label">${esc(t("unit"))} · ${esc(t("period"))}</div>
@@ -65,7 +65,7 @@ function rankingTable(data) {
   const rows = data.ranking.map((r) => {
     const current = r.unit_code === data.unit.code ? ' class="current" aria-current="true"' : "";
     const url = here(`/unit/${encodeURIComponent(r.unit_code)}`, { unit: r.unit_code });
-    const interval = data.has_intervals && r.rank_interval ? ` <span class="muted">(${r.rank_interval[0]}–${r.rank_interval[1]})</span>` : "";
+    const interval = data.has_intervals && r.rank_interval ? ` <span class="muted">(${esc(r.rank_interval[0])}–${esc(r.rank_interval[1])})</span>` : "";
     return `<tr${current} data-unit="${esc(r.unit_code)}"><td class="num">${link(r.rank ?? "—", here("/ranking"))}${interval}</td>
       <td>${link(r.name, url)}</td><td class="num">${link(score(r.score), url, 'data-testid="ranking-score"')}</td>
       <td>${esc(r.grade_name ?? "—")}</td></tr>`;
@@ -84,7 +84,7 @@ function airPanel(air) {
     const dark = s.aqi !== null && s.aqi > 200 ? " dark" : "";
     const url = `/api/air/stations/${encodeURIComponent(s.id)}/daily`;
     return `<li data-station="${esc(s.id)}"><a class="pill aqi${dark}" style="background:${esc(colour)}" href="${esc(url)}"
-      data-testid="station-aqi" aria-label="${esc(s.name)} AQI ${s.aqi ?? "—"}">${s.aqi ?? "—"}</a>
+      data-testid="station-aqi" aria-label="${esc(s.name)} AQI ${esc(s.aqi ?? "—")}">${esc(s.aqi ?? "—")}</a>
       ${esc(s.name)} <span class="muted">${esc(s.level_name ?? "")}${s.primary ? ` · ${esc(t("primary"))} ${esc(s.primary)}` : ""}
       · ${esc((s.at ?? "").slice(0, 16).replace("T", " "))}</span></li>`;
   }).join("");
@@ -94,12 +94,12 @@ function airPanel(air) {
 
 function eventsPanel(ev) {
   if (!ev || !ev.available) return `<p class="muted" data-testid="no-events">${esc(t("noEvents"))}</p>`;
-  const rows = ev.overdue_list.map((e) => `<tr><td><a href="/api/events/${encodeURIComponent(e.request_id ?? e.id)}">#${esc(e.request_id ?? e.id)}</a></td><td>${esc(e.service_code)}</td>
+  const rows = ev.overdue_list.map((e) => `<tr><td><a href="/api/events/${esc(encodeURIComponent(e.request_id ?? e.id))}">#${esc(e.request_id ?? e.id)}</a></td><td>${esc(e.service_code)}</td>
     <td>${esc(e.department ?? "—")}</td><td>${esc((e.expected_at ?? "").slice(0, 16).replace("T", " "))}</td></tr>`).join("");
   return `<div class="row"><div class="kpi"><div class="label">${esc(t("openEvents"))}</div>
-      <div class="value"><a href="/api/events?status=submitted,accepted,dispatched,in_progress,reopened" data-testid="events-open">${ev.open}</a></div></div>
+      <div class="value"><a href="/api/events?status=submitted,accepted,dispatched,in_progress,reopened" data-testid="events-open">${esc(ev.open)}</a></div></div>
     <div class="kpi"><div class="label">${esc(t("overdueEvents"))}</div>
-      <div class="value"><a class="bad" href="/api/events?overdue=true" data-testid="events-overdue">${ev.overdue}</a></div></div></div>
+      <div class="value"><a class="bad" href="/api/events?overdue=true" data-testid="events-overdue">${esc(ev.overdue)}</a></div></div></div>
     ${rows ? `<table><thead><tr><th scope="col">#</th><th scope="col">${esc(t("service"))}</th>
     <th scope="col">${esc(t("department"))}</th><th scope="col">${esc(t("expected"))}</th></tr></thead><tbody>${rows}</tbody></table>` : ""}`;
 }
@@ -109,11 +109,11 @@ function alertsPanel(al) {
   const rows = al.list.map((a) => `<li><strong>${esc(a.rule)}</strong> · ${esc(a.datastream)} ·
     ${esc(a.started_at.slice(0, 16).replace("T", " "))}<br><span class="muted">${esc(a.message)}</span></li>`).join("");
   return `<div class="kpi"><div class="label">${esc(t("activeAlerts"))}</div>
-    <div class="value"><a class="bad" href="/api/alerts?active=true" data-testid="alerts-active">${al.active}</a></div></div><ul>${rows}</ul>`;
+    <div class="value"><a class="bad" href="/api/alerts?active=true" data-testid="alerts-active">${esc(al.active)}</a></div></div><ul>${rows}</ul>`;
 }
 
 function layout(data) {
-  const mapOptions = data.scores.codes.map((c, i) => `<option value="${i}">${esc(data.scores.names[i])}</option>`).join("");
+  const mapOptions = data.scores.codes.map((c, i) => `<option value="${esc(i)}">${esc(data.scores.names[i])}</option>`).join("");
   return `${kpis(data)}
   <div class="grid" style="margin-top:14px">
     <section class="card span-4" aria-labelledby="h-radar"><h2 id="h-radar">${esc(t("radar"))}</h2>
