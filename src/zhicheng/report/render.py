@@ -51,10 +51,16 @@ def html(doc: Document, *, templates: Path | None = None, chart_format: str = "s
                  for name, spec in doc.charts.items()}
     else:
         drawn = {name: markupsafe.Markup(f'<img data-chart="{markupsafe.escape(name)}">') for name in doc.charts}
-    template = env.get_template(f"{doc.kind}.html.j2")
-    return str(template.render(doc=doc, charts=drawn, css=markupsafe.Markup(css_path.read_text(encoding="utf-8")),
-                               toc=doc.toc, fingerprint=doc.fingerprint(),
-                               w=lambda key, **fill: word(key, doc.lang, **fill)))
+    import jinja2
+
+    try:
+        template = env.get_template(f"{doc.kind}.html.j2")
+        return str(template.render(doc=doc, charts=drawn, css=markupsafe.Markup(css_path.read_text(encoding="utf-8")),
+                                   toc=doc.toc, fingerprint=doc.fingerprint(),
+                                   w=lambda key, **fill: word(key, doc.lang, **fill)))
+    except jinja2.TemplateError as exc:  # an edited template that does not fit the report's data
+        where = f"{exc.filename}, line {exc.lineno}" if isinstance(exc, jinja2.TemplateSyntaxError) else f"{doc.kind}.html.j2"
+        raise ReportError(f"report template {where}: {exc}") from None
 
 
 def pdf(doc: Document, *, templates: Path | None = None) -> bytes:

@@ -70,13 +70,17 @@ def _grade_text(entry: dict[str, Any] | None, lang: str) -> tuple[str, str]:
 
 @dataclass
 class Gatherer:
-    """Reads shared by the reports of one batch (one per process)."""
+    """Reads shared by the reports of one batch (one per process).
+
+    With ``batch`` the whole run and every CO2 inventory are read once and kept for all the
+    batch's reports; without it (one report) only the unit's own rows are read.
+    """
 
     engine: Engine
+    batch: bool = False
     _views: Any = None
-    _carbon: Any = None
-    _peaks: Any = None
-    _frames: dict[int, Any] = field(default_factory=dict)
+    _frames: dict[Any, Any] = field(default_factory=dict)
+    _carbon: dict[Any, Any] = field(default_factory=dict)
 
     @property
     def views(self) -> Any:
@@ -93,24 +97,33 @@ class Gatherer:
 
         return get_run(self.engine, run_id, period=period).run_id
 
-    def results(self, run_id: int) -> pd.DataFrame:
-        """Every result of the run with provenance columns (read once per run)."""
-        if run_id not in self._frames:
+    def results(self, run_id: int, unit: str | None = None) -> pd.DataFrame:
+        """The run's results with provenance columns: the unit's, or (batch, or no unit) all of them."""
+        key = (run_id, None if self.batch or unit is None else unit)
+        if key not in self._frames:
             from zhicheng.evaluate.export import with_provenance
             from zhicheng.evaluate.results import read_results
 
-            self._frames[run_id] = with_provenance(self.engine, read_results(self.engine, run_id))
-        return self._frames[run_id]
+            self._frames[key] = with_provenance(self.engine, read_results(self.engine, run_id, unit=key[1]))
+        frame = self._frames[key]
+        return frame if unit is None else frame[frame["unit_code"] == unit]
 
-    def carbon(self) -> tuple[Any, Any]:
-        """The carbon inventories and peaking table (None, None when the store has none)."""
-        if self._carbon is None:
+    def carbon(self, unit: str) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        """CO2 totals (``unit_code, year, co2_mt``) and the peaking table; the unit's only unless batch."""
+        key = None if self.batch else unit
+        if key not in self._carbon:
             from zhicheng.carbon import service as carbon
 
-            ws = carbon.Workspace.read(self.engine)
-            self._carbon = ws
-            self._peaks = carbon.peak_table(ws).set_index("unit_code") if not ws.inventory.empty else None
-        return self._carbon, self._peaks
+            if self.batch:
+                ws = carbon.Workspace.read(self.engine)
+            else:
+                with self.engine.connect() as conn:
+                    ws = carbon.Workspace(carbon.read_inventory(conn, units_=[unit]), pd.DataFrame(), {})
+            if ws.inventory.empty:
+                self._carbon[key] = (pd.DataFrame(columns=["unit_code", "year", "co2_mt"]), None)
+            else:
+                self._carbon[key] = (ws.emissions(), carbon.peak_table(ws).set_index("unit_code"))
+        return self._carbon[key]
 
 
 def _run_facts(engine: Engine, run_id: int) -> dict[str, Any]:
@@ -168,7 +181,7 @@ def _air(engine: Engine, unit: str, names: dict[str, str], units_of: dict[str, s
     for r in rows:
         by.setdefault(r.indicator_id, {})[str(r.period)] = float(r.value)
     return {"years": years, "rows": [{"code": c, "name": names.get(c, c), "unit": units_of.get(c, ""),
-                                      "values": by[c]} for c in AIR_INDICATORS if c in by]}
+                                      "by_year": by[c]} for c in AIR_INDICATORS if c in by]}
 
 
 def _events(engine: Engine, unit: str, lang: str) -> dict[str, Any] | None:
@@ -196,11 +209,10 @@ def _events(engine: Engine, unit: str, lang: str) -> dict[str, Any] | None:
 
 
 def _carbon(gatherer: Gatherer, unit: str, lang: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    ws, peaks = gatherer.carbon()
+    series, peaks = gatherer.carbon(unit)
     if peaks is None or unit not in peaks.index:
         return None, None
-    row = peaks.loc[unit]
-    series = ws.emissions()
+    row = {str(k): v for k, v in peaks.loc[unit].to_dict().items()}
     own = series[series["unit_code"] == unit]
     section = {"status": _pick(PEAK_STATES.get(str(row["status"]), (str(row["status"]),) * 2), lang),
                "peak_year": int(row["peak_year"]), "peak_value": _num(row["peak_value"]),
@@ -229,8 +241,7 @@ def city_document(engine: Engine, unit: str, run_id: int | None = None, lang: st
     except ViewNotFound as exc:
         raise ReportNotFound(str(exc)) from None
     facts = _run_facts(engine, rid)
-    frame = g.results(rid)
-    mine = frame[frame["unit_code"] == unit]
+    mine = g.results(rid, unit)
     inds = mine[mine["level"] == "indicator"]
     name_col = "code_name_en" if lang == "en" else "code_name_zh"
     names = dict(zip(inds["code"], inds[name_col], strict=True))
@@ -300,9 +311,9 @@ def city_document(engine: Engine, unit: str, run_id: int | None = None, lang: st
                            "xlabel": f"{word('change', lang)} ({trends['base_period']} → {facts['period']})"}
     if air:
         charts["air"] = {"type": "line", "title": word("air", lang), "series": [
-            {"name": r["name"], "x": air["years"], "y": [r["values"].get(y) for y in air["years"]]}
+            {"name": r["name"], "x": air["years"], "y": [r["by_year"].get(y) for y in air["years"]]}
             for r in air["rows"] if r["code"] == "D3.R1.I2"] or [
-            {"name": r["name"], "x": air["years"], "y": [r["values"].get(y) for y in air["years"]]}
+            {"name": r["name"], "x": air["years"], "y": [r["by_year"].get(y) for y in air["years"]]}
             for r in air["rows"][:1]]}
     if carbon_chart:
         charts["carbon"] = carbon_chart
@@ -534,7 +545,7 @@ def _init_worker(db: str, run_id: int, fmt: str, lang: str, out_dir: str, templa
     from zhicheng.store import open_store
 
     engine = open_store(db)
-    _WORKER.update(engine=engine, gatherer=Gatherer(engine), run_id=run_id, fmt=fmt, lang=lang,
+    _WORKER.update(engine=engine, gatherer=Gatherer(engine, batch=True), run_id=run_id, fmt=fmt, lang=lang,
                    out_dir=Path(out_dir), templates=Path(templates) if templates else None)
 
 
