@@ -555,26 +555,28 @@ def report_name(unit: str, period: str, lang: str, fmt: str) -> str:
     return f"report-{safe}-{period}-{lang}.{fmt}"
 
 
-def _render_one(unit: str) -> tuple[str, str, float]:
+def _render_one(unit: str) -> tuple[str, str, float, float]:
     import time
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     w = _WORKER
     engine = w["engine"]
     period = _run_facts(engine, w["run_id"])["period"]
     out = w["out_dir"] / report_name(unit, period, w["lang"], w["fmt"])
     write_report(engine, "city", unit, out, fmt=w["fmt"], lang=w["lang"], run_id=w["run_id"],
                  templates=w["templates"], gatherer=w["gatherer"])
-    return unit, str(out), time.perf_counter() - start
+    return unit, str(out), time.perf_counter() - start, time.process_time() - cpu
 
 
 def render_all_units(db: str, codes: Sequence[str], out_dir: Path, *, run_id: int, fmt: str = "pdf",
                      lang: str = "zh", jobs: int | None = None, templates: Path | None = None,
-                     done: Callable[[str, str, float], None] | None = None) -> list[tuple[str, str, float]]:
+                     done: Callable[[str, str, float, float], None] | None = None,
+                     ) -> list[tuple[str, str, float, float]]:
     """Render the city report of every unit in ``codes`` with ``jobs`` worker processes.
 
     Each process opens the store once and keeps its read caches for all its reports; ``done`` is
-    called in this process as each report is written (for a progress bar).
+    called in this process as each report is written (for a progress bar) with the unit, the file,
+    and the report's wall and CPU time in its worker [s].
     """
     import multiprocessing
     import os
