@@ -46,15 +46,8 @@ class ReportRequest(BaseModel):
 
 def reports_folder(request: Request) -> Path:
     """The server's reports folder (setting ``reports_dir``, else next to a SQLite store)."""
-    settings = request.app.state.settings
-    if settings.reports_dir:
-        return Path(settings.reports_dir).expanduser().resolve()
-    engine = request.app.state.engine
-    database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
-    if database and database != ":memory:":
-        db = Path(database).resolve()
-        return db.with_name(db.stem + "-reports")
-    return Path("reports").resolve()
+    folder: Path = request.app.state.settings.reports_root(request.app.state.engine)
+    return folder
 
 
 def jobs_of(request: Request) -> Any:
