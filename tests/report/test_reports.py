@@ -212,3 +212,26 @@ def test_bad_requests_are_clear_errors(report_db: tuple[str, int], tmp_path: Pat
         assert result.exit_code == 2 and words in " ".join(result.output.split()), (args, result.output)
         assert "Traceback" not in result.output
     assert not (tmp_path / "x.pdf").exists() and not (tmp_path / "y.pdf").exists()
+
+
+def test_a_city_edits_its_templates(report_db: tuple[str, int], tmp_path: Path) -> None:
+    from zhicheng.report.render import TEMPLATES
+
+    db, _ = report_db
+    mine = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, mine)
+    city = mine / "city.html.j2"
+    city.write_text(city.read_text(encoding="utf-8").replace("<h2>{{ w('summary') }}</h2>",
+                                                             "<h2>{{ w('summary') }} · 本市定制</h2>"), encoding="utf-8")
+    (mine / "report.css").write_text((mine / "report.css").read_text(encoding="utf-8") + "\nh2 { color: #8b0000; }\n",
+                                     encoding="utf-8")
+    out = tmp_path / "mine.html"
+    _invoke(["report", "--unit", UNIT, "--format", "html", "--templates", str(mine), "--out", str(out), "--db", db])
+    page = out.read_text(encoding="utf-8")
+    assert "评估概要 · 本市定制" in page and "#8b0000" in page
+    # A template that does not fit the data is a clear error, and no file is left behind.
+    city.write_text("{{ doc.sections.no_such_section.value }}", encoding="utf-8")
+    broken = runner.invoke(app, ["report", "--unit", UNIT, "--format", "html", "--templates", str(mine),
+                                 "--out", str(tmp_path / "broken.html"), "--db", db])
+    assert broken.exit_code == 2 and "report template" in broken.output and "Traceback" not in broken.output
+    assert not (tmp_path / "broken.html").exists()
