@@ -1,6 +1,6 @@
 // The progress board (进度看板): campaigns, progress per department and indicator, bulk review.
 import { amount, esc } from "../format.js";
-import { api, go, state, statusPill, t, when } from "./app.js";
+import { api, go, state, statusPill, t, when } from "./state.js";
 
 function bar(share) {
   const pct = Math.round((share ?? 0) * 100);

@@ -1,6 +1,6 @@
 // My assignments (我的任务): the notification digest and every indicator × unit the caller must fill in.
 import { amount, esc } from "../format.js";
-import { api, state, statusPill, t, when } from "./app.js";
+import { api, state, statusPill, t, when } from "./state.js";
 
 function formLink(item) {
   const q = new URLSearchParams({ indicator: item.indicator_id, unit: item.unit_code });

@@ -1,6 +1,6 @@
 // The submission form (填报): value or checklist answer with maturity level, comment, evidence upload.
 import { esc } from "../format.js";
-import { api, download, go, statusPill, t, when } from "./app.js";
+import { api, download, go, statusPill, t, when } from "./state.js";
 
 const EDITABLE = ["draft", "returned"];
 

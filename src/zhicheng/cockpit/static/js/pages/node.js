@@ -1,8 +1,8 @@
 // Drill-down: a domain → its requirements → their indicators → an indicator's values.
-import { api, controls, go, here, state, t } from "../app.js";
+import { api, controls, go, here, state, t } from "../state.js";
 import * as charts from "../charts.js";
 import { amount, esc, link, nodePath, percent, score } from "../format.js";
-import { emptyState } from "./overview.js";
+import { emptyState } from "../components.js";
 
 const CHILD_LEVEL = { index: "domain", domain: "requirement", requirement: "indicator" };
 

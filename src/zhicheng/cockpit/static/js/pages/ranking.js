@@ -1,7 +1,7 @@
 // The ranking table: every unit on the index or on one domain; sortable columns, search box.
-import { api, controls, go, here, state, t } from "../app.js";
+import { api, controls, go, here, state, t } from "../state.js";
 import { esc, link, nodePath, score } from "../format.js";
-import { emptyState } from "./overview.js";
+import { emptyState } from "../components.js";
 
 const COLUMNS = [
   { key: "rank", num: true }, { key: "name", num: false }, { key: "group", num: false },

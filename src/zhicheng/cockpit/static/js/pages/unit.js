@@ -1,8 +1,8 @@
 // A unit's page: index, grade and rank; domain radar; strengths, weaknesses, gaps that lift it most.
-import { api, controls, go, here, state, t } from "../app.js";
+import { api, controls, go, here, state, t } from "../state.js";
 import * as charts from "../charts.js";
 import { amount, esc, link, nodePath, percent, score } from "../format.js";
-import { emptyState } from "./overview.js";
+import { emptyState } from "../components.js";
 
 function indicatorRows(items, withLift) {
   return items.map((i) => {
