@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     #: The bridge's user name and password at the external broker, when it asks for them.
     mqtt_username: str | None = None
     mqtt_password: SecretStr | None = None
+    #: The cockpit's national base map (GeoJSON as ``data/basemap/build.py`` writes it); unset, the
+    #: shipped one (``data/basemap/china.geojson``). A public deployment needs its own map approval.
+    basemap: str | None = None
 
 
 def get_settings() -> Settings:

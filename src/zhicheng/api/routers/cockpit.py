@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import logging
 import threading
+from functools import lru_cache
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request
@@ -19,7 +22,7 @@ from zhicheng.api.routers.evaluation import (
     json_answer,
     report_service,
 )
-from zhicheng.cockpit import STATIC_DIR
+from zhicheng.cockpit import BASEMAP_FILE, STATIC_DIR
 from zhicheng.views import ReportService
 
 router = APIRouter(tags=["cockpit"])
@@ -92,3 +95,27 @@ async def live(request: Request, lang: Lang = "zh") -> Response:
     """Station air quality (real-time AQI), open and overdue events, active alerts (≤ 10 s old)."""
     return await json_answer(request, "live", lang)
 
+
+
+@lru_cache(maxsize=4)
+def _basemap_bytes(path: str) -> tuple[bytes, bytes, str]:
+    body = Path(path).read_bytes()
+    return body, gzip.compress(body, compresslevel=9), hashlib.sha256(body).hexdigest()[:32]
+
+
+@router.get("/api/cockpit/basemap", response_class=Response, responses=JSON)
+def basemap(request: Request, settings: SettingsDep) -> Response:
+    """The national base map (provinces, South China Sea inset, maritime line) as GeoJSON, gzip."""
+    path = settings.basemap or str(BASEMAP_FILE)
+    try:
+        plain, packed, tag = _basemap_bytes(path)
+    except OSError:
+        raise HTTPException(404, f"base map file {path} is missing") from None
+    etag = f'"{tag}"'
+    headers = {"Cache-Control": "public, max-age=86400", "ETag": etag, "Vary": "Accept-Encoding"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return Response(packed, media_type="application/geo+json", headers=headers)
+    return Response(plain, media_type="application/geo+json", headers=headers)

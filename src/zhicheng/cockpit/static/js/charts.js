@@ -1,5 +1,6 @@
 // Apache ECharts wrappers for the cockpit: radar, bars, map, line. Each chart is registered so that
 // the page knows when all charts have rendered (body[data-ready]) and can dispose them on leaving.
+import { esc } from "./format.js";
 
 const TEXT = "#e8f0fa";
 const MUTED = "#a9bdd6";
@@ -130,14 +131,53 @@ export function bars(el, { items, label, targetName, markLine, onBar, horizontal
 
 const NO_DATA = "#3b4656";
 
-export function choropleth(el, { mapName, geojson, data, names, label, seriesName, onUnit, selected }) {
+const BASE_LAND = "#1b2a3d";
+const BASE_BORDER = "#4b6584";
+const MARITIME = "#7fa7d1";
+
+/** The national base map (GeoJSON from ``/api/cockpit/basemap``), or null when the server has none. */
+export async function loadBasemap() {
+  try {
+    const response = await fetch("/api/cockpit/basemap", { headers: { Accept: "application/geo+json" } });
+    return response.ok ? await response.json() : null;
+  } catch {
+    return null;
+  }
+}
+
+/** One map of the base map's features (provinces, inset, maritime line, inset frame) and the units on top. */
+export function onBasemap(basemap, units) {
+  if (!basemap) return units;
+  return { type: "FeatureCollection", features: [...basemap.features, ...units.features] };
+}
+
+/** Styles of the base map's regions: land, the maritime boundary line and the inset's frame. */
+function baseRegions(basemap) {
+  if (!basemap) return [];
+  return basemap.features.map((f) => {
+    const kind = f.properties.kind;
+    const line = kind === "maritime" || kind === "frame";
+    return {
+      name: f.properties.code, silent: true,
+      itemStyle: line
+        ? { borderColor: kind === "maritime" ? MARITIME : BASE_BORDER, borderWidth: kind === "maritime" ? 1.6 : 1, areaColor: "transparent" }
+        : { areaColor: BASE_LAND, borderColor: BASE_BORDER, borderWidth: 0.6 },
+      emphasis: { disabled: true }, select: { disabled: true }, tooltip: { show: !line },
+    };
+  });
+}
+
+export function choropleth(el, { mapName, geojson, data, names, units, label, seriesName, onUnit, selected }) {
   if (!window.echarts.getMap(mapName)) window.echarts.registerMap(mapName, geojson);
+  const base = geojson.features.filter((f) => f.properties.kind);
+  const baseNames = Object.fromEntries(base.map((f) => [f.properties.code, f.properties.name]));
   const chart = make(el, {
     tooltip: {
       trigger: "item",
       formatter: (p) => (p.seriesType === "scatter"
-        ? `${p.name}<br>AQI ${p.value[2] ?? "—"}`
-        : `${names[p.name] ?? p.name}<br>${seriesName}: ${typeof p.value === "number" && !Number.isNaN(p.value) ? p.value.toFixed(1) : "—"}`),
+        ? `${esc(p.name)}<br>AQI ${esc(p.value[2] ?? "—")}`
+        : baseNames[p.name] !== undefined ? esc(baseNames[p.name])
+          : `${esc(names[p.name] ?? p.name)}<br>${esc(seriesName)}: ${typeof p.value === "number" && !Number.isNaN(p.value) ? p.value.toFixed(1) : "—"}`),
     },
     visualMap: {
       min: 0, max: 100, calculable: true, left: 10, bottom: 10, orient: "vertical", seriesIndex: 0,
@@ -147,17 +187,21 @@ export function choropleth(el, { mapName, geojson, data, names, label, seriesNam
       map: mapName, nameProperty: "code", roam: true,
       itemStyle: { borderColor: "#0b1420", borderWidth: 0.8, areaColor: "#24374f" },
       emphasis: { label: { show: false }, itemStyle: { areaColor: ACCENT2 } },
-      regions: selected ? [{ name: selected, itemStyle: { borderColor: ACCENT2, borderWidth: 2.5 } }] : [],
+      regions: [...baseRegions({ features: base }),
+        ...(selected ? [{ name: selected, itemStyle: { borderColor: ACCENT2, borderWidth: 2.5 } }] : [])],
     },
     series: [{
       type: "map", geoIndex: 0, name: seriesName,
       // Units without a score are drawn in a neutral grey, never in a colour of the scale.
-      data: data.map((d) => (d.value === null
+      data: [...data.map((d) => (d.value === null
         ? { name: d.code, value: NaN, itemStyle: { areaColor: NO_DATA } }
         : { name: d.code, value: Number(d.value.toFixed(2)) })),
+      // The base map's land and lines in their own colours, outside the scale (property ``base``).
+      ...base.map((f) => ({ name: f.properties.code, value: NaN, base: true, ...baseRegions({ features: [f] })[0] }))],
     }],
   }, label);
-  if (onUnit) chart.on("click", (p) => p.seriesType === "map" && p.name && onUnit(p.name));
+  const clickable = units ?? new Set(data.map((d) => d.code));
+  if (onUnit) chart.on("click", (p) => p.seriesType === "map" && clickable.has(p.name) && onUnit(p.name));
   return chart;
 }
 

@@ -148,6 +148,8 @@ function drawCharts(data, geojson) {
 let mapChart = null;
 let stations = [];
 
+let basemap = null; // the national base map (provinces, South China Sea inset), fetched once
+
 function drawMap(data, geojson, slot) {
   const el = document.getElementById("map");
   window.echarts.getInstanceByDom(el)?.dispose();
@@ -158,9 +160,10 @@ function drawMap(data, geojson, slot) {
   }
   const names = Object.fromEntries(data.units.map((u) => [u.code, u.name]));
   mapChart = charts.choropleth(el, {
-    mapName: `units-run-${data.run.id}`,
-    geojson,
+    mapName: `units-run-${data.run.id}${basemap ? "-national" : ""}`,
+    geojson: charts.onBasemap(basemap, geojson),
     names,
+    units: new Set(geojson.features.map((f) => f.properties.code)),
     label: `${t("map")}: ${data.scores.names[slot]}`,
     seriesName: data.scores.names[slot],
     // Every unit on the map, evaluated or not: those without a score are drawn as "no data".
@@ -193,10 +196,12 @@ export async function renderOverview(main, _args, { stale }) {
     main.innerHTML = emptyState();
     return;
   }
-  const [data, geojson] = await Promise.all([
+  const [data, geojson, national] = await Promise.all([
     state.unit && state.unit !== base.unit?.code ? api("/api/cockpit/overview", { run: state.run, unit: state.unit }) : base,
     api("/api/cockpit/geo", { run: state.run }).catch(() => null),
+    basemap ?? charts.loadBasemap(),
   ]);
+  basemap = national;
   if (stale()) return;
   main.innerHTML = layout(data);
   main.dataset.unit = data.unit.code;
