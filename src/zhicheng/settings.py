@@ -15,8 +15,13 @@ class Settings(BaseSettings):
 
     #: The store: a SQLite file path or an SQLAlchemy URL (``postgresql+psycopg://…``).
     db: str = str(Path("zhicheng.db"))
-    #: Reads of evaluation results and public environment data need no token when true.
+    #: Reads of evaluation results and public environment data (air, alerts, the map) need no
+    #: sign-in when true; city events always need a role that may read them (viewer and up).
     open_reads: bool = True
+    #: How long a cockpit sign-in lasts [h] before the session cookie is refused.
+    session_hours: float = 8.0
+    #: The city's time zone: the cockpit shows every time in it (IANA name).
+    time_zone: str = "Asia/Shanghai"
     #: An Open311 ``api_key`` that lets anyone (a city app, a kiosk) submit citizen reports through
     #: ``POST requests``; unset, only tokens with role operator, admin or sensor may submit.
     open311_public_key: SecretStr | None = None

@@ -11,9 +11,10 @@ from zhicheng.api.routers import (
     events,
     health,
     open311,
+    session,
     sta,
     survey,
 )
 
 ROUTERS: list[APIRouter] = [health.router, sta.router, sta.air_router, alerts.router, evaluation.router, cockpit.router, events.router, open311.router, survey.router,
-                            campaign.router, carbon.router]
+                            campaign.router, carbon.router, session.router]

@@ -29,7 +29,8 @@ router = APIRouter(tags=["cockpit"])
 log = logging.getLogger(__name__)
 
 #: Client-side routes that all load the same page shell (the page picks its view from the path).
-PAGES = ("/", "/ranking", "/domain/{code}", "/requirement/{code}", "/indicator/{code}", "/unit/{code}")
+PAGES = ("/", "/ranking", "/domain/{code}", "/requirement/{code}", "/indicator/{code}", "/unit/{code}",
+         "/station/{code}", "/events", "/event/{code}", "/alerts", "/alert/{code}", "/signin")
 _TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css",
           ".html": "text/html", ".json": "application/json", ".svg": "image/svg+xml"}
 

@@ -136,13 +136,13 @@ const BASE_BORDER = "#4b6584";
 const MARITIME = "#7fa7d1";
 
 /** The national base map (GeoJSON from ``/api/cockpit/basemap``), or null when the server has none. */
-export async function loadBasemap() {
-  try {
-    const response = await fetch("/api/cockpit/basemap", { headers: { Accept: "application/geo+json" } });
-    return response.ok ? await response.json() : null;
-  } catch {
-    return null;
-  }
+let basemapLoad = null;
+
+export function loadBasemap() {
+  basemapLoad ??= fetch("/api/cockpit/basemap", { headers: { Accept: "application/geo+json" } })
+    .then((response) => (response.ok ? response.json() : null))
+    .catch(() => null);
+  return basemapLoad;
 }
 
 /** One map of the base map's features (provinces, inset, maritime line, inset frame) and the units on top. */
@@ -229,6 +229,55 @@ export function line(el, { x, y, name, label, target }) {
       markLine: target === null || target === undefined ? undefined : {
         symbol: "none", lineStyle: { color: ACCENT2, type: "dashed" }, label: { color: ACCENT2 }, data: [{ yAxis: target }],
       },
+    }],
+  }, label);
+}
+
+/** Vertical bars each in its own colour (AQI in its HJ 633 level colour); ``null`` values are gaps. */
+export function levelBars(el, { x, y, colours, label, name }) {
+  return make(el, {
+    grid: { left: 50, right: 20, top: 20, bottom: 50 },
+    tooltip: { trigger: "axis", valueFormatter: (v) => (typeof v === "number" ? String(v) : "—") },
+    xAxis: { type: "category", data: x, axisLabel: { color: MUTED, hideOverlap: true } },
+    yAxis: { type: "value", name, nameTextStyle: { color: MUTED }, axisLabel: { color: MUTED }, splitLine: { lineStyle: { color: LINE } } },
+    series: [{
+      type: "bar", name, barMaxWidth: 18,
+      data: y.map((v, i) => (v === null || v === undefined ? "-" : { value: v, itemStyle: { color: colours[i] ?? "#888" } })),
+    }],
+  }, label);
+}
+
+/** Readings over time; those that breached the rule drawn in red, the threshold as a dashed line. */
+export function readings(el, { x, y, breach, threshold, label, name }) {
+  return make(el, {
+    grid: { left: 60, right: 30, top: 30, bottom: 50 },
+    tooltip: { trigger: "axis" },
+    xAxis: { type: "category", data: x, axisLabel: { color: MUTED, hideOverlap: true } },
+    yAxis: { type: "value", scale: true, axisLabel: { color: MUTED }, splitLine: { lineStyle: { color: LINE } } },
+    series: [{
+      type: "line", name, lineStyle: { color: ACCENT, width: 2 }, symbolSize: 7,
+      data: y.map((v, i) => ({ value: v, itemStyle: { color: breach[i] ? "#ff5252" : ACCENT } })),
+      markLine: threshold === null || threshold === undefined ? undefined : {
+        symbol: "none", silent: true, lineStyle: { color: ACCENT2, type: "dashed" }, label: { color: ACCENT2 }, data: [{ yAxis: threshold }],
+      },
+    }],
+  }, label);
+}
+
+/** One place on the base map (and the units' boundaries), centred and zoomed on it. */
+export function pointMap(el, { mapName, geojson, lon, lat, name, label }) {
+  if (!window.echarts.getMap(mapName)) window.echarts.registerMap(mapName, geojson);
+  const base = geojson.features.filter((f) => f.properties.kind);
+  return make(el, {
+    tooltip: { trigger: "item", formatter: (p) => esc(p.name) },
+    geo: {
+      map: mapName, nameProperty: "code", roam: true, center: [lon, lat], zoom: 24, silent: true,
+      itemStyle: { borderColor: BASE_BORDER, borderWidth: 0.8, areaColor: "#24374f" },
+      regions: baseRegions({ features: base }),
+    },
+    series: [{
+      type: "scatter", coordinateSystem: "geo", name, symbolSize: 16, itemStyle: { color: ACCENT2, borderColor: "#000" },
+      data: [{ name, value: [lon, lat] }],
     }],
   }, label);
 }

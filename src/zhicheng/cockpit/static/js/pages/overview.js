@@ -3,6 +3,9 @@ import { aqiColour, emptyState } from "../components.js";
 import { api, controls, go, here, state, t } from "../state.js";
 import * as charts from "../charts.js";
 import { esc, link, nodePath, score } from "../format.js";
+import { aqiLevel } from "../ops.js";
+import { cityTime, dataTime } from "../time.js";
+import { OPEN_STATES } from "./events.js";
 
 function kpis(data) {
   const idx = data.index;
@@ -62,36 +65,41 @@ function rankingTable(data) {
 function airPanel(air) {
   if (!air || !air.available) return `<p class="muted" data-testid="no-air">${esc(t("noAir"))}</p>`;
   const items = air.stations.map((s) => {
-    const colour = s.colour ?? (s.aqi === null ? "#666" : aqiColour(s.aqi));
-    const dark = s.aqi !== null && s.aqi > 200 ? " dark" : "";
-    const url = `/api/air/stations/${encodeURIComponent(s.id)}/daily`;
-    return `<li data-station="${esc(s.id)}"><a class="pill aqi${dark}" style="background:${esc(colour)}" href="${esc(url)}"
-      data-testid="station-aqi" aria-label="${esc(s.name)} AQI ${s.aqi ?? "—"}">${s.aqi ?? "—"}</a>
-      ${esc(s.name)} <span class="muted">${esc(s.level_name ?? "")}${s.primary ? ` · ${esc(t("primary"))} ${esc(s.primary)}` : ""}
-      · ${esc((s.at ?? "").slice(0, 16).replace("T", " "))}</span></li>`;
+    const url = `/station/${encodeURIComponent(s.id)}`;
+    return `<li data-station="${esc(s.id)}"><a class="pill aqi aqi-${aqiLevel(s.aqi)}" href="${esc(url)}" data-link
+      data-testid="station-aqi" aria-label="${esc(s.name)} AQI ${esc(s.aqi ?? "—")}">${esc(s.aqi ?? "—")}</a>
+      ${link(s.name, url, 'data-testid="station-link"')} <span class="muted">${esc(s.level_name ?? "")}${s.primary ? ` · ${esc(t("primary"))} ${esc(s.primary)}` : ""}
+      · ${esc(cityTime(s.at))}</span></li>`;
   }).join("");
+  const newest = air.stations.map((s) => s.at).filter(Boolean).sort().at(-1);
   return `<p class="muted">${esc(t("stationCount", { n: air.stations.length }))}</p>
+    ${newest ? `<p class="stamp" data-testid="air-stamp">${esc(dataTime(newest))}</p>` : ""}
     <ul class="plain" data-testid="air-list">${items}</ul>`;
 }
 
 function eventsPanel(ev) {
   if (!ev || !ev.available) return `<p class="muted" data-testid="no-events">${esc(t("noEvents"))}</p>`;
-  const rows = ev.overdue_list.map((e) => `<tr><td><a href="/api/events/${encodeURIComponent(e.request_id ?? e.id)}">#${esc(e.request_id ?? e.id)}</a></td><td>${esc(e.service_code)}</td>
-    <td>${esc(e.department ?? "—")}</td><td>${esc((e.expected_at ?? "").slice(0, 16).replace("T", " "))}</td></tr>`).join("");
+  const rows = ev.overdue_list.map((e) => {
+    const id = e.request_id ?? e.id;
+    return `<tr><td>${link(`#${id}`, `/event/${encodeURIComponent(id)}`, 'data-testid="overdue-event"')}</td><td>${esc(e.service_code)}</td>
+    <td>${esc(e.department ?? "—")}</td><td>${esc(cityTime(e.expected_at))}</td></tr>`;
+  }).join("");
   return `<div class="row"><div class="kpi"><div class="label">${esc(t("openEvents"))}</div>
-      <div class="value"><a href="/api/events?status=submitted,accepted,dispatched,in_progress,reopened" data-testid="events-open">${ev.open}</a></div></div>
+      <div class="value">${link(ev.open, `/events?status=${OPEN_STATES}`, 'data-testid="events-open"')}</div></div>
     <div class="kpi"><div class="label">${esc(t("overdueEvents"))}</div>
-      <div class="value"><a class="bad" href="/api/events?overdue=true" data-testid="events-overdue">${ev.overdue}</a></div></div></div>
-    ${rows ? `<table><thead><tr><th scope="col">#</th><th scope="col">${esc(t("service"))}</th>
-    <th scope="col">${esc(t("department"))}</th><th scope="col">${esc(t("expected"))}</th></tr></thead><tbody>${rows}</tbody></table>` : ""}`;
+      <div class="value">${link(ev.overdue, `/events?status=${OPEN_STATES}&overdue=true`, 'class="bad" data-testid="events-overdue"')}</div></div></div>
+    ${rows ? `<div class="table-wrap"><table><thead><tr><th scope="col">#</th><th scope="col">${esc(t("service"))}</th>
+    <th scope="col">${esc(t("department"))}</th><th scope="col">${esc(t("expected"))}</th></tr></thead><tbody>${rows}</tbody></table></div>` : ""}`;
 }
 
 function alertsPanel(al) {
-  if (!al || !al.available || al.active === 0) return `<p class="muted" data-testid="no-alerts">${esc(t("noAlerts"))}</p>`;
-  const rows = al.list.map((a) => `<li><strong>${esc(a.rule)}</strong> · ${esc(a.datastream)} ·
-    ${esc(a.started_at.slice(0, 16).replace("T", " "))}<br><span class="muted">${esc(a.message)}</span></li>`).join("");
+  if (!al || !al.available) return `<p class="muted" data-testid="no-alerts">${esc(t("noAlerts"))}</p>`;
+  const rows = al.list.map((a) => `<li data-alert="${esc(a.id)}">${link(a.rule, `/alert/${encodeURIComponent(a.id)}`, 'data-testid="active-alert"')} · ${esc(a.datastream)} ·
+    ${esc(cityTime(a.started_at))}<br><span class="muted">${esc(a.message)}</span></li>`).join("");
+  const history = `<p>${link(t("alertsRaised", { n: al.total ?? al.active }), "/alerts", 'data-testid="alerts-history"')}</p>`;
+  if (al.active === 0) return `<p class="muted" data-testid="no-alerts">${esc(t("noAlerts"))}</p>${history}`;
   return `<div class="kpi"><div class="label">${esc(t("activeAlerts"))}</div>
-    <div class="value"><a class="bad" href="/api/alerts?active=true" data-testid="alerts-active">${al.active}</a></div></div><ul>${rows}</ul>`;
+    <div class="value">${link(al.active, "/alerts?active=true", 'class="bad" data-testid="alerts-active"')}</div></div><ul>${rows}</ul>${history}`;
 }
 
 function layout(data) {
