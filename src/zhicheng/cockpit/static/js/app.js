@@ -2,6 +2,7 @@
 import * as charts from "./charts.js";
 import { esc } from "./format.js";
 import { ApiError, loadSession, signOut } from "./http.js";
+import { clearLive } from "./live.js";
 import { signinPrompt, signinUrl } from "./ops.js";
 import { renderAlert, renderAlerts } from "./pages/alerts.js";
 import { renderEvent, renderEvents } from "./pages/events.js";
@@ -101,6 +102,7 @@ export async function render() {
   applyStaticText();
   markNav();
   charts.disposeAll();
+  clearLive();
   document.body.dataset.ready = "0";
   const main = document.getElementById("main");
   const path = window.location.pathname;

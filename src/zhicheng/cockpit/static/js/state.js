@@ -80,3 +80,7 @@ export function go(url) {
   renderer();
 }
 
+/** Draw the current page again (same URL, no new history entry): live updates of whole pages. */
+export function refresh() {
+  renderer();
+}

@@ -1,6 +1,7 @@
 // Alerts: every alert raised (open and ended) and an alert's page (rule, readings, the event it opened).
 import * as charts from "../charts.js";
 import { amount, esc, link } from "../format.js";
+import { onLive } from "../live.js";
 import { pager } from "../ops.js";
 import { api, go, state, t } from "../state.js";
 import { cityTime, dataTime } from "../time.js";
@@ -33,6 +34,10 @@ export async function renderAlerts(main, _args, { stale }) {
   const body = await alertListBody(params);
   if (stale()) return;
   main.innerHTML = `<h1>${esc(t("alertList"))}</h1><section class="card">${filterForm(params)}<div id="alert-list" data-live="alerts">${body}</div></section>`;
+  onLive(["alerts"], async () => {
+    const fresh = await alertListBody(params);
+    if (!stale()) document.getElementById("alert-list").innerHTML = fresh;
+  });
   document.getElementById("alert-filters").addEventListener("submit", (e) => {
     e.preventDefault();
     const active = document.getElementById("f-active").value;

@@ -1,8 +1,9 @@
 // City events: the list with filters (open, overdue, type) and an event's page (history, SLA, map).
 import * as charts from "../charts.js";
 import { esc, link } from "../format.js";
+import { onLive } from "../live.js";
 import { EVENT_READERS, hasRole, pager, signinPrompt } from "../ops.js";
-import { api, go, state, t } from "../state.js";
+import { api, go, refresh, state, t } from "../state.js";
 import { cityTime, span } from "../time.js";
 
 export const OPEN_STATES = "submitted,accepted,dispatched,in_progress,reopened";
@@ -80,6 +81,9 @@ export async function renderEvents(main, _args, { stale }) {
       <th scope="col">${esc(t("due"))}</th></tr></thead><tbody>${rows}</tbody></table></div>`
     : `<p class="muted" data-testid="no-events-found">${esc(t("noEventsFound"))}</p>`}
     ${pager("/events", filters, answer)}</section>`;
+  onLive(["events"], () => {
+    if (!stale() && !document.activeElement?.closest("#event-filters")) refresh();
+  });
   document.getElementById("event-filters").addEventListener("submit", (e) => {
     e.preventDefault();
     go(readFilters());

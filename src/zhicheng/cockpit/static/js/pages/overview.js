@@ -4,6 +4,7 @@ import { api, controls, go, here, state, t } from "../state.js";
 import * as charts from "../charts.js";
 import { esc, link, nodePath, score } from "../format.js";
 import { aqiLevel } from "../ops.js";
+import { onLive } from "../live.js";
 import { cityTime, dataTime } from "../time.js";
 import { OPEN_STATES } from "./events.js";
 
@@ -115,7 +116,8 @@ function layout(data) {
       <select id="map-by">${mapOptions}</select></div>
       <div id="map" class="chart map" data-testid="map"></div></section>
     <section class="card span-5" aria-labelledby="h-rank"><h2 id="h-rank">${esc(t("ranking"))}</h2>${rankingTable(data)}</section>
-    <section class="card span-7" aria-labelledby="h-live"><h2 id="h-live">${esc(t("live"))}</h2>
+    <section class="card span-7" aria-labelledby="h-live"><div class="row"><h2 id="h-live">${esc(t("live"))}</h2>
+      <span class="spacer"></span><span class="stamp"><span class="live-dot" aria-hidden="true"></span><span id="live-updated" data-testid="live-updated"></span></span></div>
       <div class="grid" id="live">
         <div class="span-4"><h3>${esc(t("air"))}</h3><div id="live-air">…</div></div>
         <div class="span-4"><h3>${esc(t("events"))}</h3><div id="live-events">…</div></div>
@@ -196,6 +198,8 @@ async function drawLive(runStale) {
   document.getElementById("live-air").innerHTML = airPanel(live.air);
   document.getElementById("live-events").innerHTML = eventsPanel(live.events);
   document.getElementById("live-alerts").innerHTML = alertsPanel(live.alerts);
+  const updated = document.getElementById("live-updated");
+  if (updated) updated.textContent = t("updatedAt", { time: cityTime(live.at ?? new Date().toISOString()) });
 }
 
 export async function renderOverview(main, _args, { stale }) {
@@ -215,5 +219,7 @@ export async function renderOverview(main, _args, { stale }) {
   main.dataset.unit = data.unit.code;
   drawCharts(data, geojson);
   await drawLive(stale);
+  // live means live: the panel redraws itself whenever any process writes air, alert or event data
+  onLive(["sensing", "alerts", "events"], () => drawLive(stale));
 }
 
