@@ -46,6 +46,15 @@ class Settings(BaseSettings):
     #: The cockpit's national base map (GeoJSON as ``data/basemap/build.py`` writes it); unset, the
     #: shipped one (``data/basemap/china.geojson``). A public deployment needs its own map approval.
     basemap: str | None = None
+    #: Where observations past the hot window are archived as Parquet: a folder, or an fsspec URL
+    #: (``s3://bucket/zhicheng``, ``gs://…``; the filesystem's package installed). Unset: no archive.
+    archive: str | None = None
+    #: The hot window [days]: observations older than this, counted back from each Datastream's
+    #: newest observation, move to the archive (``zhicheng archive run``).
+    archive_hot_days: int = 90
+    #: The Spark cluster the analytics submit to (``spark://host:7077``); ``local[*]`` runs Spark
+    #: inside this process.
+    spark_master: str = "local[*]"
 
 
 def get_settings() -> Settings:

@@ -44,7 +44,7 @@ def test_alert_history_and_detail(client: TestClient) -> None:
 def test_alert_detail_marks_the_readings_that_breached(client: TestClient) -> None:
     headers = {"Authorization": f"Bearer {client.tokens['operator']}"}  # type: ignore[attr-defined]
     sensor = {"Authorization": f"Bearer {client.tokens['sensor']}"}  # type: ignore[attr-defined]
-    thing = client.post("/v1.1/Things", headers=sensor, json={
+    thing = client.post("/v1.1/Things", headers=headers, json={
         "name": "Guanyuan", "description": "station",
         "Locations": [{"name": "Guanyuan", "description": "-", "encodingType": "application/geo+json",
                        "location": {"type": "Point", "coordinates": [116.339, 39.929]}}],

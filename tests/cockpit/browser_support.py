@@ -65,7 +65,8 @@ def shot(page: Any, name: str) -> Path:
 
 def wait_ready(page: Any) -> None:
     """Wait until the page's data is loaded and every chart has rendered."""
-    page.wait_for_function("document.body.dataset.ready === '1'", timeout=15_000)
+    # (a function, not an expression string: the page's CSP forbids the eval a string would need)
+    page.wait_for_function("() => document.body.dataset.ready === '1'", timeout=15_000)
 
 
 def sign_in(page: Any, base_url: str, token: str) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from zhicheng.store import (  # noqa: F401
     schema,
     schema_api,
+    schema_archive,
     schema_campaign,
     schema_carbon,
     schema_evaluation,

@@ -14,7 +14,7 @@ from tests.api.conformance.conftest import Sta
 from tests.api.sta_helpers import OM_MEASUREMENT, station_body
 
 
-def _service(sta: Sta, role: str = "sensor") -> fsc.SensorThingsService:
+def _service(sta: Sta, role: str = "device_manager") -> fsc.SensorThingsService:
     return fsc.SensorThingsService(
         sta.root, auth_handler=AuthHandler(username=f"{role}-device", password=sta.tokens[role])
     )

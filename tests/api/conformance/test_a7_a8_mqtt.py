@@ -200,3 +200,22 @@ def test_a8_subscribers_receive_created_and_updated_entities(mqtt_server: MqttSe
         assert topic == "v1.1/Observations?$select=result" and body == {"result": 12.5}
     for client in (watcher, selected, entity):
         client.close()
+
+
+def test_a7_a_bound_sensor_writes_only_its_own_datastreams(mqtt_server: MqttServer) -> None:
+    # Object-level authorization over MQTT: the same rule as HTTP (zhicheng.sensing.access).
+    if mqtt_server.mode != "embedded":
+        pytest.skip("the external broker's own ACLs decide who may publish")
+    engine = mqtt_server.app.state.engine
+    with httpx.Client(base_url=mqtt_server.root, headers={"Authorization": f"Bearer {mqtt_server.tokens['operator']}"}) as c:
+        other = c.post("/Things", json=station_body("Dingling", 116.22, 40.29)).json()["@iot.id"]
+        other_ds = c.get(f"/Things({other})/Datastreams").json()["value"][0]["@iot.id"]
+        own = c.get(f"/Datastreams({mqtt_server.datastream})/Thing").json()["@iot.id"]
+    device = Client(mqtt_server.mqtt_port, create_token(engine, "sensor", "Nongzhanguan only", things=[own]))
+    device.publish(f"v1.1/Datastreams({other_ds})/Observations", {"result": 7, "phenomenonTime": "2017-07-01T00:00:00Z"}).wait_for_publish(10)
+    device.publish(f"v1.1/Datastreams({mqtt_server.datastream})/Observations", {"result": 8, "phenomenonTime": "2017-07-01T01:00:00Z"}).wait_for_publish(10)
+    assert wait_until(lambda: _count(mqtt_server, "month(phenomenonTime) eq 7") == 1)
+    time.sleep(0.5)
+    others = httpx.get(f"{mqtt_server.root}/Datastreams({other_ds})/Observations", params={"$count": "true", "$top": 0}).json()
+    assert others["@iot.count"] == 0
+    device.close()

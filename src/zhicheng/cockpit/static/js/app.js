@@ -149,6 +149,8 @@ function onLinkClick(event) {
 function setup() {
   onNavigate(render);
   document.addEventListener("click", onLinkClick);
+  // The header's selectors act on change; the form itself never submits.
+  document.getElementById("controls").addEventListener("submit", (e) => e.preventDefault());
   window.addEventListener("popstate", render);
   window.addEventListener("resize", () => charts.resizeAll());
   document.getElementById("lang-switch").addEventListener("click", () => {

@@ -1,6 +1,6 @@
 // Apache ECharts wrappers for the cockpit: radar, bars, map, line. Each chart is registered so that
 // the page knows when all charts have rendered (body[data-ready]) and can dispose them on leaving.
-import { esc } from "./format.js";
+import { escapeHtml } from "./dom.js";
 
 const TEXT = "#e8f0fa";
 const MUTED = "#a9bdd6";
@@ -175,9 +175,9 @@ export function choropleth(el, { mapName, geojson, data, names, units, label, se
     tooltip: {
       trigger: "item",
       formatter: (p) => (p.seriesType === "scatter"
-        ? `${esc(p.name)}<br>AQI ${esc(p.value[2] ?? "—")}`
-        : baseNames[p.name] !== undefined ? esc(baseNames[p.name])
-          : `${esc(names[p.name] ?? p.name)}<br>${esc(seriesName)}: ${typeof p.value === "number" && !Number.isNaN(p.value) ? p.value.toFixed(1) : "—"}`),
+        ? `${escapeHtml(p.name)}<br>AQI ${escapeHtml(p.value[2] ?? "—")}`
+        : baseNames[p.name] !== undefined ? escapeHtml(baseNames[p.name])
+          : `${escapeHtml(names[p.name] ?? p.name)}<br>${escapeHtml(seriesName)}: ${typeof p.value === "number" && !Number.isNaN(p.value) ? p.value.toFixed(1) : "—"}`),
     },
     visualMap: {
       min: 0, max: 100, calculable: true, left: 10, bottom: 10, orient: "vertical", seriesIndex: 0,
@@ -269,7 +269,7 @@ export function pointMap(el, { mapName, geojson, lon, lat, name, label }) {
   if (!window.echarts.getMap(mapName)) window.echarts.registerMap(mapName, geojson);
   const base = geojson.features.filter((f) => f.properties.kind);
   return make(el, {
-    tooltip: { trigger: "item", formatter: (p) => esc(p.name) },
+    tooltip: { trigger: "item", formatter: (p) => escapeHtml(p.name) },
     geo: {
       map: mapName, nameProperty: "code", roam: true, center: [lon, lat], zoom: 24, silent: true,
       itemStyle: { borderColor: BASE_BORDER, borderWidth: 0.8, areaColor: "#24374f" },

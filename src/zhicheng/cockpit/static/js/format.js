@@ -1,10 +1,9 @@
 // Small helpers: escaping, number formatting and links that keep the chosen run and unit.
 
-const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+import { escapeHtml } from "./dom.js";
 
-export function esc(value) {
-  return String(value ?? "").replace(/[&<>"']/g, (c) => ESCAPES[c]);
-}
+// The pages' short name for the shared escape.
+export { escapeHtml as esc };
 
 /** A score [0–100 points] with one decimal, or a dash. */
 export function score(value) {
@@ -25,6 +24,7 @@ export function nodePath(level, code) {
   return `/${level}/${encodeURIComponent(code)}`;
 }
 
-export function link(text, url, attrs = "") {
-  return `<a href="${esc(url)}" data-link ${attrs}>${esc(text)}</a>`;
+/** A link kept inside the page; ``attrsHtml`` is attribute markup written by the page, never data. */
+export function link(text, url, attrsHtml = "") {
+  return `<a href="${escapeHtml(url)}" data-link ${attrsHtml}>${escapeHtml(text)}</a>`;
 }

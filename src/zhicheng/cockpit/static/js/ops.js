@@ -21,14 +21,14 @@ export function aqiColourOf(aqi) {
 }
 
 /** An AQI pill in its level's colour (a class, no inline style). */
-export function aqiPill(aqi, attrs = "") {
-  return `<span class="pill aqi aqi-${aqiLevel(aqi)}" ${attrs}>${esc(aqi ?? "—")}</span>`;
+export function aqiPill(aqi) {
+  return `<span class="pill aqi aqi-${esc(aqiLevel(aqi))}">${esc(aqi ?? "—")}</span>`;
 }
 
 /** The HJ 633 levels as a table: range, level, category, colour. */
 export function aqiLegend() {
-  const rows = AQI_LEVELS.map((l) => `<tr><td class="num">${l.lo}–${l.hi ?? "…"}</td><td>${esc(t("levelN", { n: l.level }))}</td>
-    <td>${esc(t(`level.${l.level}`))}</td><td><span class="swatch aqi-${l.level}" title="${esc(l.colour)}"></span></td></tr>`).join("");
+  const rows = AQI_LEVELS.map((l) => `<tr><td class="num">${esc(l.lo)}–${esc(l.hi ?? "…")}</td><td>${esc(t("levelN", { n: l.level }))}</td>
+    <td>${esc(t(`level.${l.level}`))}</td><td><span class="swatch aqi-${esc(l.level)}" title="${esc(l.colour)}"></span></td></tr>`).join("");
   return `<table data-testid="aqi-levels"><thead><tr><th scope="col" class="num">${esc(t("aqiRange"))}</th>
     <th scope="col">${esc(t("aqiLevel"))}</th><th scope="col">${esc(t("aqiCategory"))}</th><th scope="col">${esc(t("aqiColour"))}</th></tr></thead>
     <tbody>${rows}</tbody></table>`;

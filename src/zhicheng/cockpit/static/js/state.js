@@ -46,7 +46,7 @@ function fillSelectors(data) {
   const runSelect = document.getElementById("run-select");
   const unitSelect = document.getElementById("unit-select");
   runSelect.innerHTML = data.runs
-    .map((r) => `<option value="${r.id}">${esc(r.period)} · #${r.id}</option>`)
+    .map((r) => `<option value="${esc(r.id)}">${esc(r.period)} · #${esc(r.id)}</option>`)
     .join("");
   unitSelect.innerHTML = data.units
     .map((u) => `<option value="${esc(u.code)}">${esc(u.name)}</option>`)

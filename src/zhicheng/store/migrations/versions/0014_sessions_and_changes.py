@@ -1,14 +1,14 @@
 """sessions and changes: cockpit sign-in sessions, and the change counters of live data
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0015
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0014'
-down_revision = '0010'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

@@ -9,34 +9,42 @@ import { alertTable } from "./station.js";
 
 const PAGE = 50;
 
-function filterForm(params) {
+function alertFilterForm(params) {
   const active = params.get("active") ?? "";
-  const option = (value, key) => `<option value="${value}"${active === value ? " selected" : ""}>${esc(t(key))}</option>`;
+  const option = (value, key) => `<option value="${esc(value)}"${active === value ? " selected" : ""}>${esc(t(key))}</option>`;
   return `<form class="filters" id="alert-filters" aria-label="${esc(t("filters"))}">
     <label for="f-active">${esc(t("status"))}</label>
     <select id="f-active" name="active">${option("", "alertsAll")}${option("true", "alertsActive")}${option("false", "alertsEnded")}</select>
     <button type="submit">${esc(t("apply"))}</button></form>`;
 }
 
-/** The alert list's body (the live updates redraw it in place). */
-export async function alertListBody(params) {
+function listFilters(params) {
   const filters = {};
   for (const key of ["active", "thing_id", "rule_id"]) if (params.get(key)) filters[key] = params.get(key);
+  return filters;
+}
+
+/** The alerts of the list's page (the live updates fetch them again). */
+function fetchAlerts(params) {
   const offset = Number(params.get("offset") ?? 0) || 0;
-  const answer = await api("/api/alerts/history", { ...filters, limit: PAGE, offset });
+  return api("/api/alerts/history", { ...listFilters(params), limit: PAGE, offset });
+}
+
+/** The alert list's body (the live updates redraw it in place). */
+function alertListHtml(answer, params) {
   return `<p class="muted" data-testid="alerts-total">${esc(t("alertsFound", { n: answer.total }))}</p>
     ${answer.alerts.length ? alertTable(answer.alerts, true) : `<p class="muted" data-testid="no-alerts-found">${esc(t("noAlertsFound"))}</p>`}
-    ${pager("/alerts", filters, answer)}`;
+    ${pager("/alerts", listFilters(params), answer)}`;
 }
 
 export async function renderAlerts(main, _args, { stale }) {
   const params = new URLSearchParams(window.location.search);
-  const body = await alertListBody(params);
+  const answer = await fetchAlerts(params);
   if (stale()) return;
-  main.innerHTML = `<h1>${esc(t("alertList"))}</h1><section class="card">${filterForm(params)}<div id="alert-list" data-live="alerts">${body}</div></section>`;
+  main.innerHTML = `<h1>${esc(t("alertList"))}</h1><section class="card">${alertFilterForm(params)}<div id="alert-list" data-live="alerts">${alertListHtml(answer, params)}</div></section>`;
   onLive(["alerts"], async () => {
-    const fresh = await alertListBody(params);
-    if (!stale()) document.getElementById("alert-list").innerHTML = fresh;
+    const fresh = await fetchAlerts(params);
+    if (!stale()) document.getElementById("alert-list").innerHTML = alertListHtml(fresh, params);
   });
   document.getElementById("alert-filters").addEventListener("submit", (e) => {
     e.preventDefault();

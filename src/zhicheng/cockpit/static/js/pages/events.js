@@ -36,7 +36,7 @@ function mayRead(main) {
   return false;
 }
 
-function filterForm(params, cat) {
+function eventFilterForm(params, cat) {
   const status = params.get("status") ?? "";
   const choice = status === OPEN_STATES ? "open" : status === CLOSED_STATES ? "closed" : "";
   const types = cat.list.map((s) => `<option value="${esc(s.code)}"${params.get("service_code") === s.code ? " selected" : ""}>${esc(s.name)}</option>`).join("");
@@ -75,7 +75,7 @@ export async function renderEvents(main, _args, { stale }) {
     <td>${esc(cat.list.find((s) => s.department === e.department)?.department_name ?? e.department ?? "—")}</td>
     <td>${esc(cityTime(e.requested_at))}</td><td>${dueCell(e)}</td></tr>`).join("");
   main.innerHTML = `<h1>${esc(t("eventList"))} <span class="muted" data-testid="events-total">${esc(t("eventsFound", { n: answer.total }))}</span></h1>
-    <section class="card">${filterForm(params, cat)}
+    <section class="card">${eventFilterForm(params, cat)}
     ${rows ? `<div class="table-wrap"><table data-testid="event-table"><thead><tr><th scope="col">#</th><th scope="col">${esc(t("service"))}</th>
       <th scope="col">${esc(t("status"))}</th><th scope="col">${esc(t("department"))}</th><th scope="col">${esc(t("requested"))}</th>
       <th scope="col">${esc(t("due"))}</th></tr></thead><tbody>${rows}</tbody></table></div>`

@@ -60,7 +60,7 @@ function acrossTable(data) {
   const rows = data.across.map((r) => {
     const url = here(nodePath(data.node.level, data.node.code), { unit: r.unit_code });
     const current = r.unit_code === data.unit?.code ? ' class="current"' : "";
-    return `<tr${current}><td class="num">${r.rank ?? "—"}</td>
+    return `<tr${current}><td class="num">${esc(r.rank ?? "—")}</td>
       <td>${link(r.name, here(`/unit/${encodeURIComponent(r.unit_code)}`, { unit: r.unit_code }))}</td>
       <td class="num">${link(score(r.score), url)}</td>${raw ? `<td class="num">${amount(r.raw_value, state.lang)}</td>` : ""}</tr>`;
   }).join("");
@@ -77,17 +77,17 @@ function overTimeCard(v) {
       <div id="values-line" class="chart" data-testid="values-line"></div>
       <table data-testid="values-table"><thead><tr><th scope="col">${esc(t("period"))}</th><th scope="col" class="num">${esc(t("value"))}</th>
       <th scope="col">${esc(t("batch"))}</th></tr></thead><tbody>${v.over_time.map((p) => `<tr><td>${esc(p.period)}</td>
-      <td class="num">${amount(p.value, state.lang)}</td><td>#${p.batch_id}</td></tr>`).join("")}</tbody></table></section>`;
+      <td class="num">${amount(p.value, state.lang)}</td><td>#${esc(p.batch_id)}</td></tr>`).join("")}</tbody></table></section>`;
 }
 
 function valuesSection(v) {
-  const batches = v.batches.map((b) => `<tr><td>#${b.id}</td><td>${esc(b.source)}</td><td>${esc(b.kind)}</td>
+  const batches = v.batches.map((b) => `<tr><td>#${esc(b.id)}</td><td>${esc(b.source)}</td><td>${esc(b.kind)}</td>
     <td>${esc((b.ingested_at ?? "").slice(0, 19).replace("T", " "))}</td><td>${esc(b.ingested_by)}</td>
-    <td class="num">${b.row_count}</td><td><code title="${esc(b.checksum)}">${esc(b.checksum.slice(0, 12))}</code></td></tr>`).join("");
-  const coverage = v.coverage.map((c) => `<tr><td>${esc(c.period)}</td><td class="num">${c.units}${c.of ? ` / ${c.of}` : ""}</td>
+    <td class="num">${esc(b.row_count)}</td><td><code title="${esc(b.checksum)}">${esc(b.checksum.slice(0, 12))}</code></td></tr>`).join("");
+  const coverage = v.coverage.map((c) => `<tr><td>${esc(c.period)}</td><td class="num">${esc(c.units)}${c.of ? ` / ${esc(c.of)}` : ""}</td>
     <td class="num">${percent(c.share)}</td></tr>`).join("");
   const across = v.across_units.map((r) => `<tr><td>${link(r.name, here(`/unit/${encodeURIComponent(r.unit_code)}`, { unit: r.unit_code }))}</td>
-    <td class="num">${amount(r.value, state.lang)}</td><td>#${r.batch_id}</td></tr>`).join("");
+    <td class="num">${amount(r.value, state.lang)}</td><td>#${esc(r.batch_id)}</td></tr>`).join("");
   const unitLabel = v.indicator.unit ? ` [${esc(v.indicator.unit)}]` : "";
   return `<section class="card span-6" aria-labelledby="h-units"><h2 id="h-units">${esc(t("acrossUnits", { period: v.period ?? "—" }))}${unitLabel}</h2>
       <div class="scroll"><table data-testid="values-across"><thead><tr><th scope="col">${esc(t("unit"))}</th>

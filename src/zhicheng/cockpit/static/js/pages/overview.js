@@ -15,7 +15,7 @@ function kpis(data) {
     ? t("nextGrade", { name: idx.next_grade.name, points: score(idx.next_grade.points_needed) })
     : t("topGrade");
   const interval = idx.rank_interval
-    ? `<div class="sub" data-testid="rank-interval">${esc(t("interval"))}: ${idx.rank_interval[0]}–${idx.rank_interval[1]}</div>`
+    ? `<div class="sub" data-testid="rank-interval">${esc(t("interval"))}: ${esc(idx.rank_interval[0])}–${esc(idx.rank_interval[1])}</div>`
     : "";
   return `<section class="kpis" aria-label="${esc(t("index"))}">
     <div class="kpi"><div class="label">${esc(t("unit"))} · ${esc(t("period"))}</div>
@@ -51,7 +51,7 @@ function rankingTable(data) {
   const rows = data.ranking.map((r) => {
     const current = r.unit_code === data.unit.code ? ' class="current" aria-current="true"' : "";
     const url = here(`/unit/${encodeURIComponent(r.unit_code)}`, { unit: r.unit_code });
-    const interval = data.has_intervals && r.rank_interval ? ` <span class="muted">(${r.rank_interval[0]}–${r.rank_interval[1]})</span>` : "";
+    const interval = data.has_intervals && r.rank_interval ? ` <span class="muted">(${esc(r.rank_interval[0])}–${esc(r.rank_interval[1])})</span>` : "";
     return `<tr${current} data-unit="${esc(r.unit_code)}"><td class="num">${link(r.rank ?? "—", here("/ranking"))}${interval}</td>
       <td>${link(r.name, url)}</td><td class="num">${link(score(r.score), url, 'data-testid="ranking-score"')}</td>
       <td>${esc(r.grade_name ?? "—")}</td></tr>`;
@@ -67,7 +67,7 @@ function airPanel(air) {
   if (!air || !air.available) return `<p class="muted" data-testid="no-air">${esc(t("noAir"))}</p>`;
   const items = air.stations.map((s) => {
     const url = `/station/${encodeURIComponent(s.id)}`;
-    return `<li data-station="${esc(s.id)}"><a class="pill aqi aqi-${aqiLevel(s.aqi)}" href="${esc(url)}" data-link
+    return `<li data-station="${esc(s.id)}"><a class="pill aqi aqi-${esc(aqiLevel(s.aqi))}" href="${esc(url)}" data-link
       data-testid="station-aqi" aria-label="${esc(s.name)} AQI ${esc(s.aqi ?? "—")}">${esc(s.aqi ?? "—")}</a>
       ${link(s.name, url, 'data-testid="station-link"')} <span class="muted">${esc(s.level_name ?? "")}${s.primary ? ` · ${esc(t("primary"))} ${esc(s.primary)}` : ""}
       · ${esc(cityTime(s.at))}</span></li>`;
@@ -104,7 +104,7 @@ function alertsPanel(al) {
 }
 
 function layout(data) {
-  const mapOptions = data.scores.codes.map((c, i) => `<option value="${i}">${esc(data.scores.names[i])}</option>`).join("");
+  const mapOptions = data.scores.codes.map((c, i) => `<option value="${esc(i)}">${esc(data.scores.names[i])}</option>`).join("");
   return `${kpis(data)}
   <div class="grid" style="margin-top:14px">
     <section class="card span-4" aria-labelledby="h-radar"><h2 id="h-radar">${esc(t("radar"))}</h2>

@@ -23,8 +23,8 @@ function compare(key, dir) {
 function body(data, rows) {
   return rows.map((r) => {
     const url = here(`/unit/${encodeURIComponent(r.unit_code)}`, { unit: r.unit_code });
-    const interval = data.has_intervals && r.rank_interval ? `${r.rank_interval[0]}–${r.rank_interval[1]}` : "";
-    return `<tr data-unit="${esc(r.unit_code)}"><td class="num">${r.rank ?? "—"}</td>
+    const interval = data.has_intervals && r.rank_interval ? `${esc(r.rank_interval[0])}–${esc(r.rank_interval[1])}` : "";
+    return `<tr data-unit="${esc(r.unit_code)}"><td class="num">${esc(r.rank ?? "—")}</td>
       ${data.has_intervals ? `<td class="num" data-testid="interval">${interval}</td>` : ""}
       <td>${link(r.name, url)} <span class="muted">${esc(r.unit_code)}</span></td><td>${esc(r.group ?? "")}</td>
       <td class="num">${link(score(r.score), data.node.level === "index" ? url : here(nodePath(data.node.level, data.node.code), { unit: r.unit_code }))}</td>
@@ -42,7 +42,7 @@ export async function renderRanking(main, _args, { stale }) {
   const data = await api("/api/evaluation/ranking", { run: state.run, code });
   if (stale()) return;
   const options = base.scores.codes.map((c, i) => `<option value="${esc(c)}"${c === data.node.code ? " selected" : ""}>${esc(base.scores.names[i])}</option>`).join("");
-  const heads = COLUMNS.map((c) => `<th scope="col"${c.num ? ' class="num"' : ""} data-key="${c.key}" aria-sort="none">
+  const heads = COLUMNS.map((c) => `<th scope="col"${c.num ? ' class="num"' : ""} data-key="${esc(c.key)}" aria-sort="none">
     <button type="button" class="sort">${esc(t({ rank: "rank", name: "unit", group: "group", score: "score", grade_name: "grade" }[c.key]))}</button></th>`);
   if (data.has_intervals) heads.splice(1, 0, `<th scope="col" class="num">${esc(t("interval"))}</th>`);
   main.innerHTML = `<h1>${esc(t("ranking"))} · ${esc(data.node.name)} <span class="muted">${esc(data.run.period)}</span></h1>

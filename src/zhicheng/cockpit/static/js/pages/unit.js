@@ -10,7 +10,7 @@ function indicatorRows(items, withLift) {
     return `<tr><td>${link(i.name, url)}</td><td class="num">${link(score(i.score), url)}</td>
       <td class="num">${amount(i.raw_value, state.lang)}${i.unit ? ` <span class="muted">${esc(i.unit)}</span>` : ""}</td>
       <td class="num">${amount(i.target, state.lang)}</td>
-      ${withLift ? `<td class="num">${amount(i.gap, state.lang)}</td><td class="num">${score(i.lift)}</td>` : `<td class="num">${i.rank ?? "—"}</td>`}</tr>`;
+      ${withLift ? `<td class="num">${amount(i.gap, state.lang)}</td><td class="num">${score(i.lift)}</td>` : `<td class="num">${esc(i.rank ?? "—")}</td>`}</tr>`;
   }).join("");
 }
 
@@ -18,8 +18,8 @@ function table(title, id, items, withLift) {
   const head = withLift
     ? `<th scope="col" class="num">${esc(t("gap"))}</th><th scope="col" class="num">${esc(t("lift"))}</th>`
     : `<th scope="col" class="num">${esc(t("rank"))}</th>`;
-  return `<section class="card span-4" id="${id}" aria-labelledby="h-${id}"><h2 id="h-${id}">${esc(title)}</h2>
-    <table data-testid="${id}-table"><thead><tr><th scope="col">${esc(t("indicator"))}</th><th scope="col" class="num">${esc(t("score"))}</th>
+  return `<section class="card span-4" id="${esc(id)}" aria-labelledby="h-${esc(id)}"><h2 id="h-${esc(id)}">${esc(title)}</h2>
+    <table data-testid="${esc(id)}-table"><thead><tr><th scope="col">${esc(t("indicator"))}</th><th scope="col" class="num">${esc(t("score"))}</th>
     <th scope="col" class="num">${esc(t("raw"))}</th><th scope="col" class="num">${esc(t("target"))}</th>${head}</tr></thead>
     <tbody>${indicatorRows(items, withLift) || `<tr><td colspan="6" class="muted">—</td></tr>`}</tbody></table></section>`;
 }
@@ -46,7 +46,7 @@ export async function renderUnit(main, [code], { stale }) {
       <div class="kpi"><div class="label">${esc(t("grade"))}</div><div class="value"><a href="#gaps">${esc(idx.grade_name ?? "—")}</a></div><div class="sub">${esc(next)}</div></div>
       <div class="kpi"><div class="label">${esc(t("rank"))}</div><div class="value">${link(idx.rank ?? "—", here("/ranking"), 'data-testid="unit-rank"')}</div>
         <div class="sub">${esc(t("rankOf", { n: idx.units_ranked ?? "—" }))}</div>
-        ${idx.rank_interval ? `<div class="sub">${esc(t("interval"))}: ${idx.rank_interval[0]}–${idx.rank_interval[1]}</div>` : ""}</div>
+        ${idx.rank_interval ? `<div class="sub">${esc(t("interval"))}: ${esc(idx.rank_interval[0])}–${esc(idx.rank_interval[1])}</div>` : ""}</div>
       <div class="kpi"><div class="label">${esc(t("coverage"))}</div><div class="value">${percent(idx.coverage)}</div></div>
     </section>
     <div class="grid" style="margin-top:14px">
