@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import hashlib
 import json
@@ -15,9 +14,8 @@ from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
-from sqlalchemy.engine import Engine
-from starlette.concurrency import run_in_threadpool
 
+from zhicheng.api.changes import watcher
 from zhicheng.api.deps import EngineDep, PrincipalDep, PublicReader, SettingsDep
 from zhicheng.api.routers.evaluation import (
     JSON,
@@ -29,7 +27,6 @@ from zhicheng.api.routers.evaluation import (
     report_service,
 )
 from zhicheng.cockpit import BASEMAP_FILE, STATIC_DIR
-from zhicheng.store.changes import counters
 from zhicheng.views import ReportService
 
 router = APIRouter(tags=["cockpit"])
@@ -129,44 +126,36 @@ def basemap(request: Request, settings: SettingsDep) -> Response:
     return Response(plain, media_type="application/geo+json", headers=headers)
 
 
-#: How often the live stream reads the store's change counters [s].
-STREAM_POLL_S = 1.0
 #: A comment line at least this often keeps proxies from closing a quiet stream [s].
 STREAM_HEARTBEAT_S = 15.0
 #: A stream ends after this long [s]; the browser's EventSource reconnects by itself (``retry``).
 STREAM_MAX_S = 300.0
 
 
-def _counters(engine: Engine) -> dict[str, int]:
-    with engine.connect() as conn:
-        return counters(conn)
-
-
 @router.get("/api/cockpit/stream", response_class=StreamingResponse,
             responses={200: {"content": {"text/event-stream": {}}}})
-async def stream(request: Request, engine: EngineDep, _: PublicReader) -> StreamingResponse:
+async def stream(request: Request, _: PublicReader) -> StreamingResponse:
     """Server-sent events of the store's change counters (event ``changes``).
 
     Sent at once and whenever a write to the sensing, alert or event tables, by any process,
-    moves them; the live pages refresh what changed.
+    moves them; the live pages refresh what changed. One watcher per server reads the counters
+    for every stream (:mod:`zhicheng.api.changes`).
     """
+    watch = watcher(request.app)
 
     async def events() -> AsyncIterator[str]:
         yield "retry: 3000\n\n"
-        last: dict[str, int] | None = None
-        started = quiet = time.monotonic()
+        seen = 0  # the watcher's version 0 has no counters yet: wait for its first read
+        started = time.monotonic()
         while time.monotonic() - started < STREAM_MAX_S:
             if await request.is_disconnected():
                 return
-            now = await run_in_threadpool(_counters, engine)
-            if now != last:
-                last = now
-                quiet = time.monotonic()
+            version, now = await watch.wait(seen, STREAM_HEARTBEAT_S)
+            if version != seen and now is not None:
+                seen = version
                 yield f"event: changes\ndata: {json.dumps(now, separators=(',', ':'))}\n\n"
-            elif time.monotonic() - quiet >= STREAM_HEARTBEAT_S:
-                quiet = time.monotonic()
+            else:
                 yield ": still here\n\n"
-            await asyncio.sleep(STREAM_POLL_S)
 
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
