@@ -67,3 +67,11 @@ def wait_ready(page: Any) -> None:
     """Wait until the page's data is loaded and every chart has rendered."""
     # (a function, not an expression string: the page's CSP forbids the eval a string would need)
     page.wait_for_function("() => document.body.dataset.ready === '1'", timeout=15_000)
+
+
+def sign_in(page: Any, base_url: str, token: str) -> dict[str, Any]:
+    """Sign the page's browser context in (POST /api/session sets the session cookie there)."""
+    response = page.request.post(base_url + "/api/session", data={"token": token})
+    assert response.status == 201, response.text()
+    answer: dict[str, Any] = response.json()
+    return answer
