@@ -56,6 +56,7 @@ class CampaignDetail(CampaignRecord):
     """A campaign with its units, assignments and maturity grades."""
 
     units: list[str]
+    unit_names: dict[str, str] = Field(default_factory=dict, description="Unit code → name in the asked language")
     assignments: list[Assignment]
     grades: list[Grade]
 
@@ -119,6 +120,8 @@ class Item(BaseModel):
     indicator_id: str
     department: str
     unit_code: str
+    unit_name_zh: str | None = None
+    unit_name_en: str | None = None
     submission_id: float | None = None
     status: str = Field(description="missing, draft, submitted, returned, resubmitted or approved")
     value: float | None = None
@@ -195,9 +198,11 @@ class Submission(BaseModel):
 
 
 class SubmissionListed(Submission):
-    """A submission in a list, with its number of evidence files."""
+    """A submission in a list, with its number of evidence files and its unit's names."""
 
     evidence_count: int
+    unit_name_zh: str | None = None
+    unit_name_en: str | None = None
 
 
 class EvidenceFile(BaseModel):

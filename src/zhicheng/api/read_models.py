@@ -87,9 +87,11 @@ class NodeInfo(NodeRef):
 
     path: list[NodeRef]
     unit: str | None = None
+    unit_label: str | None = Field(None, description="The unit of measure's label in the asked language")
     direction: int | None = None
     target: float | None = None
     definition: str | None = None
+    definition_text: str | None = Field(None, description="The definition's part in the asked language")
 
 
 # --------------------------------------------------------------------------- scores
@@ -123,6 +125,7 @@ class Score(Evidence):
     gap: float | None = None
     lift: float | None = None
     change: float | None = None
+    cagr: float | None = Field(None, description="Compound annual growth rate of the score since the base period")
     value_period: str | None = None
 
 
@@ -132,12 +135,14 @@ class IndexScore(Score):
     units_ranked: int
     rank_interval: list[float] | None = Field(None, description="Rank interval [Q5, Q95] of an uncertainty analysis")
     next_grade: NextGrade | None = None
+    at_top_grade: bool | None = None
 
 
 class IndicatorScore(Score):
     """An indicator's result with its unit of measure, direction and domain."""
 
     unit: str | None = None
+    unit_label: str | None = None
     direction: int | None = None
     domain: str | None = None
 
@@ -170,6 +175,16 @@ class Ranking(_Model):
     rows: list[RankingRow]
 
 
+class TrendPoint(_Model):
+    """A node's result for a unit in one run of the same framework."""
+
+    period: str
+    run_id: int
+    score: float | None = None
+    raw_value: float | None = None
+    rank: int | None = None
+
+
 class NodePage(_Model):
     """A domain, requirement or indicator: the unit's score, its children, every unit's score."""
 
@@ -180,6 +195,52 @@ class NodePage(_Model):
     children: list[Score]
     across: list[RankingRow]
     grades: list[Grade]
+    trend: list[TrendPoint] = Field(default_factory=list)
+
+
+class TrendSeries(_Model):
+    """One node's scores over the trend's periods (null where a run has none)."""
+
+    code: str
+    name: str
+    scores: list[float | None]
+
+
+class UnitTrend(_Model):
+    """A unit's index and domain scores over the periods of every run of the same framework."""
+
+    periods: list[str]
+    base_period: str | None = None
+    series: list[TrendSeries]
+
+
+class ChildValue(_Model):
+    """A district's latest value of an indicator."""
+
+    indicator_id: str
+    name: str
+    unit: str | None = None
+    unit_label: str | None = None
+    period: str
+    value: float | None = None
+    batch_id: int | None = None
+
+
+class ChildUnit(_Model):
+    """One of a unit's own districts and counties (区县), its score where the run has one."""
+
+    code: str
+    name: str
+    level: str | None = None
+    score: float | None = None
+    rank: int | None = None
+    values: list[ChildValue]
+
+
+class UnitChildren(_Model):
+    """A unit's own districts and counties."""
+
+    units: list[ChildUnit]
 
 
 class UnitPage(_Model):
@@ -195,6 +256,9 @@ class UnitPage(_Model):
     weaknesses: list[IndicatorScore]
     gaps: list[IndicatorScore]
     grades: list[Grade]
+    at_top_grade: bool | None = Field(None, description="At the top grade: no gaps to lift the grade")
+    trend: UnitTrend | None = None
+    children: UnitChildren | None = None
 
 
 class UnitName(_Model):
@@ -275,6 +339,13 @@ class Scores(_Model):
     units: dict[str, list[float | None]]
 
 
+class Measure(_Model):
+    """A unit of measure: its label in the asked language and the decimals its values are shown with."""
+
+    label: str
+    decimals: int
+
+
 class MapInfo(_Model):
     """What the map can show."""
 
@@ -298,6 +369,7 @@ class Overview(_Model):
     ranking: list[RankingRow]
     has_intervals: bool
     map: MapInfo
+    measures: dict[str, Measure] = Field(default_factory=dict)
 
 
 class Access(_Model):
@@ -317,6 +389,8 @@ class OverdueEvent(_Model):
     department: str | None = None
     address: str | None = None
     expected_at: str | None = None
+    service_name: str | None = None
+    department_name: str | None = None
 
 
 class EventsPanel(_Model):
@@ -339,6 +413,8 @@ class ActiveAlert(_Model):
     message: str | None = None
     rule: str
     datastream: str
+    station: str | None = None
+    observed_property: str | None = None
 
 
 class AlertsPanel(_Model):
