@@ -87,11 +87,11 @@ class NodeInfo(NodeRef):
 
     path: list[NodeRef]
     unit: str | None = None
-    unit_label: str | None = Field(None, description="The unit of measure's label in the asked language")
     direction: int | None = None
     target: float | None = None
     definition: str | None = None
-    definition_text: str | None = Field(None, description="The definition's part in the asked language")
+    unit_label: str | None = Field(None, description="The unit of measure in the page's language")
+    definition_text: str | None = Field(None, description="The definition in the page's language")
 
 
 # --------------------------------------------------------------------------- scores
@@ -125,7 +125,7 @@ class Score(Evidence):
     gap: float | None = None
     lift: float | None = None
     change: float | None = None
-    cagr: float | None = Field(None, description="Compound annual growth rate of the score since the base period")
+    cagr: float | None = Field(None, description="Compound annual growth rate from the base period [fraction a year]")
     value_period: str | None = None
 
 
@@ -175,8 +175,8 @@ class Ranking(_Model):
     rows: list[RankingRow]
 
 
-class TrendPoint(_Model):
-    """A node's result for a unit in one run of the same framework."""
+class NodeTrendPoint(_Model):
+    """A node's score for a unit in one period (the newest run of that period)."""
 
     period: str
     run_id: int
@@ -185,21 +185,8 @@ class TrendPoint(_Model):
     rank: int | None = None
 
 
-class NodePage(_Model):
-    """A domain, requirement or indicator: the unit's score, its children, every unit's score."""
-
-    run: Run
-    node: NodeInfo
-    unit: Unit | None = None
-    own: Score | None = None
-    children: list[Score]
-    across: list[RankingRow]
-    grades: list[Grade]
-    trend: list[TrendPoint] = Field(default_factory=list)
-
-
 class TrendSeries(_Model):
-    """One node's scores over the trend's periods (null where a run has none)."""
+    """One node's scores over the trend's periods (None where a period has none)."""
 
     code: str
     name: str
@@ -207,7 +194,7 @@ class TrendSeries(_Model):
 
 
 class UnitTrend(_Model):
-    """A unit's index and domain scores over the periods of every run of the same framework."""
+    """A unit's index and domain scores over the periods of every run of the framework."""
 
     periods: list[str]
     base_period: str | None = None
@@ -215,7 +202,7 @@ class UnitTrend(_Model):
 
 
 class ChildValue(_Model):
-    """A district's latest value of an indicator."""
+    """An indicator value of a district or county."""
 
     indicator_id: str
     name: str
@@ -227,7 +214,7 @@ class ChildValue(_Model):
 
 
 class ChildUnit(_Model):
-    """One of a unit's own districts and counties (区县), its score where the run has one."""
+    """A district or county (区县) of the unit: its score where the run has one, its values."""
 
     code: str
     name: str
@@ -238,9 +225,22 @@ class ChildUnit(_Model):
 
 
 class UnitChildren(_Model):
-    """A unit's own districts and counties."""
+    """The unit's own districts and counties."""
 
     units: list[ChildUnit]
+
+
+class NodePage(_Model):
+    """A domain, requirement or indicator: the unit's score, its children, every unit's score."""
+
+    run: Run
+    node: NodeInfo
+    unit: Unit | None = None
+    own: Score | None = None
+    children: list[Score]
+    across: list[RankingRow]
+    trend: list[NodeTrendPoint] = []
+    grades: list[Grade]
 
 
 class UnitPage(_Model):
@@ -248,7 +248,10 @@ class UnitPage(_Model):
 
     run: Run
     unit: Unit
+    trend: UnitTrend | None = None
+    children: UnitChildren | None = None
     index: IndexScore | None = None
+    at_top_grade: bool | None = None
     domains: list[Score]
     requirements: list[Score]
     indicators: list[IndicatorScore]
@@ -256,9 +259,6 @@ class UnitPage(_Model):
     weaknesses: list[IndicatorScore]
     gaps: list[IndicatorScore]
     grades: list[Grade]
-    at_top_grade: bool | None = Field(None, description="At the top grade: no gaps to lift the grade")
-    trend: UnitTrend | None = None
-    children: UnitChildren | None = None
 
 
 class UnitName(_Model):
@@ -340,7 +340,7 @@ class Scores(_Model):
 
 
 class Measure(_Model):
-    """A unit of measure: its label in the asked language and the decimals its values are shown with."""
+    """A unit of measure: its label in the page's language and the decimals it is shown with."""
 
     label: str
     decimals: int
@@ -369,7 +369,7 @@ class Overview(_Model):
     ranking: list[RankingRow]
     has_intervals: bool
     map: MapInfo
-    measures: dict[str, Measure] = Field(default_factory=dict)
+    measures: dict[str, Measure] | None = None
 
 
 class Access(_Model):
