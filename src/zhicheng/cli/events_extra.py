@@ -35,6 +35,7 @@ def register(app: typer.Typer) -> None:
     app.command("services")(handle_errors(services_cmd))
     app.command("forecast")(handle_errors(forecast_cmd))
     app.command("backtest")(handle_errors(backtest_cmd))
+    _register_readiness(app)
 
 
 def forecast_cmd(
@@ -141,3 +142,51 @@ def backtest_cmd(
         table.add_row(str(year), str(code), str(len(s)), f"{m['mase_model']:.2f}", f"{m['mase_seasonal_naive']:.2f}",
                       f"{m['coverage']:.2f}")
     console.print(table)
+
+
+readiness_app = typer.Typer(help="Emergency readiness (预案, 应急演练, 物资保障): load records, D2.R3 indicators.",
+                            no_args_is_help=True)
+
+
+@readiness_app.command("load")
+def readiness_load_cmd(
+    file: Annotated[str, typer.Argument(help="YAML with plans, drills and depots (see the README).")],
+    db: Annotated[str | None, typer.Option("--db", help="Store [env ZHICHENG_DB]")] = None,
+) -> None:
+    """Load plans, drills (follow-up actions become events) and supplies (shortages raise alerts)."""
+    from zhicheng.cli.common import init_store, store_location
+    from zhicheng.events.readiness import load_readiness
+
+    r = load_readiness(init_store(store_location(db)), file)
+    console.print(f"{r.plans} plans, {r.drills} drills ({r.actions} follow-up events), {r.depots} depots, "
+                  f"{r.stocks} stocks; {r.shortage_alerts} supply alerts raised")
+
+
+@readiness_app.command("indicators")
+def readiness_indicators_cmd(
+    year: Annotated[int, typer.Argument(help="Year of the drills counted.")],
+    unit: Annotated[str | None, typer.Option(help="Unit whose records count; with --store its values are written.")] = None,
+    store: Annotated[bool, typer.Option("--store/--no-store", help="Write the values into the store (needs --unit).")] = False,
+    db: Annotated[str | None, typer.Option("--db", help="Store [env ZHICHENG_DB]")] = None,
+) -> None:
+    """D2.R3.I3 (drills held as planned), D2.R3.I5 (digital depots), supply coverage [%]."""
+    from zhicheng.cli.common import init_store, store_location
+    from zhicheng.events.readiness import readiness_indicators, store_readiness_indicators
+
+    engine = init_store(store_location(db))
+    values = readiness_indicators(engine, year, unit)
+    table = Table("indicator", "value %", title=f"readiness {year} {unit or ''}")
+    for k, v in values.items():
+        table.add_row(k, "" if v is None else f"{v:.1f}")
+    console.print(table)
+    if store and unit:
+        console.print(f"{store_readiness_indicators(engine, year, unit)} values written")
+
+
+def _register_readiness(app: typer.Typer) -> None:
+    for command in readiness_app.registered_commands:
+        if command.callback is not None and not getattr(command.callback, "_wrapped", False):
+            wrapped = handle_errors(command.callback)
+            wrapped._wrapped = True  # type: ignore[attr-defined]
+            command.callback = wrapped
+    app.add_typer(readiness_app, name="readiness")
