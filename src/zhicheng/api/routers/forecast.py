@@ -24,6 +24,7 @@ def forecast_volumes(
     grid_code: Annotated[str | None, Query(max_length=64)] = None,
     freq: Literal["h", "D"] = "h",
     source_ref: Annotated[str | None, Query(max_length=200, description="e.g. la311:%2020% (SQL LIKE)")] = None,
+    days: Annotated[int, Query(ge=3, le=3660, description="Span up to the latest event [days]")] = 7,
 ) -> dict[str, Any]:
     """Counts per period with the rolling 95 % band, the next season's forecast and the surges.
 
@@ -41,8 +42,19 @@ def forecast_volumes(
         conds.append(events.c.grid_code == grid_code)
     if source_ref:
         conds.append(events.c.source_ref.like(source_ref))
-    where = sa.and_(*conds) if conds else None
-    series = volume_series(engine, freq, (), where=where)
+    with engine.connect() as conn:
+        latest = conn.execute(sa.select(sa.func.max(events.c.requested_at)).where(*conds)).scalar()
+    if latest is None:
+        return {"history": [], "ahead": [], "surges": [], "freq": freq}
+    from datetime import timedelta
+
+    import pandas as pd
+
+    from zhicheng.events.service import utc
+
+    latest_at = utc(pd.Timestamp(latest).to_pydatetime())
+    conds.append(events.c.requested_at >= latest_at - timedelta(days=days))
+    series = volume_series(engine, freq, (), where=sa.and_(*conds))
     if series.empty:
         return {"history": [], "ahead": [], "surges": [], "freq": freq}
     try:
@@ -63,3 +75,17 @@ def forecast_alerts_list(
     from zhicheng.workspace.forecasts import list_forecast_alerts
 
     return list_forecast_alerts(engine, kind, limit)
+
+
+page_router = APIRouter(tags=["cockpit"])
+
+
+@page_router.get("/predict", include_in_schema=False)
+def predict_page() -> Any:
+    """The prediction page: volumes with their band and surges, the grid heat map, warnings, alerts."""
+    from fastapi.responses import HTMLResponse
+
+    from zhicheng.cockpit import STATIC_DIR
+
+    text = (STATIC_DIR / "predict.html").read_text(encoding="utf-8")
+    return HTMLResponse(text, headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})
