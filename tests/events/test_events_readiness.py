@@ -124,7 +124,7 @@ def test_readiness_commands(engine: Engine, tmp_path: Path) -> None:
         conn.execute(units.insert().values(code="C1", name_zh="示范市", level="city"))
     path = tmp_path / "r.yaml"
     path.write_text(READINESS, encoding="utf-8")
-    db = str(engine.url)
+    db = engine.url.render_as_string(hide_password=False)
     runner = CliRunner()
     out = runner.invoke(cli_app, ["events", "readiness", "load", str(path), "--db", db])
     assert out.exit_code == 0, out.output
