@@ -11,7 +11,9 @@ Indicators (:func:`readiness_indicators`):
 
 - D2.R3.I3 应急演练计划完成率 = drills held in the year / drills the plans call for × 100 (capped at 100);
 - D2.R3.I5 应急物资数字化管理率 = depots reporting stock to the platform / depots × 100;
-- ``ops.supply_coverage`` = stocked items at or above their minimum and not expired / items × 100.
+- ``ops.supply_coverage`` = stocked items at or above their minimum and not expired / items × 100;
+- D2.R3.I1 预警信息公众覆盖率 from the dissemination figures of the year's public warnings
+  (:func:`zhicheng.events.warnings.reach_indicator`).
 """
 
 from __future__ import annotations
@@ -251,7 +253,7 @@ def raise_shortage_alerts(engine: Engine, today: date | None = None) -> int:
 
 
 def readiness_indicators(engine: Engine, year: int, unit_code: str | None = None) -> dict[str, float | None]:
-    """D2.R3.I3 [%], D2.R3.I5 [%] and ops.supply_coverage [%] of ``year`` (one unit's records, or all).
+    """D2.R3.I1, D2.R3.I3, D2.R3.I5 and ops.supply_coverage [%] of ``year`` (one unit's records, or all).
 
     References
     ----------
@@ -277,7 +279,10 @@ def readiness_indicators(engine: Engine, year: int, unit_code: str | None = None
     done = sum(min(int(held.get(code, 0)), int(n)) for code, n in plans.items())
     as_of = min(end, now_utc())
     ok = sum(1 for s in stock if s.quantity >= s.minimum and (s.expires_at is None or utc(s.expires_at) > as_of))
+    from zhicheng.events.warnings import INDICATOR_REACH, reach_indicator
+
     return {
+        INDICATOR_REACH: reach_indicator(engine, year, unit_code),
         INDICATOR_DRILLS: min(100.0, 100.0 * done / planned) if planned else None,
         INDICATOR_DIGITAL_DEPOTS: 100.0 * sum(bool(v) for v in depots.values()) / len(depots) if depots else None,
         INDICATOR_SUPPLY_COVERAGE: 100.0 * ok / len(stock) if stock else None,
