@@ -33,10 +33,10 @@ def archive_files(loc: Location) -> list[str]:
 
 
 def hourly_select(d: hj663_sql.Dialect, observations: str, datastreams: str) -> str:
-    """SQL of the long hourly view: station, pollutant, local day number, hour, value."""
+    """SQL of the long hourly view: datastream, local day number, hour, value."""
     local = f"(o.phenomenon_time_start + CAST(s.utc_offset_hours AS BIGINT) * {HOUR_US})"
     return (
-        f"SELECT s.station AS station, s.pollutant AS pollutant, {d.idiv(local, str(DAY_US))} AS dn, "
+        f"SELECT o.datastream_id AS datastream_id, {d.idiv(local, str(DAY_US))} AS dn, "
         f"{d.idiv(local, str(HOUR_US))} % 24 AS hour, o.result_number AS value "
         f"FROM {observations} o JOIN {datastreams} s ON o.datastream_id = s.datastream_id "
         "WHERE s.pollutant IS NOT NULL"
@@ -97,7 +97,7 @@ def duckdb_chain(loc: Location, memory_limit: str = "3GB", threads: int | None =
         con.execute(f"CREATE VIEW datastreams AS SELECT * FROM read_parquet('{ds}')")
         d = hj663_sql.DUCKDB
         con.execute(f"CREATE VIEW hourly AS {hourly_select(d, 'observations', 'datastreams')}")
-        con.execute(f"CREATE TABLE daily AS {hj663_sql.daily_sql(d, 'hourly')}")
+        con.execute(f"CREATE TABLE daily AS {hj663_sql.daily_sql(d, 'hourly', 'datastreams')}")
         daily = con.execute("SELECT * FROM daily").df()
         annual = con.execute(hj663_sql.annual_sql(d, "daily")).df()
     finally:
@@ -149,7 +149,7 @@ def spark_chain(loc: Location, master: str | None = None, session: Any = None) -
         .parquet(loc.uri(DATASTREAMS)).createOrReplaceTempView("datastreams")
     d = hj663_sql.SPARK
     spark.sql(hourly_select(d, "observations", "datastreams")).createOrReplaceTempView("hourly")
-    daily = _run_steps(spark, hj663_sql.daily_sql(d, "hourly"), "daily")
+    daily = _run_steps(spark, hj663_sql.daily_sql(d, "hourly", "datastreams"), "daily")
     annual = _run_steps(spark, hj663_sql.annual_sql(d, "daily"), "annual").toPandas()
     return Chain(*_finish(daily.toPandas(), annual))
 
@@ -167,7 +167,7 @@ def _run_steps(spark: Any, sql: str, name: str) -> Any:
 
 #: Steps whose results Spark computes once (their columns carry large expressions, or they are
 #: read twice); the others stay views that Spark folds into the next step.
-MATERIALISED = {"per_day", "mda8", "stats", "indexed", "result", "a", "v"}
+MATERIALISED = {"per_stream", "per_day", "mda8", "stats", "indexed", "result", "a", "v"}
 
 
 Runner = Callable[[Location], Chain]

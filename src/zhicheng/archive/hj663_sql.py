@@ -121,21 +121,38 @@ def _units_per_digit(pollutant: str) -> int:
     return SCALE // 10 ** HJ_DECIMALS[pollutant]
 
 
-def daily_sql(d: Dialect, hourly: str) -> str:
-    """SQL of the daily table from the view ``hourly`` (station, pollutant, dn, hour, value).
+def daily_sql(d: Dialect, hourly: str, streams: str) -> str:
+    """SQL of the daily table from the views ``hourly`` and ``streams``.
 
-    ``dn`` is the local day number (days since 1970-01-01), ``hour`` 0–23 the start of the hour;
-    ``value`` is in [µg/m³] (CO [mg/m³]), NULL where a row has no value. The columns are those of
-    :func:`zhicheng.air.editions.daily_aqi` (text columns as text), with ``dn`` beside ``date``.
+    ``hourly`` has ``datastream_id``, ``dn`` (the local day number, days since 1970-01-01),
+    ``hour`` (0–23, the start of the hour) and ``value`` in [µg/m³] (CO [mg/m³]), NULL where a
+    row has no value; ``streams`` gives each Datastream's ``station`` and ``pollutant``. Rows are
+    first reduced per Datastream and day (sum, count, maximum and the 24 hours as columns, so the
+    17 MDA8 windows are column arithmetic, not a join), then per station and day. The columns are
+    those of :func:`zhicheng.air.editions.daily_aqi` (text columns as text), with ``dn``.
     """
     u = f"CAST({d.round_even.format(x='value * 1000000.0')} AS BIGINT)"
     o3w = "o3_windows"
     by = "station, dn"
+    hours = ", ".join(f"MAX(CASE WHEN hour = {h} THEN u END) AS h{h}" for h in range(24))
     means = ",\n".join(
-        f"SUM(CASE WHEN pollutant = '{p}' THEN {u} END) AS {p}_sum, "
-        f"COUNT(CASE WHEN pollutant = '{p}' THEN value END) AS {p}_hours"
+        f"SUM(CASE WHEN st.pollutant = '{p}' THEN ps.s END) AS {p}_sum, "
+        f"COALESCE(SUM(CASE WHEN st.pollutant = '{p}' THEN ps.n END), 0) AS {p}_hours"
         for p in POLLUTANTS
     )
+    o3_hours = ", ".join(f"MAX(CASE WHEN st.pollutant = 'o3' THEN ps.h{h} END) AS o3_h{h}" for h in range(24))
+    s8 = ", ".join(
+        " + ".join(f"COALESCE(o3_h{h}, 0)" for h in range(w, w + 8)) + f" AS s8_{w}" for w in range(17)
+    )
+    n8 = ", ".join(
+        " + ".join(f"CASE WHEN o3_h{h} IS NULL THEN 0 ELSE 1 END" for h in range(w, w + 8)) + f" AS n8_{w}"
+        for w in range(17)
+    )
+    window_means = ", ".join(
+        f"CASE WHEN n8_{w} >= {MIN_HOURS_8H} THEN s8_{w} * {d.idiv(str(LCM_8H), f'GREATEST(n8_{w}, 1)')} END"
+        for w in range(17)
+    )
+    windows = " + ".join(f"CASE WHEN n8_{w} >= {MIN_HOURS_8H} THEN 1 ELSE 0 END" for w in range(17))
     stats = [f"{by}"]
     for col, p, _ in DAILY_ITEMS:
         if col == "o3_1h_max":
@@ -185,32 +202,28 @@ def daily_sql(d: Dialect, hourly: str) -> str:
     )
     return f"""
 WITH units AS (
-  SELECT station, dn, hour, pollutant, value FROM {hourly}
+  SELECT datastream_id, dn, hour, {u} AS u FROM {hourly}
+),
+per_stream AS (
+  SELECT datastream_id, dn, SUM(u) AS s, COUNT(u) AS n, MAX(u) AS top, {hours}
+  FROM units GROUP BY datastream_id, dn
 ),
 per_day AS (
-  SELECT {by},
+  SELECT st.station AS station, ps.dn AS dn,
   {means},
-  MAX(CASE WHEN pollutant = 'o3' THEN {u} END) AS o3_top
-  FROM units GROUP BY {by}
+  MAX(CASE WHEN st.pollutant = 'o3' THEN ps.top END) AS o3_top, {o3_hours}
+  FROM per_stream ps JOIN {streams} st ON ps.datastream_id = st.datastream_id
+  WHERE st.pollutant IS NOT NULL
+  GROUP BY st.station, ps.dn
 ),
-o3_hours AS (
-  SELECT station, dn, hour, {u} AS u FROM units WHERE pollutant = 'o3' AND value IS NOT NULL
-),
-windows AS (
-  SELECT h.station, h.dn, w.w, SUM(h.u) AS s8, COUNT(*) AS n8
-  FROM o3_hours h JOIN (VALUES {', '.join(f'({i})' for i in range(17))}) AS w(w)
-    ON h.hour >= w.w AND h.hour < w.w + 8
-  GROUP BY h.station, h.dn, w.w
+w8 AS (
+  SELECT per_day.*, {s8}, {n8} FROM per_day
 ),
 mda8 AS (
-  SELECT station, dn,
-    MAX(CASE WHEN n8 >= {MIN_HOURS_8H} THEN s8 * {d.idiv(str(LCM_8H), 'n8')} END) AS o3_best,
-    COUNT(CASE WHEN n8 >= {MIN_HOURS_8H} THEN 1 END) AS {o3w}
-  FROM windows GROUP BY station, dn
+  SELECT w8.*, GREATEST({window_means}) AS o3_best_raw, {windows} AS {o3w} FROM w8
 ),
 joined AS (
-  SELECT p.*, COALESCE(m.o3_best, 0) AS o3_best, COALESCE(m.{o3w}, 0) AS {o3w}
-  FROM per_day p LEFT JOIN mda8 m ON p.station = m.station AND p.dn = m.dn
+  SELECT mda8.*, COALESCE(o3_best_raw, 0) AS o3_best FROM mda8
 ),
 stats AS (
   SELECT {", ".join(stats)} FROM joined
