@@ -1,4 +1,9 @@
-"""API tokens with roles: created once, stored only as SHA-256 hashes, revocable."""
+"""API tokens with roles: created once, stored only as SHA-256 hashes, revocable, expiring, rotatable.
+
+A token may be bound to Things (``--thing``) or to a department (``--department``): a bound
+``sensor`` writes only the Observations of those Things' Datastreams, a bound ``device_manager``
+only those Things and what hangs from them (see :func:`zhicheng.sensing.service.authorize`).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import base64
 import hashlib
 import secrets
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, get_args
@@ -14,9 +20,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from zhicheng.errors import ZhichengError
-from zhicheng.store.schema_api import api_tokens
+from zhicheng.store.schema_api import api_token_things, api_tokens
 
-Role = Literal["admin", "analyst", "operator", "sensor", "viewer", "reviewer"]
+Role = Literal["admin", "analyst", "operator", "device_manager", "sensor", "viewer", "reviewer"]
 ROLES: tuple[str, ...] = get_args(Role)
 TOKEN_PREFIX = "zc_"
 
@@ -27,12 +33,14 @@ class TokenError(ZhichengError):
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the token's name, role and department (``anonymous`` without a token)."""
+    """Who is calling: the token's name, role, department and bound Things (``anonymous`` without a token)."""
 
     name: str
     role: str | None
     token_id: int | None = None
     department: str | None = None
+    #: The Things the token is bound to (empty: bound to none in particular).
+    things: frozenset[int] = frozenset()
 
     def has_role(self, *roles: str) -> bool:
         """True when the caller holds one of ``roles``; ``admin`` holds every role."""
@@ -79,32 +87,86 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(engine: Engine, role: str, name: str, department: str | None = None) -> str:
-    """Create a token with ``role``; return the token itself, which is never stored."""
+def create_token(
+    engine: Engine,
+    role: str,
+    name: str,
+    department: str | None = None,
+    *,
+    things: Iterable[int] = (),
+    expires_at: datetime | None = None,
+) -> str:
+    """Create a token with ``role``; return the token itself, which is never stored.
+
+    ``things`` binds it to those Things; ``expires_at`` (timezone-aware) ends its validity.
+    """
     if role not in ROLES:
         raise TokenError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
     if not name.strip():
         raise TokenError("a token needs a name")
+    if expires_at is not None and expires_at.tzinfo is None:
+        raise TokenError("the expiry needs a time zone (e.g. 2027-01-01T00:00:00+08:00)")
+    expires_at = expires_at.astimezone(UTC) if expires_at is not None else None
+    bound = sorted(set(things))
+    if any(t < 0 for t in bound):
+        raise TokenError("Thing ids are non-negative integers")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with engine.begin() as conn:
-        conn.execute(
+        token_id = conn.execute(
             api_tokens.insert().values(
                 name=name,
                 role=role,
                 token_hash=hash_token(token),
                 department=department,
                 created_at=datetime.now(UTC),
+                expires_at=expires_at,
             )
-        )
+        ).inserted_primary_key[0]  # type: ignore[index]
+        if bound:
+            conn.execute(api_token_things.insert(), [{"token_id": token_id, "thing_id": t} for t in bound])
+    return token
+
+
+def rotate_token(engine: Engine, token_id: int, expires_at: datetime | None = None) -> str:
+    """A new secret for token ``token_id``: same name, role, department and Things; the old one revoked.
+
+    Both happen in one transaction, so exactly one of the two secrets is valid at any time.
+    """
+    with engine.begin() as conn:
+        old = conn.execute(
+            sa.select(api_tokens).where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
+        ).mappings().first()
+        if old is None:
+            raise TokenError(f"no active token with id {token_id}")
+        things = list(conn.execute(
+            sa.select(api_token_things.c.thing_id).where(api_token_things.c.token_id == token_id)
+        ).scalars())
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        new_id = conn.execute(
+            api_tokens.insert().values(
+                name=old["name"], role=old["role"], token_hash=hash_token(token),
+                department=old["department"], created_at=datetime.now(UTC),
+                expires_at=expires_at.astimezone(UTC) if expires_at is not None else old["expires_at"],
+            )
+        ).inserted_primary_key[0]  # type: ignore[index]
+        if things:
+            conn.execute(api_token_things.insert(), [{"token_id": new_id, "thing_id": t} for t in things])
+        conn.execute(api_tokens.update().where(api_tokens.c.id == token_id).values(revoked_at=datetime.now(UTC)))
+    _token_cache.clear()
     return token
 
 
 def list_tokens(engine: Engine) -> list[dict[str, object]]:
-    """Every token's id, name, role, department, creation and revocation times (no secrets)."""
+    """Every token's id, name, role, department, Things, creation, expiry and revocation (no secrets)."""
     cols = [c for c in api_tokens.c if c.name != "token_hash"]
     with engine.connect() as conn:
         rows = conn.execute(sa.select(*cols).order_by(api_tokens.c.id)).mappings().all()
-    return [dict(r) for r in rows]
+        bound: dict[int, list[int]] = {}
+        for token_id, thing_id in conn.execute(
+            sa.select(api_token_things.c.token_id, api_token_things.c.thing_id).order_by(api_token_things.c.thing_id)
+        ):
+            bound.setdefault(int(token_id), []).append(int(thing_id))
+    return [{**dict(r), "things": bound.get(int(r["id"]), [])} for r in rows]
 
 
 def revoke_token(engine: Engine, token_id: int) -> None:
@@ -138,11 +200,19 @@ def principal_for(engine: Engine, token: str) -> Principal | None:
 
 
 def _lookup(engine: Engine, token_hash: str) -> Principal | None:
+    now = datetime.now(UTC)
     with engine.connect() as conn:
         row = conn.execute(
             sa.select(api_tokens.c.id, api_tokens.c.name, api_tokens.c.role, api_tokens.c.department)
-            .where(api_tokens.c.token_hash == token_hash, api_tokens.c.revoked_at.is_(None))
+            .where(
+                api_tokens.c.token_hash == token_hash,
+                api_tokens.c.revoked_at.is_(None),
+                sa.or_(api_tokens.c.expires_at.is_(None), api_tokens.c.expires_at > now),
+            )
         ).first()
-    if row is None:
-        return None
-    return Principal(name=row.name, role=row.role, token_id=row.id, department=row.department)
+        if row is None:
+            return None
+        things = frozenset(int(t) for t in conn.execute(
+            sa.select(api_token_things.c.thing_id).where(api_token_things.c.token_id == row.id)
+        ).scalars())
+    return Principal(name=row.name, role=row.role, token_id=row.id, department=row.department, things=things)

@@ -33,7 +33,7 @@ def _free_port() -> int:
 
 def _tokens(app: object) -> dict[str, str]:
     engine = app.state.engine  # type: ignore[attr-defined]
-    roles = ("admin", "analyst", "operator", "sensor", "viewer", "reviewer")
+    roles = ("admin", "analyst", "operator", "device_manager", "sensor", "viewer", "reviewer")
     return {r: create_token(engine, r, f"test-{r}") for r in roles}
 
 

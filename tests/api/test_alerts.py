@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.api.sta_helpers import auth, data_array, station_body
+from tests.support.sta import auth, data_array, station_body
 from zhicheng.sensing import alerts as alert_service
 
 
@@ -14,7 +14,7 @@ def _setup(client: TestClient) -> int:
     r = client.post(
         "/v1.1/Things",
         json=station_body("Dongsi", props=("PM2.5", "CO")),
-        headers=auth(client.tokens["sensor"]),
+        headers=auth(client.tokens["device_manager"]),
     )  # type: ignore[attr-defined]
     assert r.status_code == 201
     page = client.get(
@@ -27,7 +27,7 @@ def _send(client: TestClient, ds: int, start_hour: int, values: list[float]) -> 
     r = client.post(
         "/v1.1/CreateObservations",
         json=data_array(ds, start_hour, values),
-        headers=auth(client.tokens["sensor"]),
+        headers=auth(client.tokens["device_manager"]),
     )  # type: ignore[attr-defined]
     assert r.status_code == 201, r.text
 
@@ -44,7 +44,7 @@ def test_rule_crud_and_roles(client: TestClient) -> None:
     assert client.post("/api/alerts/rules", json=rule).status_code == 401
     assert (
         client.post(
-            "/api/alerts/rules", json=rule, headers=auth(client.tokens["sensor"])
+            "/api/alerts/rules", json=rule, headers=auth(client.tokens["device_manager"])
         ).status_code
         == 403
     )  # type: ignore[attr-defined]
@@ -138,7 +138,7 @@ def test_threshold_breach_opens_peaks_and_closes(client: TestClient) -> None:
                 "result": 160,
                 "Datastream": {"@iot.id": ds},
             },
-            headers=auth(client.tokens["sensor"]),  # type: ignore[attr-defined]
+            headers=auth(client.tokens["device_manager"]),  # type: ignore[attr-defined]
         )
         assert one.status_code == 201
         active = client.get("/api/alerts", params={"active": "true"}).json()

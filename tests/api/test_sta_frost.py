@@ -74,7 +74,7 @@ def _station(name: str, lon: float, lat: float) -> fsc.Thing:
 @pytest.fixture()
 def service(live_server: Any) -> fsc.SensorThingsService:
     return fsc.SensorThingsService(
-        f"{live_server.url}/v1.1", auth_handler=BearerHandler(live_server.tokens["sensor"])
+        f"{live_server.url}/v1.1", auth_handler=BearerHandler(live_server.tokens["device_manager"])
     )
 
 

@@ -28,7 +28,7 @@ def test_replay_over_http_needs_a_writer_token(live_server: Any) -> None:
     ]
     refused = runner.invoke(cli_app, [*args, "--token", live_server.tokens["viewer"]])
     assert refused.exit_code == 2 and "HTTP 403" in " ".join(refused.stderr.split())
-    done = runner.invoke(cli_app, [*args, "--token", live_server.tokens["sensor"], "--batch", "7"])
+    done = runner.invoke(cli_app, [*args, "--token", live_server.tokens["device_manager"], "--batch", "7"])
     assert done.exit_code == 0, done.output
     sent = int(done.output.split("sent ")[1].split(" ")[0].replace(",", ""))
     # Shunyi, 2017-02-28 local: the file's last 24 hourly rows, six pollutants, missing ones skipped.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from tests.api.sta_helpers import auth, data_array, station_body
+from tests.support.sta import auth, data_array, station_body
 from zhicheng.api import create_app
 from zhicheng.store.schema_events import events
 
@@ -13,7 +13,7 @@ from zhicheng.store.schema_events import events
 def test_breaching_observations_open_an_alert_and_a_sensor_event(client: TestClient) -> None:
     tokens = client.tokens  # type: ignore[attr-defined]
     made = client.post("/v1.1/Things", json=station_body("Dongsi", lon=116.417, lat=39.929),
-                       headers=auth(tokens["sensor"]))
+                       headers=auth(tokens["device_manager"]))
     assert made.status_code == 201
     ds = client.get("/v1.1/Datastreams", params={"$filter": "ObservedProperty/name eq 'PM2.5'"}).json()
     ds_id = int(ds["value"][0]["@iot.id"])

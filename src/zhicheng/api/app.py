@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zhicheng import __version__
+from zhicheng.api.headers import SecurityHeadersMiddleware
 from zhicheng.api.routers import ROUTERS
 from zhicheng.auth import ANONYMOUS, Principal, principal_for, request_token
 from zhicheng.settings import Settings
@@ -127,6 +128,7 @@ def create_app(db: str | Path | Engine | None = None, settings: Settings | None 
     app.state.engine = engine
     app.state.settings = settings
     app.add_middleware(GuardMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)  # outermost: on every answer, errors included
     _install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -46,7 +46,7 @@ def _engine(db: str | None) -> Engine:
 @handle_errors
 def create(
     name: Annotated[str, typer.Option(help="Campaign name, e.g. '2024 年度城市自评'.")],
-    period: Annotated[str, typer.Option(help="Period the values are for, e.g. 2024.")],
+    period: Annotated[str, typer.Option(help="Period the values are for: YYYY, YYYY-MM, YYYY-MM-DD, YYYYQn or YYYYHn.")],
     deadline: Annotated[str, typer.Option(help="Due date (YYYY-MM-DD, end of day UTC+8) or ISO datetime.")],
     unit: Annotated[list[str], typer.Option("--unit", help="Unit code (repeat for several).")],
     note: Annotated[str | None, typer.Option(help="Free note.")] = None,

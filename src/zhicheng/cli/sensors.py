@@ -39,7 +39,7 @@ def _client(stack: ExitStack, url: str | None, token: str | None, db: str | None
         import httpx
 
         if not token:
-            raise ZhichengError("--url needs --token (a sensor, operator or admin token)")
+            raise ZhichengError("--url needs --token (a device_manager, operator or admin token)")
         return stack.enter_context(
             httpx.Client(
                 base_url=url.rstrip("/"), headers={"Authorization": f"Bearer {token}"}, timeout=60
@@ -54,7 +54,8 @@ def _client(stack: ExitStack, url: str | None, token: str | None, db: str | None
 
     app = create_app(store_location(db))
     engine = app.state.engine
-    secret = create_token(engine, "sensor", "zhicheng sensors load-beijing")
+    # Registering the stations is a device manager's right; the token lives for this run only.
+    secret = create_token(engine, "device_manager", "zhicheng sensors load-beijing")
     mine = [t["id"] for t in list_tokens(engine) if t["name"] == "zhicheng sensors load-beijing"]
     token_id = max(int(str(i)) for i in mine)
     stack.callback(engine.dispose)
@@ -73,7 +74,9 @@ def load_beijing(
         str | None, typer.Option(help="Base URL of a running server, e.g. http://127.0.0.1:8000")
     ] = None,
     token: Annotated[
-        str | None, typer.Option(help="Bearer token for --url (role sensor, operator or admin)")
+        str | None,
+        typer.Option(help="Bearer token for --url (role device_manager, operator or admin: the "
+                          "stations are registered, then their readings sent)"),
     ] = None,
     db: Annotated[
         str | None,

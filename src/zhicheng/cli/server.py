@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import typer
@@ -10,7 +11,34 @@ from rich.table import Table
 
 from zhicheng.cli.common import DbOption, console, handle_errors, init_store, store_location
 
-token_app = typer.Typer(help="API tokens: create (shown once), list, revoke.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens: create (shown once), list, rotate, revoke.", no_args_is_help=True)
+
+ExpiresOption = Annotated[
+    str | None,
+    typer.Option(help="When the token stops working: an ISO date-time with time zone, or a "
+                      "duration from now such as 90d, 12h or 30m."),
+]
+
+
+def _expiry(text: str | None) -> datetime | None:
+    """``--expires``: an ISO 8601 instant (with offset) or ``<n>d``/``<n>h``/``<n>m`` from now."""
+    if text is None:
+        return None
+    import re
+
+    from zhicheng.errors import ZhichengError
+
+    match = re.fullmatch(r"(\d+)([dhm])", text.strip())
+    if match:
+        unit = {"d": "days", "h": "hours", "m": "minutes"}[match.group(2)]
+        return datetime.now(UTC) + timedelta(**{unit: int(match.group(1))})
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise ZhichengError(f"--expires: {text!r} is neither an ISO date-time nor a duration like 90d") from None
+    if when.tzinfo is None:
+        raise ZhichengError(f"--expires: {text!r} needs a time zone, e.g. {text}+08:00")
+    return when
 
 
 @handle_errors
@@ -53,15 +81,28 @@ def serve(
 @token_app.command("create")
 @handle_errors
 def token_create(
-    role: Annotated[str, typer.Option(help="admin, analyst, operator, sensor, viewer or reviewer")],
+    role: Annotated[
+        str, typer.Option(help="admin, analyst, operator, device_manager, sensor, viewer or reviewer")
+    ],
     name: Annotated[str, typer.Option(help="Who or what holds the token.")],
-    department: Annotated[str | None, typer.Option(help="Department of the holder.")] = None,
+    department: Annotated[
+        str | None,
+        typer.Option(help="Department of the holder; a sensor or device_manager token is then "
+                          "bound to the Things whose properties.department is this."),
+    ] = None,
+    thing: Annotated[
+        list[int] | None,
+        typer.Option("--thing", help="Bind the token to this Thing (repeatable): a sensor writes "
+                                     "only its Datastreams' Observations, a device_manager only it."),
+    ] = None,
+    expires: ExpiresOption = None,
     db: DbOption = None,
 ) -> None:
     """Create a token and print it once (only its hash is stored)."""
     from zhicheng.auth import create_token
 
-    token = create_token(init_store(store_location(db)), role, name, department)
+    token = create_token(init_store(store_location(db)), role, name, department,
+                         things=thing or (), expires_at=_expiry(expires))
     typer.echo(token)
 
 
@@ -71,11 +112,26 @@ def token_list(db: DbOption = None) -> None:
     """List tokens (never their secret)."""
     from zhicheng.auth import list_tokens
 
-    table = Table("id", "name", "role", "department", "created", "revoked")
+    table = Table("id", "name", "role", "department", "created", "revoked", "expires", "things")
     for t in list_tokens(init_store(store_location(db))):
+        things = t.pop("things")
         table.add_row(*(str(t[k]) if t[k] is not None else "" for k in
-                        ("id", "name", "role", "department", "created_at", "revoked_at")))
+                        ("id", "name", "role", "department", "created_at", "revoked_at", "expires_at")),
+                      " ".join(str(i) for i in things))  # type: ignore[attr-defined]
     console.print(table)
+
+
+@token_app.command("rotate")
+@handle_errors
+def token_rotate(
+    token_id: Annotated[int, typer.Argument(help="Id from `zhicheng token list`.")],
+    expires: ExpiresOption = None,
+    db: DbOption = None,
+) -> None:
+    """Replace a token's secret: print the new one (same name, role and binding); the old one stops at once."""
+    from zhicheng.auth import rotate_token
+
+    typer.echo(rotate_token(init_store(store_location(db)), token_id, expires_at=_expiry(expires)))
 
 
 @token_app.command("revoke")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from zhicheng.goals.model import Framework
 
 
 @dataclass(frozen=True)
@@ -16,7 +19,7 @@ class Catalogue:
     high: dict[str, float] = field(default_factory=dict)
 
     @classmethod
-    def from_framework(cls, framework: Any) -> Catalogue:
+    def from_framework(cls, framework: Framework) -> Catalogue:
         """The catalogue of a goal-model ``Framework`` (its ``indicators()``)."""
         ids: set[str] = set()
         unit: dict[str, str] = {}

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import getpass
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,23 +24,23 @@ from sqlalchemy.engine import Engine
 
 from zhicheng.errors import Problem
 from zhicheng.evaluate.catalogue import Catalogue
-from zhicheng.evaluate.derive import DeriveFailure, evaluate_expression
+from zhicheng.evaluate.cells import CELL_COLUMNS, _cells, _default_mapping, per_unique
 from zhicheng.evaluate.errors import IngestError
-from zhicheng.evaluate.ingest_report import IngestReport
-from zhicheng.evaluate.mapping import (
-    CONVERSIONS,
-    DENOMINATOR_PREFIX,
-    KNOWN_UNITS,
-    IndicatorSpec,
-    Mapping,
-    UnitsMapping,
-    ValuesMapping,
-    checksum,
-    expression_names,
-    load_mapping,
+from zhicheng.evaluate.indicator_checks import (
+    _conversion_units,
+    _derive,
+    _fractions,
+    _plausible,
+    _series_label,
+    _store_inputs,
+    _unknown_indicators,
 )
+from zhicheng.evaluate.ingest_report import IngestReport
+from zhicheng.evaluate.keys import _resolve_periods, _resolve_units, name_lookup, short_name
+from zhicheng.evaluate.mapping import Mapping, UnitsMapping, ValuesMapping, checksum, load_mapping
+from zhicheng.evaluate.numbers import _duplicates, _parse_numbers, _suspicious
 from zhicheng.evaluate.units import ingest_units
-from zhicheng.readers import ROW, ReadFailure, SourceTable, header_key, read_source
+from zhicheng.readers import ReadFailure, SourceTable, read_source
 from zhicheng.store.values import (
     batch_with_checksum,
     new_batch,
@@ -50,9 +49,6 @@ from zhicheng.store.values import (
     write_values,
 )
 
-#: Cells of a table in long form: source row, unit code, period, series name, text / number.
-CELL_COLUMNS = [ROW, "unit_code", "period", "name", "column", "text"]
-_PERIOD = re.compile(r"^\d{4}(-\d{2}|-\d{2}-\d{2}|Q[1-4]|H[12])?$")
 #: Tolerance under which a re-ingested value counts as unchanged.
 RTOL = 1e-12
 
@@ -68,407 +64,6 @@ def _user() -> str:
         return getpass.getuser()
     except (OSError, KeyError):
         return "unknown"
-
-
-# --------------------------------------------------------------------------- reading into cells
-
-
-def per_unique(series: pd.Series, func: Callable[[pd.Series], pd.Series]) -> pd.Series:
-    """Apply a text operation to the distinct values only and spread the result back.
-
-    Keys (units, periods, indicator names) repeat across a long file: this keeps string work
-    proportional to the number of distinct keys, not to the number of rows.
-    """
-    codes, uniques = pd.factorize(series, use_na_sentinel=False)
-    done = func(pd.Series(uniques, dtype=object)).to_numpy(dtype=object)
-    if done.dtype == object and all(isinstance(v, bool) for v in done):
-        return pd.Series(done.astype(bool)[codes], index=series.index)
-    # The result stays categorical: later grouping and duplicate checks work on integer codes.
-    result_codes, categories = pd.factorize(done, use_na_sentinel=True)
-    values = pd.Categorical.from_codes(result_codes[codes], categories=pd.Index(categories))
-    return pd.Series(values, index=series.index)
-
-
-def _default_mapping(source: SourceTable, catalogue: Catalogue) -> ValuesMapping:
-    """The mapping a file without one is read with: long if it has indicator/value columns."""
-    cols = set(source.frame.columns)
-    if {"indicator", "value"} <= cols:
-        return ValuesMapping(layout="long")
-    return ValuesMapping(layout="wide")
-
-
-def _missing_columns(source: SourceTable, mapping: ValuesMapping, needed: list[str]) -> list[Problem]:
-    have = set(source.frame.columns)
-    return [
-        Problem("missing column (the mapping or layout needs it)", source.name, 1, col)
-        for col in dict.fromkeys(needed)
-        if header_key(col) not in have
-    ]
-
-
-def _wide_series(source: SourceTable, mapping: ValuesMapping, catalogue: Catalogue) -> dict[str, str]:
-    """Series name -> file column, for the wide layout (one period's names)."""
-    if mapping.columns:
-        return {name: spec.column for name, spec in mapping.columns.items()}
-    skip = {ROW, mapping.unit.column, mapping.period.column}
-    return {c: c for c in source.frame.columns if c not in skip}
-
-
-def _periods_of(frame: pd.DataFrame, mapping: ValuesMapping) -> list[tuple[str, pd.Series]]:
-    spec = mapping.period
-    if spec.column is not None:
-        return [("", frame[header_key(spec.column)].astype(str))]
-    if spec.value is not None:
-        return [("", pd.Series(spec.value, index=frame.index))]
-    return [(p, pd.Series(p, index=frame.index)) for p in spec.values or []]
-
-
-def _cells(source: SourceTable, mapping: ValuesMapping, catalogue: Catalogue) -> pd.DataFrame:
-    """The table as long cells (see :data:`CELL_COLUMNS`), unit and period still as text."""
-    frame = source.frame
-    unit_col = header_key(mapping.unit.column)
-    parts = []
-    if mapping.layout == "long":
-        needed = [mapping.unit.column, mapping.indicator_column, mapping.value_column]
-        needed += [mapping.period.column] if mapping.period.column else []
-        problems = _missing_columns(source, mapping, needed)
-        if problems:
-            raise IngestError(problems)
-        for _, period in _periods_of(frame, mapping):
-            parts.append(pd.DataFrame({
-                ROW: frame[ROW], "unit_code": frame[unit_col], "period": period,
-                "name": per_unique(frame[header_key(mapping.indicator_column)], lambda s: s.str.strip()),
-                "column": header_key(mapping.value_column), "text": frame[header_key(mapping.value_column)],
-            }))
-        return pd.concat(parts, ignore_index=True)
-    series = _wide_series(source, mapping, catalogue)
-    needed = [mapping.unit.column] + ([mapping.period.column] if mapping.period.column else [])
-    for tag in mapping.period.values or [""]:
-        needed += [col.replace("{period}", tag) for col in series.values()]
-    problems = _missing_columns(source, mapping, needed)
-    if problems:
-        raise IngestError(problems)
-    periods = _periods_of(frame, mapping)
-    for tag, period in periods:
-        for name, col in series.items():
-            key = header_key(col.replace("{period}", tag))
-            parts.append(pd.DataFrame({
-                ROW: frame[ROW], "unit_code": frame[unit_col], "period": period,
-                "name": name, "column": key, "text": frame[key],
-            }))
-    if not parts:
-        raise IngestError([Problem("no value columns to read (give `columns:` in the mapping)", source.name, 1)])
-    return pd.concat(parts, ignore_index=True)
-
-
-# --------------------------------------------------------------------------- keys
-
-
-def _group_problems(bad: pd.DataFrame, what: str, file: str, column: str) -> list[Problem]:
-    """One problem per distinct bad key, at its first row, counting the other rows."""
-    first = bad.groupby("key", sort=False)[ROW].agg(["min", "nunique"])
-    out = []
-    for key, (row, count) in first.iterrows():
-        more = f" (and {count - 1} more rows)" if count > 1 else ""
-        out.append(Problem(f"{what} {key!r}{more}", file, int(row), column))
-    return out
-
-
-def _resolve_units(
-    cells: pd.DataFrame, mapping: ValuesMapping, known: pd.DataFrame, file: str
-) -> tuple[pd.DataFrame, list[Problem], list[Problem]]:
-    """Replace unit text by store codes; returns cells, problems and warnings (skipped units)."""
-    spec = mapping.unit
-    def clean(s: pd.Series) -> pd.Series:
-        s = s.astype(str).str.strip().str.replace(r"\.0$", "", regex=True)
-        return s.replace(spec.recode) if spec.recode else s
-
-    text = per_unique(cells["unit_code"], clean)
-    if spec.by == "name":
-        lookup = name_lookup(known, spec.level)
-        codes = per_unique(text, lambda s: short_name(s).map(lookup))
-    else:
-        pool = set((known if spec.level is None else known[known["level"] == spec.level])["code"])
-        codes = per_unique(text, lambda s: s.where(s.isin(pool)))
-    shown = text
-    blank = text == ""
-    problems: list[Problem] = []
-    warnings: list[Problem] = []
-    if blank.any():
-        rows = cells.loc[blank, ROW].drop_duplicates()
-        problems += [Problem("empty unit", file, int(r), spec.column) for r in rows]
-    unknown = codes.isna() & ~blank
-    if unknown.any():
-        bad = pd.DataFrame({"key": shown[unknown], ROW: cells.loc[unknown, ROW]})
-        listed = _group_problems(bad, "unknown unit", file, spec.column)
-        if spec.unknown == "skip":
-            warnings += [Problem("skipped: " + p.reason, p.file, p.row, p.column) for p in listed]
-        else:
-            problems += listed
-    out = cells.assign(unit_code=codes)
-    return out[codes.notna()], problems, warnings
-
-
-#: Peoples named in the names of autonomous regions and prefectures (壮族自治区, 朝鲜族自治州 …).
-_PEOPLES = "朝鲜|土家|苗|侗|布依|彝|哈尼|傣|景颇|白|傈僳|藏|羌|回|蒙古|哈萨克|柯尔克孜|壮|维吾尔"
-# Some names drop 族 (新疆维吾尔自治区, 博尔塔拉蒙古自治州); 内蒙古 keeps its 蒙古.
-_SHORT = re.compile(
-    rf"(?:(?:{_PEOPLES})族|维吾尔|柯尔克孜|(?<=..)蒙古)*自治[州区县旗]$|特别行政区$|地区$|[省市盟]$"
-)
-
-
-def short_name(names: pd.Series) -> pd.Series:
-    """Chinese place names without their type suffix (省, 市, 自治州, 地区, 盟 …): 保定市 → 保定."""
-    return names.astype(str).str.strip().str.replace(_SHORT, "", regex=True)
-
-
-def name_lookup(known: pd.DataFrame, level: str | None) -> pd.Series:
-    """Short name → unit code, also under the parent's short name as prefix (河北保定 → 130600).
-
-    Names that would match two units are left out (they must be given by code).
-    """
-    pool = known if level is None else known[known["level"] == level]
-    parents = known.set_index("code")["name_zh"]
-    short = short_name(pool["name_zh"])
-    parent_short = short_name(pool["parent_code"].map(parents).fillna(""))
-    # Autonomous prefectures are also called by short name + 州 (恩施土家族苗族自治州 → 恩施州).
-    prefecture = pool["name_zh"].str.endswith("自治州")
-    short_zhou = short[prefecture] + "州"
-    keys = pd.concat([short, parent_short + short, short_zhou, parent_short[prefecture] + short_zhou],
-                     ignore_index=True)
-    codes = pd.concat([pool["code"], pool["code"], pool["code"][prefecture], pool["code"][prefecture]],
-                      ignore_index=True)
-    table = pd.DataFrame({"key": keys, "code": codes}).drop_duplicates()
-    table = table[table["key"] != ""].drop_duplicates("key", keep=False)
-    return table.set_index("key")["code"]
-
-
-def _resolve_periods(cells: pd.DataFrame, mapping: ValuesMapping, file: str) -> tuple[pd.DataFrame, list[Problem]]:
-    text = per_unique(cells["period"],
-                      lambda s: s.astype(str).str.strip().str.replace(r"^(\d{4})\.0$", r"\1", regex=True))
-    bad = ~per_unique(text, lambda s: s.str.match(_PERIOD)).astype(bool)
-    column = mapping.period.column or "period"
-    problems = []
-    if bad.any():
-        frame = pd.DataFrame({"key": text[bad], ROW: cells.loc[bad, ROW]})
-        problems = _group_problems(frame, "bad period (use YYYY, YYYY-MM, YYYYQn or YYYYHn)", file, column)
-    return cells.assign(period=text)[~bad], problems
-
-
-# --------------------------------------------------------------------------- numbers
-
-
-def _parse_numbers(cells: pd.DataFrame, mapping: ValuesMapping, file: str) -> tuple[pd.DataFrame, list[Problem]]:
-    """Parse cell text to numbers (thousands separators allowed); missing markers become NaN."""
-    # Fast path: most cells are plain numbers; only the others are cleaned (blanks, missing
-    # markers, thousands separators) and parsed again.
-    values = pd.to_numeric(cells["text"], errors="coerce")
-    slow = values.isna()
-    text = cells["text"].where(slow, "")
-    missing = pd.Series(False, index=cells.index)
-    bad = pd.Series(False, index=cells.index)
-    if slow.any():
-        odd = cells.loc[slow, "text"].astype(str).str.strip()
-        is_missing = odd.isin(mapping.missing)
-        cleaned = odd.str.replace(r"(?<=\d)[,，](?=\d{3})", "", regex=True)
-        again = pd.to_numeric(cleaned.where(~is_missing), errors="coerce")
-        values.loc[slow] = again
-        missing.loc[slow] = is_missing
-        text.loc[slow] = odd
-        bad = values.isna() & ~missing
-    bad |= np.isinf(values.fillna(0.0))
-    problems = [
-        Problem(f"not a number: {t!r}", file, int(r), c)
-        for t, r, c in zip(text[bad].tolist(), cells.loc[bad, ROW].tolist(), cells.loc[bad, "column"].tolist(), strict=True)
-    ]
-    factors = {name: spec.factor() for name, spec in mapping.columns.items()}
-    factor = cells["name"].map(factors).fillna(1.0).astype(float) if factors else 1.0
-    out = cells.assign(value=values.astype(float) * factor).drop(columns="text")
-    return out[out["value"].notna()], problems
-
-
-def _duplicates(cells: pd.DataFrame, file: str, layout: str) -> list[Problem]:
-    keys = ["unit_code", "period", "name"]
-    dup = cells.duplicated(keys, keep=False)
-    if not dup.any():
-        return []
-    d = cells[dup]
-    first = d.groupby(keys)[ROW].transform("min")
-    again = d[d[ROW] != first]
-    again = again.assign(first=first[again.index])
-    if layout == "wide":
-        again = again.drop_duplicates(ROW)
-        return [Problem(f"duplicate unit and period: same as row {f}", file, int(r), None)
-                for r, f in zip(again[ROW].tolist(), again["first"].tolist(), strict=True)]
-    return [Problem(f"duplicate key (unit, indicator {n!r}, period): same as row {f}", file, int(r), None)
-            for r, n, f in zip(again[ROW].tolist(), again["name"].tolist(), again["first"].tolist(), strict=True)]
-
-
-def _suspicious(
-    cells: pd.DataFrame, mapping: ValuesMapping, file: str
-) -> tuple[pd.DataFrame, list[Problem], list[Problem], int]:
-    """One value repeated across many units of a period: problems, or excluded with warnings."""
-    spec = mapping.suspicious
-    group = cells.groupby(["name", "period"], sort=False)["unit_code"].transform("size")
-    same = cells.groupby(["name", "period", "value"], sort=False)["unit_code"].transform("size")
-    flag = (same >= spec.min_units) & (same >= spec.repeat_share * group)
-    if not flag.any():
-        return cells, [], [], 0
-    flagged = cells[flag].assign(n=same[flag], of=group[flag])
-    listed = []
-    for (_name, column), part in flagged.groupby(["name", "column"], sort=False):
-        periods = sorted(set(part["period"]))
-        last = part[part["period"] == periods[-1]].iloc[0]
-        span = periods[0] if len(periods) == 1 else f"{len(periods)} periods, {periods[0]}–{periods[-1]}"
-        listed.append(Problem(
-            f"suspicious: one value repeats across many units of a period ({span}), e.g. "
-            f"{last['value']:g} for {last['n']} of {last['of']} units in {periods[-1]}; {len(part):,} values",
-            file, int(part[ROW].min()), str(column)))
-    if spec.action == "exclude":
-        warnings = [Problem("excluded, " + p.reason, p.file, p.row, p.column) for p in listed]
-        return cells[~flag], [], warnings, int(flag.sum())
-    return cells, listed, [], 0
-
-
-# --------------------------------------------------------------------------- indicators
-
-
-def _series_label(spec: IndicatorSpec, mapping: ValuesMapping) -> str:
-    if spec.expr is not None:
-        return spec.expr
-    src = spec.source or ""
-    return mapping.columns[src].column if src in mapping.columns else src
-
-
-def _store_inputs(conn: sa.Connection, cells: pd.DataFrame, mapping: ValuesMapping) -> pd.DataFrame:
-    """Series the mapping reads from the store, as cells (same unit and period as the file)."""
-    if not mapping.store_inputs:
-        return cells.iloc[:0]
-    ids = {v: k for k, v in mapping.store_inputs.items()}
-    stored = read_values(conn, periods=set(cells["period"]), indicators=set(ids), units_=set(cells["unit_code"]))
-    return pd.DataFrame({
-        ROW: -1, "unit_code": stored["unit_code"], "period": stored["period"],
-        "name": stored["indicator_id"].map(ids), "column": "(store)", "value": stored["value"],
-    })
-
-
-def _missing_inputs(ind: str, expr: str, wide: pd.DataFrame, mapping: ValuesMapping, file: str) -> list[Problem]:
-    """Warn when an expression's inputs are only partly there (so some values cannot be derived)."""
-    names = sorted(expression_names(expr))
-    present = pd.DataFrame({n: wide[n].notna() if n in wide.columns else False for n in names}, index=wide.index)
-    # Rows with a value in the file but some input missing (store-only rows are not this file's).
-    in_file = [n for n in names if n not in mapping.store_inputs] or names
-    partial = present[in_file].any(axis=1) & ~present.all(axis=1)
-    out = []
-    for name in names:
-        lacking = int((partial & ~present[name]).sum())
-        if lacking:
-            where = f"store {mapping.store_inputs[name]}" if name in mapping.store_inputs else "file"
-            out.append(Problem(f"{ind} not derived for {lacking} unit-periods: no value of {name!r} ({where})",
-                               file, None, expr))
-    return out
-
-
-def _derive(cells: pd.DataFrame, stored: pd.DataFrame, mapping: ValuesMapping,
-            file: str) -> tuple[pd.DataFrame, list[Problem], list[Problem]]:
-    """Indicator values from the cells: identity, one series each (``from``), or expressions.
-
-    Returns the values, the problems and the warnings (inputs partly missing).
-    """
-    if not mapping.indicators:
-        return cells.rename(columns={"name": "indicator_id"}), [], []
-    parts = []
-    problems: list[Problem] = []
-    warnings: list[Problem] = []
-    wide: pd.DataFrame | None = None
-    rows: pd.Series | None = None
-    for ind, spec in mapping.indicators.items():
-        if spec.source is not None:
-            sub = cells[cells["name"] == spec.source]
-            parts.append(sub.assign(indicator_id=ind, value=sub["value"] * spec.factor()))
-            continue
-        if wide is None:
-            both = pd.concat([cells, stored], ignore_index=True)
-            wide = both.pivot_table(index=["unit_code", "period"], columns="name", values="value", aggfunc="first")
-            rows = cells.groupby(["unit_code", "period"])[ROW].min()
-        try:
-            values = evaluate_expression(spec.expr or "", wide) * spec.factor()
-        except DeriveFailure as exc:
-            problems.append(Problem(f"{ind}: {exc}", file, None, spec.expr))
-            continue
-        warnings += _missing_inputs(ind, spec.expr or "", wide, mapping, file)
-        assert rows is not None
-        frame = values.rename("value").reset_index()
-        frame[ROW] = rows.reindex(values.index).to_numpy()
-        frame["indicator_id"] = ind
-        frame["column"] = f"{ind} = {spec.expr}"
-        parts.append(frame)
-    if not parts:
-        return cells.iloc[:0].assign(indicator_id=[]), problems, warnings
-    out = pd.concat(parts, ignore_index=True)
-    out = out[out["value"].notna()]
-    inf = np.isinf(out["value"])
-    if inf.any():
-        problems += [Problem(f"{i}: derived value is not finite (division by zero?)", file, int(r) if r >= 0 else None, c)
-                     for i, r, c in zip(out.loc[inf, "indicator_id"], out.loc[inf, ROW], out.loc[inf, "column"], strict=True)]
-        out = out[~inf]
-    return out, problems, warnings
-
-
-def _unknown_indicators(values: pd.DataFrame, catalogue: Catalogue, file: str, column: str) -> list[Problem]:
-    ids = values["indicator_id"]
-    known = per_unique(ids, lambda s: s.isin(catalogue.ids) | s.str.startswith(DENOMINATOR_PREFIX))
-    bad = ~known.astype(bool)
-    if not bad.any():
-        return []
-    frame = pd.DataFrame({"key": ids[bad], ROW: values.loc[bad, ROW]})
-    return _group_problems(frame, "unknown indicator", file, column)
-
-
-def _fractions(values: pd.DataFrame, catalogue: Catalogue, file: str) -> list[Problem]:
-    """Shares given as fractions (0–1) for an indicator measured in %."""
-    pct = catalogue.percent_ids()
-    sub = values[values["indicator_id"].isin(pct)]
-    if sub.empty:
-        return []
-    stats = sub.groupby("indicator_id").agg(lo=("value", "min"), hi=("value", "max"), n=("value", "size"),
-                                            row=(ROW, "min"), column=("column", "first"))
-    odd = stats[(stats["n"] >= 5) & (stats["lo"] >= 0) & (stats["hi"] <= 1.0)]
-    return [Problem(f"{ind} is in % but every value lies between 0 and 1: shares given as fractions? "
-                    "Declare `convert: fraction->%` in the mapping", file, int(r["row"]), str(r["column"]))
-            for ind, r in odd.iterrows()]
-
-
-def _plausible(values: pd.DataFrame, catalogue: Catalogue, file: str) -> tuple[pd.Series, list[Problem]]:
-    """Values outside their indicator's plausible range: the mask and one problem each."""
-    lo = values["indicator_id"].map(catalogue.low).astype(float)
-    hi = values["indicator_id"].map(catalogue.high).astype(float)
-    v = values["value"]
-    bad = (v < lo) | (v > hi)
-    if not bad.any():
-        return bad, []
-    b = values[bad]
-    return bad, [Problem(f"{i}: {val:g} is outside the plausible range [{lo_:g}, {hi_:g}]", file,
-                    int(r) if r >= 0 else None, c)
-            for i, val, lo_, hi_, r, c in zip(b["indicator_id"], b["value"], lo[bad], hi[bad], b[ROW], b["column"], strict=True)]
-
-
-def _conversion_units(mapping: ValuesMapping, catalogue: Catalogue, file: str) -> list[Problem]:
-    """A direct mapping whose conversion yields a unit other than the indicator's."""
-    problems = []
-    for ind, spec in mapping.indicators.items():
-        conv = spec.convert or (mapping.columns[spec.source].convert if spec.source in mapping.columns else None)
-        unit = catalogue.unit.get(ind)
-        if spec.expr is not None or conv is None or unit is None:
-            continue
-        target = CONVERSIONS[conv].target
-        if unit in KNOWN_UNITS and unit != target:
-            problems.append(Problem(f"bad unit conversion for {ind}: {conv} gives {target} but {ind} is in {unit}",
-                                    file, None, spec.source))
-    return problems
-
-
-# --------------------------------------------------------------------------- the whole path
 
 
 @dataclass
@@ -631,3 +226,14 @@ def ingest_file(
     if mapping is None:
         model = _default_mapping(source, catalogue)
     return _ingest_values(engine, source, model, catalogue, digest, mapping_name, dry_run, user, progress)
+
+__all__ = [
+    "CELL_COLUMNS",
+    "Progress",
+    "RTOL",
+    "ingest_file",
+    "name_lookup",
+    "per_unique",
+    "short_name",
+    "split_stored",
+]

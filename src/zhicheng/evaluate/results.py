@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,9 @@ from sqlalchemy.engine import Engine
 
 from zhicheng.evaluate.errors import EvaluationError
 from zhicheng.store.schema import evaluation_results, evaluation_runs, framework_versions, units
+
+if TYPE_CHECKING:
+    from zhicheng.goals.model import Framework
 
 LEVELS = ("index", "domain", "requirement", "indicator")
 #: Columns of :func:`read_results` (the first 21 as before rules 2; the last four added with them).
@@ -128,7 +131,7 @@ def scoreboard(engine: Engine, run_id: int | None = None) -> pd.DataFrame:
     return out.sort_values(["rank", "unit_name_zh"], kind="mergesort", na_position="last")
 
 
-def unit_gaps(engine: Engine, unit: str, run_id: int | None = None, *, framework: Any | None = None) -> pd.DataFrame:
+def unit_gaps(engine: Engine, unit: str, run_id: int | None = None, *, framework: Framework | None = None) -> pd.DataFrame:
     """A unit's indicators by how much reaching each target would lift its index, largest first.
 
     Columns: ``code, code_name_zh, code_name_en, raw_value, target, gap, score, lift, index_after,

@@ -7,7 +7,7 @@ the index engine's public pipeline (:mod:`zhicheng.index`); it does no I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -15,6 +15,9 @@ import pandas as pd
 from zhicheng.evaluate.config import FRACTION_METHODS, MethodConfig
 from zhicheng.evaluate.errors import EvaluationError
 from zhicheng.index import Coin, IndexInputError, Pipeline, Results
+
+if TYPE_CHECKING:
+    from zhicheng.goals.model import Framework
 
 #: Level names by the index engine's level numbers (1 = indicators … 4 = the index).
 LEVEL_NAMES = {1: "indicator", 2: "requirement", 3: "domain", 4: "index"}
@@ -36,7 +39,7 @@ class Tree:
     context: frozenset[str] = frozenset()
 
     @classmethod
-    def from_framework(cls, framework: Any) -> Tree:
+    def from_framework(cls, framework: Framework) -> Tree:
         """Read the tree off a goal-model ``Framework`` (its ``hierarchy()`` and indicators)."""
         level: dict[str, int] = {}
         parent: dict[str, str | None] = {}

@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,9 @@ from zhicheng.store.schema import (
     units,
 )
 from zhicheng.store.values import read_values
+
+if TYPE_CHECKING:
+    from zhicheng.goals.model import Framework
 
 _YEAR = re.compile(r"^\d{4}$")
 
@@ -67,7 +70,7 @@ class EvaluationRun:
         return tuple(idx.loc[idx["rank_status"] == "ranked", "unit_code"])
 
 
-def _framework(framework: Any | None) -> Any:
+def _framework(framework: Framework | None) -> Framework:
     if framework is not None:
         return framework
     from zhicheng.goals import builtin_framework
@@ -96,7 +99,7 @@ def period_values(conn: sa.Connection, period: str, indicators: Sequence[str], *
     return values.reindex(columns=cols).astype(float), periods.reindex(columns=cols)
 
 
-def suggest_period(engine: Engine, *, framework: Any | None = None, lookback: int = 0) -> str:
+def suggest_period(engine: Engine, *, framework: Framework | None = None, lookback: int = 0) -> str:
     """The latest period whose observed values reach 90 % of the best period's ("latest suitable year").
 
     Values are counted over the framework's indicators; with a look-back, a period also counts
@@ -195,7 +198,7 @@ def _base_frame(conn: sa.Connection, base_period: str, tree: Tree, config: Metho
     return pd.concat([raw, agg], ignore_index=True)
 
 
-def _framework_version(conn: sa.Connection, framework: Any) -> int:
+def _framework_version(conn: sa.Connection, framework: Framework) -> int:
     from zhicheng.goals import framework_to_dict
 
     content = json.dumps(framework_to_dict(framework), ensure_ascii=False, sort_keys=True)
@@ -210,7 +213,7 @@ def _framework_version(conn: sa.Connection, framework: Any) -> int:
     return int(result.scalar_one())
 
 
-def _same_run(engine: Engine, period: str, base_period: str | None, config: MethodConfig, framework: Any,
+def _same_run(engine: Engine, period: str, base_period: str | None, config: MethodConfig, framework: Framework,
               key: dict[str, Any]) -> EvaluationRun | None:
     """An earlier run with the same inputs, loaded from the store (or ``None``)."""
     r, fv = evaluation_runs, framework_versions
@@ -254,7 +257,7 @@ def evaluate(
     *,
     units: Sequence[str] | None = None,
     config: MethodConfig | None = None,
-    framework: Any | None = None,
+    framework: Framework | None = None,
     base_period: str | None = None,
     note: str | None = None,
     reuse: bool = False,
@@ -364,7 +367,7 @@ def _unit_info(conn: sa.Connection, codes: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["code", "level", "group_name"]).set_index("code")
 
 
-def _evaluate_rules2(conn: sa.Connection, period: str, tree: Tree, fw: Any, config: MethodConfig,
+def _evaluate_rules2(conn: sa.Connection, period: str, tree: Tree, fw: Framework, config: MethodConfig,
                      units_: Sequence[str] | None) -> Ranked:
     """Rules 2: comparison groups, a common indicator set, min-max scores, graded evidence."""
     values, periods = period_values(conn, period, tree.indicators(), lookback=config.lookback)

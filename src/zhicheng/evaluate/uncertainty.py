@@ -31,7 +31,7 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 import sqlalchemy as sa
@@ -48,6 +48,9 @@ from zhicheng.index.sensitivity import SensitivitySpec, run_sensitivity
 from zhicheng.store.schema import evaluation_results, evaluation_runs, framework_versions, units
 from zhicheng.store.schema_uncertainty import evaluation_uncertainty
 
+if TYPE_CHECKING:
+    from zhicheng.goals.model import Framework
+
 #: Columns of the frame :func:`run_uncertainty` returns (and stores, with ``run_id``).
 UNCERTAINTY_COLUMNS = ["unit_code", "code", "level", "rank_nominal", "rank_mean", "rank_median",
                        "rank_q5", "rank_q95", "replications", "spec"]
@@ -60,7 +63,7 @@ class _Run:
     run_id: int
     period: str
     config: MethodConfig
-    framework: Any
+    framework: Framework
     units: list[str]
     note: dict[str, Any]
 

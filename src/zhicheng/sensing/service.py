@@ -17,8 +17,8 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
-from zhicheng.sensing import archived, changes, reader, writer
-from zhicheng.sensing.errors import Forbidden, NotAllowed, NotFound, Unauthorized, bad
+from zhicheng.sensing import access, archived, changes, multi, reader, writer
+from zhicheng.sensing.errors import NotAllowed, NotFound, bad
 from zhicheng.sensing.ingest import create_observations
 from zhicheng.sensing.model import ENTITY_SETS, OBSERVATION, EntityType
 from zhicheng.sensing.options import QueryOptions, parse_options
@@ -33,8 +33,8 @@ from zhicheng.sensing.paths import (
 from zhicheng.sensing.writer import observation_row
 
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
-#: Roles that may write SensorThings entities (``admin`` may do everything).
-WRITER_ROLES = ("sensor", "operator")
+#: Roles that may write SensorThings entities (``admin`` may do everything; see :mod:`.access`).
+WRITER_ROLES = access.WRITER_ROLES
 
 
 class Actor(Protocol):
@@ -85,16 +85,11 @@ class Answer:
 def authorize(conn: sa.Connection | None, actor: Actor, call: Call, resource: Resource | None) -> None:
     """The one check every SensorThings write goes through (HTTP, ``$batch`` part, MQTT message).
 
-    Today: a token with role ``sensor`` or ``operator`` (or ``admin``) may write every entity.
-    ``resource`` is the parsed target (None for ``CreateObservations``, whose Datastreams are
-    in the body), so a finer, per-entity rule plugs in here.
+    The rules (role, and the Things a token is bound to) are :mod:`zhicheng.sensing.access`'s.
+    ``resource`` is the parsed target (None for ``CreateObservations``, whose Datastreams are in
+    the body); without ``conn`` only what needs no store is checked (before the body is read).
     """
-    if actor.role is None:
-        raise Unauthorized("this operation needs a token (Bearer, or Basic with the token as password)")
-    if not actor.has_role(*WRITER_ROLES):
-        raise Forbidden(
-            f"role {actor.role!r} may not do this; needs one of {', '.join(WRITER_ROLES)}"
-        )
+    access.check(conn, actor, call.method, call.path, call.body, resource)
 
 
 def execute(conn: sa.Connection, actor: Actor, call: Call) -> Answer:
@@ -173,10 +168,19 @@ def _get(conn: sa.Connection, call: Call, resource: Resource) -> Answer:
     if step.single:
         return Answer(200, read_single(conn, step, opts, call))
     check_exists(conn, step)
+    order = None
+    if step.nav is not None and step.parent is not None:
+        parent = step.parent
+        here = (
+            parent.key
+            if parent.key is not None and parent.parent is None
+            else sa.select(parent.etype.table.c.id).where(parent.cond)
+        )
+        order = multi.rank_order(step.nav, here)
     # Observations reaching past the hot window: the store and the archive as one series.
-    page = archived.read_page(conn, step, opts, _where(call))
+    page = archived.read_page(conn, step, opts, _where(call)) if order is None else None
     if page is None:
-        page = reader.read_page(conn, step.etype, opts, _where(call), step.cond)
+        page = reader.read_page(conn, step.etype, opts, _where(call), step.cond, order)
     return Answer(200, page.document())
 
 
@@ -221,6 +225,7 @@ def _post(conn: sa.Connection, call: Call, resource: Resource) -> Answer:
     new_id = writer.create(conn, target, call.body, given=given)
     if nav.link is not None:
         writer.link(conn, nav, parent_id, [new_id])
+        multi.after_link_change(conn, nav, parent_id, new_id)
     elif nav.back_fk is not None and isinstance(call.body, dict) and "@iot.id" in call.body:
         # An existing entity posted to a parent's collection is moved under that parent.
         conn.execute(
@@ -240,6 +245,7 @@ def _add_link(conn: sa.Connection, call: Call, step: Step) -> Answer:
         raise NotFound(f"{step.etype.name} {target_id} does not exist")
     if nav.link is not None:
         writer.link(conn, nav, parent_id, [target_id])
+        multi.after_link_change(conn, nav, parent_id, target_id)
     else:
         assert nav.back_fk is not None
         table = step.etype.table
@@ -308,6 +314,7 @@ def _remove_link(conn: sa.Connection, call: Call, step: Step) -> Answer:
                 nav.link.c[nav.link_here] == parent_id, nav.link.c[nav.link_there] == target_id
             )
         )
+        multi.after_link_change(conn, nav, parent_id, target_id)
         return Answer(204)
     column = (
         parent.etype.table.c[nav.fk] if nav.fk is not None else step.etype.table.c[str(nav.back_fk)]

@@ -17,6 +17,17 @@ api_tokens = sa.Table(
     sa.Column("department", sa.String(100), nullable=True),
     utc_timestamp("created_at"),
     utc_timestamp("revoked_at", nullable=True),
+    #: After this instant the token is refused (None: it does not expire).
+    utc_timestamp("expires_at", nullable=True),
+)
+
+#: The Things a token is bound to: a bound sensor writes only their Datastreams' Observations,
+#: a bound device manager only these Things and what hangs from them.
+api_token_things = sa.Table(
+    "api_token_things",
+    metadata,
+    sa.Column("token_id", sa.Integer, sa.ForeignKey("api_tokens.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("thing_id", sa.BigInteger, primary_key=True),
 )
 
 audit_log = sa.Table(

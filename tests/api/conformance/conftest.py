@@ -19,8 +19,8 @@ import httpx
 import pytest
 import uvicorn
 
-from tests.api.sta_helpers import station_body
 from tests.conftest import postgres_database, postgres_url
+from tests.support.sta import station_body
 from zhicheng.api import create_app
 from zhicheng.auth import create_token
 
@@ -35,12 +35,12 @@ class Sta:
     tokens: dict[str, str]
     ids: dict[str, Any] = field(default_factory=dict)
 
-    def basic(self, role: str = "sensor") -> dict[str, str]:
+    def basic(self, role: str = "device_manager") -> dict[str, str]:
         """HTTP Basic header: any user name, the token as password."""
         raw = base64.b64encode(f"{role}-device:{self.tokens[role]}".encode()).decode()
         return {"Authorization": f"Basic {raw}"}
 
-    def http(self, role: str | None = "sensor") -> httpx.Client:
+    def http(self, role: str | None = "device_manager") -> httpx.Client:
         """An HTTP client on the service root (Basic auth with ``role``'s token, or none)."""
         headers = self.basic(role) if role else {}
         return httpx.Client(base_url=self.root, headers=headers, timeout=30)
@@ -137,7 +137,7 @@ def _serve(db_url: str) -> Iterator[Sta]:
     server, thread, app, port = start_server(db_url)
     try:
         engine = app.state.engine
-        roles = ("admin", "operator", "sensor", "viewer")
+        roles = ("admin", "operator", "device_manager", "sensor", "viewer")
         tokens = {r: create_token(engine, r, f"conformance-{r}") for r in roles}
         sta = Sta(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port}/v1.1", app, tokens)
         seed(sta)

@@ -1,6 +1,6 @@
 // The progress board (进度看板): campaigns, progress per department and indicator, bulk review.
 import { amount, esc } from "../format.js";
-import { api, go, state, statusPill, t, when } from "./app.js";
+import { api, go, state, statusPill, t, unitName, when } from "./state.js";
 
 function bar(share) {
   const pct = Math.round((share ?? 0) * 100);
@@ -10,9 +10,9 @@ function bar(share) {
 export async function renderCampaigns(main, _args, { stale }) {
   const list = await api("/api/campaigns");
   if (stale()) return;
-  const rows = list.map((c) => `<tr data-testid="campaign-row"><td><a href="/campaigns/${c.id}" data-link>${esc(c.name)}</a></td>
-    <td>${esc(c.period)}</td><td>${esc(when(c.deadline))}</td><td>${esc(t(c.status))}</td><td class="num">${c.assignments}</td>
-    <td>${Object.entries(c.submissions).map(([s, n]) => `${statusPill(s)} ${n}`).join(" ")}</td></tr>`).join("");
+  const rows = list.map((c) => `<tr data-testid="campaign-row"><td><a href="/campaigns/${esc(c.id)}" data-link>${esc(c.name)}</a></td>
+    <td>${esc(c.period)}</td><td>${esc(when(c.deadline))}</td><td>${esc(t(c.status))}</td><td class="num">${esc(c.assignments)}</td>
+    <td>${Object.entries(c.submissions).map(([s, n]) => `${statusPill(s)} ${esc(n)}`).join(" ")}</td></tr>`).join("");
   main.innerHTML = `<h1>${esc(t("boardTitle"))}</h1><section class="card"><table data-testid="campaigns">
     <thead><tr><th scope="col">${esc(t("campaign"))}</th><th scope="col">${esc(t("period"))}</th>
     <th scope="col">${esc(t("deadline"))}</th><th scope="col">${esc(t("status"))}</th><th scope="col" class="num">${esc(t("indicators"))}</th>
@@ -27,18 +27,18 @@ function progressTable(rows, withIndicator, testid) {
     <th scope="col">${esc(t("completion"))}</th><th scope="col" class="num">${esc(t("overdue"))}</th>`;
   const body = rows.map((r) => `<tr data-department="${esc(r.department)}"${withIndicator ? ` data-indicator="${esc(r.indicator_id)}"` : ""}>
     <td>${esc(r.department)}</td>${withIndicator ? `<td>${esc(r.indicator_name)} <span class="muted">${esc(r.indicator_id)}</span></td>` : ""}
-    <td class="num">${r.expected}</td><td class="num">${r.missing}</td><td class="num">${r.draft}</td>
-    <td class="num">${r.submitted + r.resubmitted}</td><td class="num">${r.returned}</td><td class="num" data-testid="approved">${r.approved}</td>
-    <td data-testid="completion">${bar(r.completion)}</td><td class="num${r.overdue ? " bad" : ""}">${r.overdue}</td></tr>`).join("");
-  return `<table data-testid="${testid}"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
+    <td class="num">${esc(r.expected)}</td><td class="num">${esc(r.missing)}</td><td class="num">${esc(r.draft)}</td>
+    <td class="num">${esc(r.submitted + r.resubmitted)}</td><td class="num">${esc(r.returned)}</td><td class="num" data-testid="approved">${esc(r.approved)}</td>
+    <td data-testid="completion">${bar(r.completion)}</td><td class="num${r.overdue ? " bad" : ""}">${esc(r.overdue)}</td></tr>`).join("");
+  return `<table data-testid="${esc(testid)}"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
 function reviewSection(cid, waiting) {
   if (!waiting.length) return `<section class="card"><h2>${esc(t("review"))}</h2><p class="muted">${esc(t("noneWaiting"))}</p></section>`;
-  const rows = waiting.map((s) => `<tr data-submission="${s.id}"><td><input type="checkbox" name="sid" value="${s.id}"
-      aria-label="${esc(s.indicator_id)} ${esc(s.unit_code)}"></td><td>${esc(s.indicator_id)}</td><td>${esc(s.unit_code)}</td>
+  const rows = waiting.map((s) => `<tr data-submission="${esc(s.id)}"><td><input type="checkbox" name="sid" value="${esc(s.id)}"
+      aria-label="${esc(s.indicator_id)} ${esc(unitName(s))}"></td><td>${esc(s.indicator_id)}</td><td>${esc(unitName(s))}</td>
       <td>${esc(s.department)}</td><td class="num">${amount(s.value, state.lang)}</td><td>${statusPill(s.status)}</td>
-      <td>${esc(s.submitted_by ?? "")}</td><td class="num">${s.evidence_count}</td></tr>`).join("");
+      <td>${esc(s.submitted_by ?? "")}</td><td class="num">${esc(s.evidence_count)}</td></tr>`).join("");
   return `<section class="card"><h2>${esc(t("review"))}</h2><form id="review-form">
     <table data-testid="review-table"><thead><tr><th scope="col"><input type="checkbox" id="select-all" aria-label="${esc(t("selectAll"))}"></th>
     <th scope="col">${esc(t("indicator"))}</th><th scope="col">${esc(t("unit"))}</th><th scope="col">${esc(t("department"))}</th>
@@ -84,8 +84,8 @@ export async function renderBoard(main, [cid], { stale }) {
   const c = board.campaign;
   main.innerHTML = `<h1>${esc(c.name)} <span class="muted">${esc(c.period)} · ${esc(t("deadline"))} ${esc(when(c.deadline))}</span></h1>
     <div class="stack"><section class="card"><h2>${esc(t("departments"))}</h2>
-    <p>${esc(t("completion"))}: <strong data-testid="total-completion">${Math.round(board.totals.completion * 100)}%</strong>
-    · ${esc(t("overdue"))}: <strong data-testid="total-overdue">${board.totals.overdue}</strong></p>
+    <p>${esc(t("completion"))}: <strong data-testid="total-completion">${esc(Math.round(board.totals.completion * 100))}%</strong>
+    · ${esc(t("overdue"))}: <strong data-testid="total-overdue">${esc(board.totals.overdue)}</strong></p>
     ${progressTable(board.departments, false, "department-progress")}</section>
     <section class="card"><h2>${esc(t("indicators"))}</h2>${progressTable(board.indicators, true, "indicator-progress")}</section>
     ${reviews ? reviewSection(cid, waiting) : ""}</div>`;

@@ -1,19 +1,19 @@
 // The submission form (填报): value or checklist answer with maturity level, comment, evidence upload.
 import { esc } from "../format.js";
-import { api, download, go, statusPill, t, when } from "./app.js";
+import { api, download, go, statusPill, t, when } from "./state.js";
 
 const EDITABLE = ["draft", "returned"];
 
-function field(id, label, input) {
-  return `<label for="${id}">${esc(label)}</label>${input}`;
+function field(id, label, inputHtml) {
+  return `<label for="${esc(id)}">${esc(label)}</label>${inputHtml}`;
 }
 
-function checklistFields(sub, grades, disabled) {
-  const options = grades.map((g) => `<option value="${g.level}"${sub?.maturity === g.level ? " selected" : ""}>${g.level} · ${esc(g.name)}</option>`).join("");
-  return field("answer", t("answer"), `<textarea id="answer" name="answer" ${disabled}>${esc(sub?.answer ?? "")}</textarea>`)
-    + field("items_met", t("itemsMet"), `<input id="items_met" name="items_met" type="number" min="0" step="1" value="${sub?.items_met ?? ""}" ${disabled}>`)
-    + field("items_total", t("itemsTotal"), `<input id="items_total" name="items_total" type="number" min="1" step="1" value="${sub?.items_total ?? ""}" ${disabled}>`)
-    + field("maturity", t("maturity"), `<select id="maturity" name="maturity" ${disabled}><option value=""></option>${options}</select>`);
+function checklistFields(sub, grades, disabledHtml) {
+  const options = grades.map((g) => `<option value="${esc(g.level)}"${sub?.maturity === g.level ? " selected" : ""}>${esc(g.level)} · ${esc(g.name)}</option>`).join("");
+  return field("answer", t("answer"), `<textarea id="answer" name="answer" ${disabledHtml}>${esc(sub?.answer ?? "")}</textarea>`)
+    + field("items_met", t("itemsMet"), `<input id="items_met" name="items_met" type="number" min="0" step="1" value="${esc(sub?.items_met ?? "")}" ${disabledHtml}>`)
+    + field("items_total", t("itemsTotal"), `<input id="items_total" name="items_total" type="number" min="1" step="1" value="${esc(sub?.items_total ?? "")}" ${disabledHtml}>`)
+    + field("maturity", t("maturity"), `<select id="maturity" name="maturity" ${disabledHtml}><option value=""></option>${options}</select>`);
 }
 
 function evidenceList(sub, editable) {
@@ -21,7 +21,7 @@ function evidenceList(sub, editable) {
   const rows = sub.evidence.map((e) => `<li data-testid="evidence-item" data-sha256="${esc(e.sha256)}">
     <button type="button" data-download="${esc(e.url)}" data-name="${esc(e.filename)}">${esc(t("download"))}</button>
     ${editable ? `<button type="button" data-remove="${esc(e.url)}">${esc(t("remove"))}</button>` : ""}
-    <span data-testid="evidence-name">${esc(e.filename)}</span> <span class="muted">${esc(e.media_type)} · ${e.size.toLocaleString()} B ·
+    <span data-testid="evidence-name">${esc(e.filename)}</span> <span class="muted">${esc(e.media_type)} · ${esc(e.size.toLocaleString())} B ·
     sha256 ${esc(e.sha256.slice(0, 12))}…</span></li>`).join("");
   return `<ul class="plain">${rows}</ul>`;
 }
@@ -49,13 +49,13 @@ function formHtml(camp, assignment, unit, sub) {
   const checklist = assignment.kind === "checklist";
   const returned = status === "returned" ? `<div class="notice bad" data-testid="return-reason">${esc(t("reason"))}: ${esc(sub.return_reason ?? "")}</div>` : "";
   const locked = editable ? "" : `<div class="notice" data-testid="read-only">${esc(t("readOnly", { status: t(`st.${status}`) }))}</div>`;
-  return `<h1>${esc(t("formTitle"))} · ${esc(assignment.indicator_name)} <span class="muted">${esc(assignment.indicator_id)} · ${esc(unit)}</span></h1>
+  return `<h1>${esc(t("formTitle"))} · ${esc(assignment.indicator_name)} <span class="muted">${esc(assignment.indicator_id)} · ${esc(camp.unit_names?.[unit] ?? unit)}</span></h1>
     <p><a href="/campaigns/mine" data-link>${esc(t("back"))}</a> · ${esc(camp.name)} · ${esc(t("deadline"))} ${esc(when(camp.deadline))}
-    · ${esc(t("status"))} <span data-testid="submission-status">${statusPill(status)}</span>${sub ? ` · ${esc(t("round"))} ${sub.round}` : ""}</p>
+    · ${esc(t("status"))} <span data-testid="submission-status">${statusPill(status)}</span>${sub ? ` · ${esc(t("round"))} ${esc(sub.round)}` : ""}</p>
     ${returned}${locked}
     <section class="card"><form id="submission-form" class="form-grid" data-testid="submission-form" novalidate>
       <span class="muted">${esc(t("kind"))}</span><span>${esc(t(checklist ? "checklist" : "statistic"))} · ${esc(t("unitOf"))} ${esc(assignment.unit)}</span>
-      ${field("value", `${t("value")} (${assignment.unit})`, `<input id="value" name="value" type="number" step="any" inputmode="decimal" value="${sub?.value ?? ""}" ${disabled}>`)}
+      ${field("value", `${t("value")} (${assignment.unit})`, `<input id="value" name="value" type="number" step="any" inputmode="decimal" value="${esc(sub?.value ?? "")}" ${disabled}>`)}
       ${checklist ? checklistFields(sub, camp.grades, disabled) : ""}
       ${field("comment", t("comment"), `<textarea id="comment" name="comment" ${disabled}>${esc(sub?.comment ?? "")}</textarea>`)}
       ${field("files", t("files"), `<span><input id="files" name="files" type="file" multiple accept=".pdf,.xlsx,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg" ${disabled}>
