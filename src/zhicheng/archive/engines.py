@@ -171,3 +171,31 @@ MATERIALISED = {"per_stream", "per_day", "mda8", "stats", "indexed", "result", "
 
 
 Runner = Callable[[Location], Chain]
+
+
+def duckdb_event_statistics(events: str, by: str | None = "service_code") -> pd.DataFrame:
+    """Event closure statistics per ``by`` on DuckDB from a Parquet file of events (one row each)."""
+    import duckdb
+
+    from zhicheng.archive import events_sql
+
+    con = duckdb.connect()
+    try:
+        path = events.replace("'", "''")
+        con.execute(f"CREATE VIEW events AS SELECT * FROM read_parquet('{path}')")
+        frame = con.execute(events_sql.closure_sql("events", by, events_sql.DUCKDB_QUANTILE)).df()
+    finally:
+        con.close()
+    return frame.set_index("key").rename_axis(by or "all")
+
+
+def spark_event_statistics(events: str, by: str | None = "service_code", master: str | None = None,
+                           session: Any = None) -> pd.DataFrame:
+    """Event closure statistics per ``by`` on Spark from a Parquet file of events."""
+    from zhicheng.archive import events_sql
+    from zhicheng.settings import get_settings
+
+    spark = session or spark_session(master or get_settings().spark_master)
+    spark.read.parquet(events).createOrReplaceTempView("events")
+    frame = spark.sql(events_sql.closure_sql("events", by, events_sql.SPARK_QUANTILE)).toPandas()
+    return frame.set_index("key").rename_axis(by or "all")
