@@ -45,3 +45,27 @@ def test_spark_on_the_cluster_equals_the_pure_cores_and_duckdb(spark: Any, tmp_p
     on_duckdb = engines.duckdb_chain(loc)
     assert_same_table(on_duckdb.daily, on_spark.daily, "daily (duckdb)")
     assert len(daily) == 365 and len(annual) == 1
+
+
+def test_spark_closure_statistics_equal_the_service_s(spark: Any, tmp_path: Path) -> None:
+    import pandas as pd
+
+    from tests.events.events_fixtures import LA2020
+    from zhicheng.archive import events_sql
+    from zhicheng.events import load_la311
+    from zhicheng.events.stats import event_frame, summarise
+    from zhicheng.store import init_store
+
+    engine = init_store(f"sqlite:///{tmp_path / 'store.db'}")
+    load_la311(engine, LA2020)
+    with engine.connect() as conn:
+        frame = event_frame(conn)
+    engine.dispose()
+    path = tmp_path / "events.parquet"
+    frame.to_parquet(path)
+    expected = summarise(frame, "service_code")
+    got = engines.spark_event_statistics(str(path), "service_code", session=spark)
+    assert list(got.index) == list(expected.index)
+    for col in events_sql.STAT_COLUMNS:
+        pd.testing.assert_series_equal(got[col].astype(float), expected[col].astype(float),
+                                       check_names=False, check_index=False, rtol=1e-9, atol=0)
