@@ -145,9 +145,11 @@ READINGS = {"SO2": 10.0, "NO2": 20.0, "CO": 0.5, "O3": 30.0, "PM10": 60.0, "PM2.
 
 
 def add_station(conn: Any, name: str, start: datetime, hours: int, readings: dict[str, float],
-                lonlat: tuple[float, float] | None = None) -> list[int]:
+                lonlat: tuple[float, float] | None = None, name_zh: str | None = None) -> list[int]:
     """A SensorThings station (Thing, six pollutant Datastreams) with constant hourly readings."""
-    thing = conn.execute(s.sta_things.insert().values(name=name, description="station")).inserted_primary_key[0]
+    props = {"station": name, "name_zh": name_zh} if name_zh else None
+    thing = conn.execute(s.sta_things.insert().values(name=name, description="station",
+                                                      properties=props)).inserted_primary_key[0]
     if lonlat is not None:
         loc = conn.execute(s.sta_locations.insert().values(
             name=name, description="-", encoding_type="application/geo+json",
@@ -177,21 +179,23 @@ def add_live_data(engine: Engine, now: datetime) -> None:
     """Two stations (2016-06-01, Beijing time), an active alert and four city events."""
     with engine.begin() as conn:
         streams = add_station(conn, "Dongsi", datetime(2016, 5, 31, 16, 0, tzinfo=UTC), 24, READINGS,
-                              (116.417, 39.929))
+                              (116.417, 39.929), name_zh="东四")
         add_station(conn, "Tiantan", datetime(2016, 5, 31, 16, 0, tzinfo=UTC), 24,
-                    {**READINGS, "PM2.5": 20.0, "PM10": 30.0}, (116.407, 39.886))
+                    {**READINGS, "PM2.5": 20.0, "PM10": 30.0}, (116.407, 39.886), name_zh="天坛")
         rule = conn.execute(s.alert_rules.insert().values(
             name="PM2.5 > 75", datastream_id=streams[-1], kind="threshold", threshold=75.0, created_by="test",
             created_at=now)).inserted_primary_key[0]
         at = int(now.timestamp() * 1e6)
         conn.execute(s.alerts.insert().values(rule_id=rule, datastream_id=streams[-1], started_at=at,
                                               peak_value=80.0, peak_at=at, message="PM2.5 80"))
-        base = {"source": "citizen", "requested_at": now - timedelta(days=3), "updated_at": now}
+        base = {"source": "citizen", "requested_at": now - timedelta(days=3), "updated_at": now, "department": None}
         conn.execute(events.insert(), [
-            {**base, "service_code": "road", "status": "dispatched", "expected_at": now - timedelta(hours=5)},
+            {**base, "service_code": "road-damage", "status": "dispatched", "department": "JTJ",
+             "expected_at": now - timedelta(hours=5)},
             {**base, "service_code": "noise", "status": "submitted", "expected_at": now + timedelta(hours=5)},
-            {**base, "service_code": "road", "status": "reopened", "expected_at": now - timedelta(hours=1)},
-            {**base, "service_code": "light", "status": "closed", "expected_at": now - timedelta(hours=9)},
+            {**base, "service_code": "road-damage", "status": "reopened", "department": "JTJ",
+             "expected_at": now - timedelta(hours=1)},
+            {**base, "service_code": "streetlight-single", "status": "closed", "expected_at": now - timedelta(hours=9)},
         ])
 
 

@@ -269,6 +269,10 @@ def _station_json(meta: dict[str, Any], row: pd.Series) -> dict[str, Any]:
     return {
         "thing_id": meta["id"],
         "name": meta["name"],
+        # The station's Chinese name where its properties carry one (the Beijing network's do).
+        "name_zh": (meta["properties"] or {}).get("name_zh")
+        if isinstance(meta["properties"], dict)
+        else None,
         "station": (meta["properties"] or {}).get("station")
         if isinstance(meta["properties"], dict)
         else None,

@@ -9,6 +9,7 @@ from zhicheng.api.routers import (
     cockpit,
     evaluation,
     events,
+    export,
     grid,
     health,
     open311,
@@ -19,4 +20,4 @@ from zhicheng.api.routers import (
 )
 
 ROUTERS: list[APIRouter] = [health.router, sta.router, sta.air_router, alerts.router, evaluation.router, cockpit.router, events.router, open311.router, open311.discovery_router, survey.router,
-                            campaign.router, carbon.router, grid.router, warnings.router, reports.router]
+                            campaign.router, carbon.router, grid.router, warnings.router, export.router, reports.router]

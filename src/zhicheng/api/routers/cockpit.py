@@ -28,7 +28,7 @@ router = APIRouter(tags=["cockpit"])
 log = logging.getLogger(__name__)
 
 #: Client-side routes that all load the same page shell (the page picks its view from the path).
-PAGES = ("/", "/ranking", "/domain/{code}", "/requirement/{code}", "/indicator/{code}", "/unit/{code}")
+PAGES = ("/", "/ranking", "/compare", "/domain/{code}", "/requirement/{code}", "/indicator/{code}", "/unit/{code}")
 _TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css",
           ".html": "text/html", ".json": "application/json", ".svg": "image/svg+xml"}
 
