@@ -2,8 +2,8 @@
 import { UNIT_KEY, api, controls, go, here, state, t } from "../state.js";
 import * as charts from "../charts.js";
 import { amount, esc, link, nodePath, percent, score, scoreValue, signed, unitLabel } from "../format.js";
-import { TOKEN_KEY, request } from "../http.js";
 import { emptyState, exportLinks, gradeText, scoreOrNoData } from "../components.js";
+import { TOKEN_KEY, request } from "../http.js";
 
 let unitCode = null; // the page's unit (its tables' exports name it)
 
@@ -142,7 +142,6 @@ export async function renderUnit(main, [code], { stale }) {
       ${table(t("weaknesses"), "weaknesses", data.weaknesses, false)}
       ${table(t("gaps"), "gaps", data.gaps, true, data.at_top_grade ? t("topGradeGaps") : undefined)}
     </div>`;
-  reportButton(document.getElementById("unit-report"), code);
   const trend = data.trend;
   charts.line(document.getElementById("unit-trend"), {
     x: trend.periods,
@@ -152,6 +151,7 @@ export async function renderUnit(main, [code], { stale }) {
     noDataText: t("noData"),
     series: trend.series.slice(1).filter((s) => s.scores.some((v) => v !== null)).map((s) => ({ name: s.name, data: s.scores.map((v) => (v === null ? "-" : scoreValue(v))) })),
   });
+  reportButton(document.getElementById("unit-report"), code);
   charts.radar(document.getElementById("unit-radar"), {
     axes: data.domains.map((d) => ({ code: d.code, name: d.name })),
     series: [{ name: data.unit.name, values: data.domains.map((d) => d.score) }],
