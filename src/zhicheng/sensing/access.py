@@ -31,7 +31,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from zhicheng.sensing.errors import Forbidden, Unauthorized
-from zhicheng.sensing.model import DATASTREAM, OBSERVATION, THING
+from zhicheng.sensing.model import DATASTREAM, MULTI_DATASTREAM, OBSERVATION, THING
 from zhicheng.sensing.paths import Resource, Step, parse_path
 
 #: Roles that register and change devices (every entity set).
@@ -96,8 +96,10 @@ def _check_sensor(conn: sa.Connection | None, actor: ScopedActor, method: str, p
         raise Forbidden(refusal)
     if resource is None:  # CreateObservations
         streams = _create_observations_streams(body)
+        multi = _create_observations_streams(body, "MultiDatastream")
         if conn is not None and is_bound(actor):
             _require_streams(conn, actor, streams)
+            _require_streams(conn, actor, multi, MULTI_DATASTREAM)
         return
     step = resource.step
     if step.etype is not OBSERVATION or resource.ref or resource.prop is not None or step.single:
@@ -107,15 +109,19 @@ def _check_sensor(conn: sa.Connection | None, actor: ScopedActor, method: str, p
     if conn is None or not is_bound(actor):
         return
     parent = step.parent
-    if parent is not None and parent.etype is DATASTREAM:
-        table = DATASTREAM.table
+    kind = DATASTREAM
+    if parent is not None and parent.etype in (DATASTREAM, MULTI_DATASTREAM):
+        kind = parent.etype
+        table = kind.table
         ids = [int(i) for i in conn.execute(sa.select(table.c.id).where(parent.cond)).scalars()]
     elif parent is None and isinstance(body, dict) and isinstance(body.get("Datastream"), dict):
         ids = [body["Datastream"].get("@iot.id")]
+    elif parent is None and isinstance(body, dict) and isinstance(body.get("MultiDatastream"), dict):
+        kind, ids = MULTI_DATASTREAM, [body["MultiDatastream"].get("@iot.id")]
     else:
         raise Forbidden("a bound sensor token posts Observations to its own Datastreams "
                         "(Datastreams(id)/Observations, or with Datastream {\"@iot.id\": id})")
-    _require_streams(conn, actor, ids)
+    _require_streams(conn, actor, ids, kind)
 
 
 def _plain_observation_body(body: Any) -> None:
@@ -130,30 +136,34 @@ def _plain_observation_body(body: Any) -> None:
             raise Forbidden(f"{nav}: a sensor token links an existing {nav} by @iot.id; it creates none")
 
 
-def _create_observations_streams(body: Any) -> list[Any]:
+def _create_observations_streams(body: Any, key: str = "Datastream") -> list[Any]:
+    """The ids of the Datastreams (or, with ``key``, MultiDatastreams) a CreateObservations names."""
     if not isinstance(body, list):
         return []
     streams = []
     for item in body:
-        ds = item.get("Datastream") if isinstance(item, dict) else None
+        ds = item.get(key) if isinstance(item, dict) else None
         if isinstance(ds, dict):
             if set(ds) - _LINK_ONLY:
-                raise Forbidden("Datastream: a sensor token links an existing Datastream by @iot.id; it creates none")
+                raise Forbidden(f"{key}: a sensor token links an existing {key} by @iot.id; it creates none")
             streams.append(ds.get("@iot.id"))
     return streams
 
 
-def _require_streams(conn: sa.Connection, actor: ScopedActor, ids: Iterable[Any]) -> None:
+def _require_streams(
+    conn: sa.Connection, actor: ScopedActor, ids: Iterable[Any], kind: Any = DATASTREAM
+) -> None:
+    """403 unless every Datastream (or MultiDatastream, ``kind``) of ``ids`` is the token's Things'."""
     wanted = {i for i in ids if type(i) is int}
     if not wanted:
         return  # no Datastream named: the write itself answers 400
-    table = DATASTREAM.table
+    table = kind.table
     rows = conn.execute(sa.select(table.c.id, table.c.thing_id).where(table.c.id.in_(wanted)))
     owners = {int(ds): int(thing) for ds, thing in rows}
     allowed = scope(conn, actor)
     foreign = sorted(i for i, thing in owners.items() if thing not in allowed)
     if foreign:
-        raise Forbidden(f"Datastream {foreign[0]} is not one of this token's Things' Datastreams")
+        raise Forbidden(f"{kind.name} {foreign[0]} is not one of this token's Things' {kind.plural}")
 
 
 # --- bound device managers: their Things and what hangs from them ------------------------------
@@ -163,6 +173,7 @@ def _check_bound_manager(conn: sa.Connection, actor: ScopedActor, method: str, b
                          resource: Resource | None) -> None:
     if resource is None:  # CreateObservations
         _require_streams(conn, actor, _create_observations_streams(body))
+        _require_streams(conn, actor, _create_observations_streams(body, "MultiDatastream"), MULTI_DATASTREAM)
         return
     step = resource.step
     creates = method.upper() == "POST"
@@ -170,6 +181,9 @@ def _check_bound_manager(conn: sa.Connection, actor: ScopedActor, method: str, b
     if creates and step.parent is None:
         if step.etype is OBSERVATION and isinstance(body, dict) and isinstance(body.get("Datastream"), dict):
             _require_streams(conn, actor, [body["Datastream"].get("@iot.id")])
+            return
+        if step.etype is OBSERVATION and isinstance(body, dict) and isinstance(body.get("MultiDatastream"), dict):
+            _require_streams(conn, actor, [body["MultiDatastream"].get("@iot.id")], MULTI_DATASTREAM)
             return
         raise Forbidden(f"a token bound to Things cannot create {step.etype.plural} outside them")
     touched = _things_of(conn, anchor)
@@ -185,11 +199,19 @@ def _things_of(conn: sa.Connection, step: Step) -> set[int] | None:
     """The Things whose entities ``step`` addresses; None for entity types not owned by a Thing."""
     if step.etype is THING:
         query = sa.select(THING.table.c.id).where(step.cond)
-    elif step.etype is DATASTREAM:
-        query = sa.select(DATASTREAM.table.c.thing_id).where(step.cond)
+    elif step.etype in (DATASTREAM, MULTI_DATASTREAM):
+        query = sa.select(step.etype.table.c.thing_id).where(step.cond)
     elif step.etype is OBSERVATION:
-        obs, ds = OBSERVATION.table, DATASTREAM.table
-        query = sa.select(ds.c.thing_id).select_from(obs.join(ds, obs.c.datastream_id == ds.c.id)).where(step.cond)
+        obs, ds, mds = OBSERVATION.table, DATASTREAM.table, MULTI_DATASTREAM.table
+        query = (
+            sa.select(sa.func.coalesce(ds.c.thing_id, mds.c.thing_id))
+            .select_from(
+                obs.outerjoin(ds, obs.c.datastream_id == ds.c.id).outerjoin(
+                    mds, obs.c.multi_datastream_id == mds.c.id
+                )
+            )
+            .where(step.cond)
+        )
     else:
         return None
     return {int(t) for t in conn.execute(query.distinct()).scalars()}
