@@ -136,6 +136,15 @@ def test_observed_properties_keep_their_order(sta: Sta) -> None:
     mid = r.json()["@iot.id"]
     names = [o["name"] for o in c.get(f"/MultiDatastreams({mid})/ObservedProperties").json()["value"]]
     assert names == ["dew point", "pressure"]
+    # Created under an ObservedProperty: that one is among (last of) its ObservedProperties.
+    under = c.post(
+        f"/ObservedProperties({first['@iot.id']})/MultiDatastreams",
+        json={**body, "name": "Tiantan mast 2", "ObservedProperties": [{"@iot.id": second["@iot.id"]}]},
+    )
+    assert under.status_code == 201, under.text
+    ops = c.get(f"/MultiDatastreams({under.json()['@iot.id']})/ObservedProperties").json()["value"]
+    assert [o["name"] for o in ops] == ["dew point", "pressure"]
+    assert c.delete(f"/MultiDatastreams({under.json()['@iot.id']})").status_code == 200
     expanded = c.get(f"/MultiDatastreams({mid})", params={"$expand": "ObservedProperties($select=name)"}).json()
     assert [o["name"] for o in expanded["ObservedProperties"]] == ["dew point", "pressure"]
     assert c.delete(f"/MultiDatastreams({mid})").status_code == 200
