@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+#: Default largest evidence file [bytes] (10 MiB; the server refuses bodies over 16 MiB anyway).
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
 
 class Settings(BaseSettings):
@@ -47,6 +54,23 @@ class Settings(BaseSettings):
     #: The Spark cluster the analytics submit to (``spark://host:7077``); ``local[*]`` runs Spark
     #: inside this process.
     spark_master: str = "local[*]"
+    #: Folder of the campaigns' content-addressed evidence files; unset, an ``evidence`` folder next
+    #: to the SQLite store (or ``./evidence`` for a PostgreSQL store).
+    evidence_dir: str | None = None
+    #: Largest evidence file a campaign accepts [bytes].
+    evidence_max_bytes: int = Field(default=DEFAULT_MAX_BYTES, gt=0)
+    #: Most evidence files one campaign submission may carry.
+    evidence_max_files: int = Field(default=20, gt=0)
+
+    def evidence_root(self, engine: Engine | None = None) -> Path:
+        """The evidence folder for a store: the setting, else next to a SQLite file, else ``./evidence``."""
+        if self.evidence_dir:
+            return Path(self.evidence_dir).expanduser().resolve()
+        if engine is not None and engine.url.get_backend_name() == "sqlite":
+            database = engine.url.database
+            if database and database != ":memory:":
+                return Path(database).expanduser().resolve().parent / "evidence"
+        return Path("evidence").resolve()
 
 
 def get_settings() -> Settings:

@@ -38,9 +38,6 @@ from zhicheng.sensing.paths import Resource, Step, parse_path
 DEVICE_ROLES = ("operator", "device_manager")
 #: Roles that may write at all (``admin`` may do everything).
 WRITER_ROLES = ("sensor", *DEVICE_ROLES)
-_LINK_ONLY = {"@iot.id"}
-
-
 class ScopedActor(Protocol):
     """A caller with a role and, perhaps, the Things or the department its token is bound to."""
 
@@ -96,10 +93,10 @@ def _check_sensor(conn: sa.Connection | None, actor: ScopedActor, method: str, p
         raise Forbidden(refusal)
     if resource is None:  # CreateObservations
         streams = _create_observations_streams(body)
-        multi = _create_observations_streams(body, "MultiDatastream")
+        multis = _create_observations_streams(body, "MultiDatastream")
         if conn is not None and is_bound(actor):
             _require_streams(conn, actor, streams)
-            _require_streams(conn, actor, multi, MULTI_DATASTREAM)
+            _require_streams(conn, actor, multis, multi=True)
         return
     step = resource.step
     if step.etype is not OBSERVATION or resource.ref or resource.prop is not None or step.single:
@@ -109,19 +106,17 @@ def _check_sensor(conn: sa.Connection | None, actor: ScopedActor, method: str, p
     if conn is None or not is_bound(actor):
         return
     parent = step.parent
-    kind = DATASTREAM
     if parent is not None and parent.etype in (DATASTREAM, MULTI_DATASTREAM):
-        kind = parent.etype
-        table = kind.table
+        table = parent.etype.table
         ids = [int(i) for i in conn.execute(sa.select(table.c.id).where(parent.cond)).scalars()]
-    elif parent is None and isinstance(body, dict) and isinstance(body.get("Datastream"), dict):
-        ids = [body["Datastream"].get("@iot.id")]
-    elif parent is None and isinstance(body, dict) and isinstance(body.get("MultiDatastream"), dict):
-        kind, ids = MULTI_DATASTREAM, [body["MultiDatastream"].get("@iot.id")]
-    else:
-        raise Forbidden("a bound sensor token posts Observations to its own Datastreams "
-                        "(Datastreams(id)/Observations, or with Datastream {\"@iot.id\": id})")
-    _require_streams(conn, actor, ids, kind)
+        _require_streams(conn, actor, ids, multi=parent.etype is MULTI_DATASTREAM)
+        return
+    for nav, multi in (("Datastream", False), ("MultiDatastream", True)):
+        if parent is None and isinstance(body, dict) and isinstance(body.get(nav), dict):
+            _require_streams(conn, actor, [body[nav].get("@iot.id")], multi=multi)
+            return
+    raise Forbidden("a bound sensor token posts Observations to its own Datastreams "
+                    "(Datastreams(id)/Observations, or with Datastream {\"@iot.id\": id})")
 
 
 def _plain_observation_body(body: Any) -> None:
@@ -132,38 +127,41 @@ def _plain_observation_body(body: Any) -> None:
         raise Forbidden("a sensor token creates new Observations; it cannot move existing ones")
     for nav in ("Datastream", "FeatureOfInterest", "MultiDatastream"):
         value = body.get(nav)
-        if isinstance(value, dict) and set(value) - _LINK_ONLY:
+        if isinstance(value, dict) and "@iot.id" not in value:
             raise Forbidden(f"{nav}: a sensor token links an existing {nav} by @iot.id; it creates none")
 
 
-def _create_observations_streams(body: Any, key: str = "Datastream") -> list[Any]:
-    """The ids of the Datastreams (or, with ``key``, MultiDatastreams) a CreateObservations names."""
+def _create_observations_streams(body: Any, nav: str = "Datastream") -> list[Any]:
+    """The ids of the ``nav`` entities (Datastream or MultiDatastream) a CreateObservations body names.
+
+    A member with ``@iot.id`` links an existing entity (the writer ignores its other members);
+    one without would create an entity, which a sensor may not.
+    """
     if not isinstance(body, list):
         return []
     streams = []
     for item in body:
-        ds = item.get(key) if isinstance(item, dict) else None
+        ds = item.get(nav) if isinstance(item, dict) else None
         if isinstance(ds, dict):
-            if set(ds) - _LINK_ONLY:
-                raise Forbidden(f"{key}: a sensor token links an existing {key} by @iot.id; it creates none")
+            if "@iot.id" not in ds:
+                raise Forbidden(f"{nav}: a sensor token links an existing {nav} by @iot.id; it creates none")
             streams.append(ds.get("@iot.id"))
     return streams
 
 
-def _require_streams(
-    conn: sa.Connection, actor: ScopedActor, ids: Iterable[Any], kind: Any = DATASTREAM
-) -> None:
-    """403 unless every Datastream (or MultiDatastream, ``kind``) of ``ids`` is the token's Things'."""
+def _require_streams(conn: sa.Connection, actor: ScopedActor, ids: Iterable[Any],
+                     multi: bool = False) -> None:
     wanted = {i for i in ids if type(i) is int}
     if not wanted:
         return  # no Datastream named: the write itself answers 400
-    table = kind.table
+    table = (MULTI_DATASTREAM if multi else DATASTREAM).table
     rows = conn.execute(sa.select(table.c.id, table.c.thing_id).where(table.c.id.in_(wanted)))
     owners = {int(ds): int(thing) for ds, thing in rows}
     allowed = scope(conn, actor)
     foreign = sorted(i for i, thing in owners.items() if thing not in allowed)
     if foreign:
-        raise Forbidden(f"{kind.name} {foreign[0]} is not one of this token's Things' {kind.plural}")
+        kind = "MultiDatastream" if multi else "Datastream"
+        raise Forbidden(f"{kind} {foreign[0]} is not one of this token's Things' {kind}s")
 
 
 # --- bound device managers: their Things and what hangs from them ------------------------------
@@ -173,7 +171,7 @@ def _check_bound_manager(conn: sa.Connection, actor: ScopedActor, method: str, b
                          resource: Resource | None) -> None:
     if resource is None:  # CreateObservations
         _require_streams(conn, actor, _create_observations_streams(body))
-        _require_streams(conn, actor, _create_observations_streams(body, "MultiDatastream"), MULTI_DATASTREAM)
+        _require_streams(conn, actor, _create_observations_streams(body, "MultiDatastream"), multi=True)
         return
     step = resource.step
     creates = method.upper() == "POST"
@@ -181,9 +179,6 @@ def _check_bound_manager(conn: sa.Connection, actor: ScopedActor, method: str, b
     if creates and step.parent is None:
         if step.etype is OBSERVATION and isinstance(body, dict) and isinstance(body.get("Datastream"), dict):
             _require_streams(conn, actor, [body["Datastream"].get("@iot.id")])
-            return
-        if step.etype is OBSERVATION and isinstance(body, dict) and isinstance(body.get("MultiDatastream"), dict):
-            _require_streams(conn, actor, [body["MultiDatastream"].get("@iot.id")], MULTI_DATASTREAM)
             return
         raise Forbidden(f"a token bound to Things cannot create {step.etype.plural} outside them")
     touched = _things_of(conn, anchor)
@@ -205,11 +200,8 @@ def _things_of(conn: sa.Connection, step: Step) -> set[int] | None:
         obs, ds, mds = OBSERVATION.table, DATASTREAM.table, MULTI_DATASTREAM.table
         query = (
             sa.select(sa.func.coalesce(ds.c.thing_id, mds.c.thing_id))
-            .select_from(
-                obs.outerjoin(ds, obs.c.datastream_id == ds.c.id).outerjoin(
-                    mds, obs.c.multi_datastream_id == mds.c.id
-                )
-            )
+            .select_from(obs.outerjoin(ds, obs.c.datastream_id == ds.c.id)
+                         .outerjoin(mds, obs.c.multi_datastream_id == mds.c.id))
             .where(step.cond)
         )
     else:
