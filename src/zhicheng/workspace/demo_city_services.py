@@ -37,7 +37,7 @@ def _event_values_current(engine: Engine, period: str) -> bool:
     """True when the stored D2.R1 values of LA for ``period`` equal those the events give now."""
     from zhicheng.events import event_indicators
 
-    fresh = event_indicators(engine, period, LA_UNIT)
+    fresh = event_indicators(engine, period, LA_UNIT, cells=False)
     if fresh.empty:
         return True
     with engine.connect() as conn:
@@ -48,23 +48,31 @@ def _event_values_current(engine: Engine, period: str) -> bool:
 def load_la311_demo(engine: Engine, data: Path) -> tuple[SourceSummary, dict[str, int]]:
     """Replay the LA 311 files and store the city's event indicators for each year."""
     from zhicheng.events import load_la311, store_event_indicators
+    from zhicheng.events.grid import assign_missing_cells
     from zhicheng.store.schema_events import events
 
     ensure_la_unit(engine)
-    results = [load_la311(engine, data / f, actor="demo") for f in LA311_FILES]
+    results = [load_la311(engine, data / f, actor="demo", city=LA_UNIT) for f in LA311_FILES]
+    # Events replayed before grid cells existed get theirs now (H3 cells under LA; idempotent).
+    placed = assign_missing_cells(engine, LA_UNIT, where=events.c.source_ref.like("la311:%"))
     years = _la_years(engine)
     stored = 0
     for year in years:
+        # The city's values only: the cells' statistics are read per cell (heat map, /api/grid),
+        # not stored as ~1,000 more units to evaluate.
         if not _event_values_current(engine, year):
-            stored += store_event_indicators(engine, year, LA_UNIT, actor="demo")
+            stored += store_event_indicators(engine, year, LA_UNIT, actor="demo", cells=False)
     with engine.connect() as conn:
         per_service = {str(k): int(v) for k, v in conn.execute(
             sa.select(events.c.service_code, sa.func.count()).where(events.c.source_ref.like("la311:%"))
             .group_by(events.c.service_code))}
+        cells = int(conn.execute(sa.select(sa.func.count(sa.distinct(events.c.grid_code)))
+                                 .where(events.c.source_ref.like("la311:%"))).scalar_one())
     summary = SourceSummary(
         "Los Angeles 311 service requests", ", ".join(LA311_FILES), sum(r.read for r in results), 1,
-        ", ".join(years) or "–", sum(r.loaded for r in results) + stored,
-        f"{sum(per_service.values()):,} events in {len(per_service)} services; D2.R1 indicators for {', '.join(years)}")
+        ", ".join(years) or "–", sum(r.loaded for r in results) + stored + placed,
+        f"{sum(per_service.values()):,} events in {len(per_service)} services on {cells:,} H3 grid cells; "
+        f"D2.R1 indicators for {', '.join(years)}")
     return summary, per_service
 
 
