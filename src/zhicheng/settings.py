@@ -39,6 +39,30 @@ class Settings(BaseSettings):
     mqtt_username: str | None = None
     mqtt_password: SecretStr | None = None
 
+    # --- limits (README "Security"); every one a setting with a default that real use stays under
+    #: Largest request body [bytes], whatever the transfer encoding (chunked bodies are counted).
+    max_body_bytes: int = 16 * 1024 * 1024
+    #: Deepest nesting of arrays and objects in a JSON body (and in a stored ``properties``).
+    max_json_depth: int = 32
+    #: Largest ``properties`` or ``parameters`` member of a written entity [bytes of JSON].
+    max_properties_bytes: int = 64 * 1024
+    #: Most levels of ``$expand`` in one SensorThings request (``A($expand=B($expand=C))`` is 3).
+    max_expand_depth: int = 3
+    #: Most entities all the expansions of one SensorThings answer may hold together.
+    max_expanded_entities: int = 20_000
+    #: Largest ``$top`` of a SensorThings request.
+    max_top: int = 10_000
+    #: Requests per second a token may make (a burst of twice as many is let through); 0: no limit.
+    rate_per_token: float = 2_000.0
+    #: Requests per second one client address may make without a token; 0: no limit.
+    rate_per_client: float = 100.0
+    #: Addresses of reverse proxies whose ``X-Forwarded-For`` is believed (comma-separated IPs or
+    #: networks, e.g. ``127.0.0.1,10.0.0.0/8``); unset, the header is ignored and the peer's
+    #: address is the client's.
+    trusted_proxies: str | None = None
+    #: Open311 ``POST requests`` allowed per ``api_key`` (or per client address without one) per hour.
+    open311_posts_per_hour: int = 600
+
 
 def get_settings() -> Settings:
     """Settings as the environment gives them now."""

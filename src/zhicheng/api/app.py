@@ -16,14 +16,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zhicheng import __version__
 from zhicheng.api.headers import SecurityHeadersMiddleware
+from zhicheng.api.limits import InputGuardMiddleware, RateLimitMiddleware
 from zhicheng.api.routers import ROUTERS
-from zhicheng.auth import ANONYMOUS, Principal, principal_for, request_token
+from zhicheng.auth import (
+    ANONYMOUS,
+    Principal,
+    install_log_redaction,
+    principal_for,
+    redact,
+    request_token,
+)
 from zhicheng.settings import Settings
 from zhicheng.store import init_store
 from zhicheng.store.schema_api import audit_log
 
-#: Largest request body accepted [bytes]; bigger bodies get 413.
-MAX_BODY_BYTES = 16 * 1024 * 1024
+#: Largest request body accepted by default [bytes] (the ``max_body_bytes`` setting); bigger get 413.
+MAX_BODY_BYTES = Settings.model_fields["max_body_bytes"].default
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -41,7 +49,7 @@ def _write_audit(engine: Engine, principal: Principal, request: Request, status:
                 method=request.method,
                 path=str(request.url.path)[:500],
                 status=status,
-                detail=str(request.url.query)[:2000] or None,
+                detail=redact(str(request.url.query))[:2000] or None,
             )
         )
 
@@ -60,7 +68,7 @@ def _caller(request: Request) -> Principal:
 
 
 class GuardMiddleware:
-    """Refuses oversized bodies (413) and records every write request in the audit log.
+    """Records every write request in the audit log (refused ones included).
 
     A plain ASGI middleware (not ``BaseHTTPMiddleware``): it adds no task or stream wrapping
     per request, which keeps one-reading-per-request sensors fast.
@@ -75,10 +83,6 @@ class GuardMiddleware:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            await _error(413, f"request body larger than {MAX_BODY_BYTES} bytes")(scope, receive, send)
-            return
         status = 500
 
         async def send_status(message: Message) -> None:
@@ -127,8 +131,13 @@ def create_app(db: str | Path | Engine | None = None, settings: Settings | None 
     )
     app.state.engine = engine
     app.state.settings = settings
+    install_log_redaction()  # no token in any server log line
+    # Outermost last: headers on every answer; rates before any work; the audit sees the input
+    # guard's refusals (413 for a body past the limit, chunked or not; 400 for bad text or JSON).
+    app.add_middleware(InputGuardMiddleware)
     app.add_middleware(GuardMiddleware)
-    app.add_middleware(SecurityHeadersMiddleware)  # outermost: on every answer, errors included
+    app.add_middleware(RateLimitMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     _install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -212,9 +212,9 @@ def test_a7_a_bound_sensor_writes_only_its_own_datastreams(mqtt_server: MqttServ
         other_ds = c.get(f"/Things({other})/Datastreams").json()["value"][0]["@iot.id"]
         own = c.get(f"/Datastreams({mqtt_server.datastream})/Thing").json()["@iot.id"]
     device = Client(mqtt_server.mqtt_port, create_token(engine, "sensor", "Nongzhanguan only", things=[own]))
-    device.publish(f"v1.1/Datastreams({other_ds})/Observations", {"result": 7, "phenomenonTime": "2017-07-01T00:00:00Z"}).wait_for_publish(10)
-    device.publish(f"v1.1/Datastreams({mqtt_server.datastream})/Observations", {"result": 8, "phenomenonTime": "2017-07-01T01:00:00Z"}).wait_for_publish(10)
-    assert wait_until(lambda: _count(mqtt_server, "month(phenomenonTime) eq 7") == 1)
+    device.publish(f"v1.1/Datastreams({other_ds})/Observations", {"result": 7, "phenomenonTime": "2017-09-01T00:00:00Z"}).wait_for_publish(10)
+    device.publish(f"v1.1/Datastreams({mqtt_server.datastream})/Observations", {"result": 8, "phenomenonTime": "2017-09-01T01:00:00Z"}).wait_for_publish(10)
+    assert wait_until(lambda: _count(mqtt_server, "month(phenomenonTime) eq 9") == 1)
     time.sleep(0.5)
     others = httpx.get(f"{mqtt_server.root}/Datastreams({other_ds})/Observations", params={"$count": "true", "$top": 0}).json()
     assert others["@iot.count"] == 0
