@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,6 +16,10 @@ class Settings(BaseSettings):
 
     #: The store: a SQLite file path or an SQLAlchemy URL (``postgresql+psycopg://…``).
     db: str = str(Path("zhicheng.db"))
+    #: SQLite's ``synchronous`` in WAL mode: ``NORMAL`` survives a crash of the process (every
+    #: acknowledged write is kept) but may lose the last commits on power loss or an OS crash;
+    #: ``FULL`` syncs at every commit and survives those too, at the cost of write speed.
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
     #: Reads of evaluation results and public environment data need no token when true.
     open_reads: bool = True
     #: An Open311 ``api_key`` that lets anyone (a city app, a kiosk) submit citizen reports through

@@ -228,6 +228,7 @@ async def _serve(request: Request, engine: Engine, principal: Principal, path: s
         if plain is not None:
             # One reading per request: concurrent ones share a transaction (and its commit).
             audit = audit_row(principal, request.method, request.url.path, request.url.query)
+            request.state.audit_in_group = True  # the group writer writes it, in its transaction
             future = _group_writer(request.app, engine).submit(principal, call, plain, audit)
             answer = await _answer(future)
             request.state.audited = True  # the audit row is in the write's transaction
