@@ -6,6 +6,7 @@ import typer
 
 from zhicheng.cli import (
     air,
+    archive,
     campaign,
     carbon,
     events,
@@ -31,6 +32,7 @@ app.add_typer(events.app, name="events")
 app.add_typer(campaign.app, name="campaign")
 app.add_typer(survey.app, name="survey")
 app.add_typer(carbon.app, name="carbon")
+app.add_typer(archive.app, name="archive")
 workspace.register(app)
 server.register(app)
 

@@ -3,7 +3,8 @@
 Kept up to date as Observations come in: a FeatureOfInterest already inside the stored area
 changes nothing (and is remembered, so that one-reading-per-request ingest pays no query for it);
 a new one widens the area to the bounding box of both. Deleting Observations does not shrink it.
-The area is GeoJSON: a Point when every feature is the same point, else a Polygon (the box).
+The area is GeoJSON: a Point when every feature is the same point, else a Polygon (the box); a
+MultiDatastream's is always a Polygon.
 
 References
 ----------
@@ -22,7 +23,7 @@ import sqlalchemy as sa
 from zhicheng.sensing.geometry import shape_of
 from zhicheng.store import schema_sensing as s
 
-#: (store URL, Datastream, FeatureOfInterest) pairs known to lie inside the stored area.
+#: (store URL and table, Datastream, FeatureOfInterest) pairs known to lie inside the stored area.
 _INSIDE: set[tuple[str, int, int]] = set()
 
 
@@ -32,7 +33,7 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def _box(geoms: list[Any]) -> dict[str, Any] | None:
+def _box(geoms: list[Any], polygon: bool = False) -> dict[str, Any] | None:
     import shapely
     from shapely.geometry import mapping
 
@@ -40,18 +41,29 @@ def _box(geoms: list[Any]) -> dict[str, Any] | None:
     if not geoms:
         return None
     union = shapely.union_all(geoms)
+    if polygon:  # always the box as a Polygon (degenerate for one point)
+        x0, y0, x1, y1 = (float(v) for v in union.bounds)
+        ring = [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]
+        return {"type": "Polygon", "coordinates": [ring]}
     envelope = union.envelope
     doc: dict[str, Any] = dict(mapping(envelope))
     return json.loads(json.dumps(doc))  # tuples → lists, plain JSON
 
 
-def widen(conn: sa.Connection, pairs: Iterable[tuple[int, int]]) -> None:
-    """Make each Datastream's ``observedArea`` cover the FeatureOfInterest of each (ds, foi) pair."""
-    url = str(conn.engine.url)
+def widen(
+    conn: sa.Connection, pairs: Iterable[tuple[int, int]], table: sa.Table | None = None
+) -> None:
+    """Make each Datastream's ``observedArea`` cover the FeatureOfInterest of each (ds, foi) pair.
+
+    ``table``: the MultiDatastreams table, whose ``observedArea`` is always a Polygon (the
+    extension declares it so; one point gives a degenerate box).
+    """
+    ds_t = s.sta_datastreams if table is None else table
+    url = f"{conn.engine.url}#{ds_t.name}"
     fresh = {(ds, foi) for ds, foi in pairs if (url, ds, foi) not in _INSIDE}
     if not fresh:
         return
-    ds_t, foi_t = s.sta_datastreams, s.sta_features_of_interest
+    foi_t = s.sta_features_of_interest
     features = {
         r.id: shape_of(_text(r.feature) or "")
         for r in conn.execute(
@@ -73,7 +85,7 @@ def widen(conn: sa.Connection, pairs: Iterable[tuple[int, int]]) -> None:
         if current is not None and all(g is None or current.covers(g) for g in new):
             _INSIDE.update((url, ds, f) for f in fois)
             continue
-        area = _box([current, *new])
+        area = _box([current, *new], polygon=table is not None)
         if area is not None:
             conn.execute(sa.update(ds_t).where(ds_t.c.id == ds).values(observed_area=area))
     if len(_INSIDE) > 100_000:

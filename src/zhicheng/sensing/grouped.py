@@ -60,7 +60,12 @@ def plain_observation(path: str, body: Any) -> tuple[int, dict[str, Any]] | None
     Plain: no nested entity but the Datastream by id, no FeatureOfInterest (the Thing's Location
     gives it). Anything else (None) goes the general way. Bad property values raise 400.
     """
-    if not isinstance(body, dict) or "@iot.id" in body or "FeatureOfInterest" in body:
+    if (
+        not isinstance(body, dict)
+        or "@iot.id" in body
+        or "FeatureOfInterest" in body
+        or "MultiDatastream" in body
+    ):
         return None
     match = _DATASTREAM_OBS.match(path)
     ds = body.get("Datastream")

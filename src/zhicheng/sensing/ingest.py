@@ -114,7 +114,12 @@ def feature_for_datastream(conn: sa.Connection, datastream_id: int) -> int:
         )
     if found.foi_id is not None:
         return int(found.foi_id)
-    location = conn.execute(sa.select(_LOC).where(_LOC.c.id == found.id)).mappings().one()
+    return feature_from_location(conn, int(found.id))
+
+
+def feature_from_location(conn: sa.Connection, location_id: int) -> int:
+    """A new FeatureOfInterest made from Location ``location_id`` (OGC 18-088 §8.2.7)."""
+    location = conn.execute(sa.select(_LOC).where(_LOC.c.id == location_id)).mappings().one()
     return int(
         conn.execute(
             sa.insert(_FOI)
@@ -404,10 +409,14 @@ def _array_problems(i: int, item: Any, rows: bool = True) -> list[Problem]:
         if k
         not in ("Datastream", "components", "dataArray", "dataArray@iot.count", "MultiDatastream")
     ]
-    ds = item.get("Datastream")
+    key = "MultiDatastream" if "MultiDatastream" in item and "Datastream" not in item else "Datastream"
+    ds = item.get(key)
     if not isinstance(ds, dict) or not is_id(ds.get("@iot.id")):
         problems.append(
-            Problem(f'{where}: needs "Datastream": {{"@iot.id": <integer>}}', column="Datastream")
+            Problem(
+                f'{where}: needs "Datastream" (or "MultiDatastream"): {{"@iot.id": <integer>}}',
+                column=key,
+            )
         )
     comps = item.get("components")
     if not isinstance(comps, list) or not comps or not all(isinstance(c, str) for c in comps):
@@ -511,14 +520,33 @@ def create_observations(conn: sa.Connection, body: Any, row_errors: bool = False
     if problems:
         raise BadRequest(problems=problems)
     batches = []
+    multi_ids: list[int] = []
     for i, item in enumerate(body):
+        if _is_multi(item):
+            try:
+                multi_ids += [r for r in _multi().create_from_array(conn, item, i, False) if r]
+            except BadRequest as exc:
+                problems.extend(exc.problems)
+            continue
         try:
             batches.append(_batch_from_array(item, i))
         except BadRequest as exc:
             problems.extend(exc.problems)
     if problems:
         raise BadRequest(problems=problems)
-    return insert_observations(conn, batches)
+    result = insert_observations(conn, batches)
+    return IngestResult(multi_ids + result.ids, result.opened_alerts, result.foi)
+
+
+def _is_multi(item: Mapping[str, Any]) -> bool:
+    """A data array of a MultiDatastream (its rows take the MultiDatastream's own path)."""
+    return "MultiDatastream" in item and "Datastream" not in item
+
+
+def _multi() -> Any:
+    from zhicheng.sensing import multi
+
+    return multi
 
 
 def _good_rows(item: Mapping[str, Any], i: int) -> tuple[ObservationColumns | None, list[bool]]:
@@ -546,12 +574,18 @@ def _create_by_row(conn: sa.Connection, body: list[Any]) -> IngestResult:
     problems = [p for i, item in enumerate(body) for p in _array_problems(i, item, rows=False)]
     if problems:
         raise BadRequest(problems=problems)
-    wanted = [int(item["Datastream"]["@iot.id"]) for item in body]
+    wanted = [-1 if _is_multi(item) else int(item["Datastream"]["@iot.id"]) for item in body]
     have = datastream_exists(conn, wanted)
     answers: list[int | None] = []
     batches: list[ObservationColumns] = []
     slots: list[list[int]] = []
+    multi_ids: list[int] = []
     for i, item in enumerate(body):
+        if _is_multi(item):
+            made = _multi().create_from_array(conn, item, i, True)
+            answers.extend(made)
+            multi_ids.extend(r for r in made if r is not None)
+            continue
         n = len(item["dataArray"])
         start = len(answers)
         answers.extend([None] * n)
@@ -570,7 +604,7 @@ def _create_by_row(conn: sa.Connection, body: list[Any]) -> IngestResult:
     for rows in slots:
         for slot in rows:
             answers[slot] = next(ids)
-    return IngestResult(result.ids, result.opened_alerts, result.foi, answers)
+    return IngestResult(multi_ids + result.ids, result.opened_alerts, result.foi, answers)
 
 
 def _with_features(

@@ -1,4 +1,4 @@
-"""The SensorThings data model: the eight entity types, their properties and navigation.
+"""The SensorThings data model: the entity types, their properties and navigation.
 
 Declared once as data; reading, writing, ``$filter``, ``$select`` and ``$expand`` all work from
 this table of types, so every entity set behaves the same way.
@@ -6,7 +6,8 @@ this table of types, so every entity set behaves the same way.
 References
 ----------
 OGC 18-088 (SensorThings API Part 1: Sensing, v1.1) §8.2 (entities and their properties),
-Figure 2 (relations).
+Figure 2 (relations); the MultiDatastream extension (Annex A.5, ``/req/multi-datastream``:
+``properties``, ``relations``, ``constraints``).
 """
 
 from __future__ import annotations
@@ -101,6 +102,7 @@ THING = EntityType(
         ),
         Nav("HistoricalLocations", "HistoricalLocations", True, back_fk="thing_id"),
         Nav("Datastreams", "Datastreams", True, back_fk="thing_id"),
+        Nav("MultiDatastreams", "MultiDatastreams", True, back_fk="thing_id"),
     ),
 )
 
@@ -160,7 +162,10 @@ SENSOR = EntityType(
         Prop("metadata", "metadata", "any", True),
         _PROPS,
     ),
-    (Nav("Datastreams", "Datastreams", True, back_fk="sensor_id"),),
+    (
+        Nav("Datastreams", "Datastreams", True, back_fk="sensor_id"),
+        Nav("MultiDatastreams", "MultiDatastreams", True, back_fk="sensor_id"),
+    ),
 )
 
 OBSERVED_PROPERTY = EntityType(
@@ -173,7 +178,17 @@ OBSERVED_PROPERTY = EntityType(
         Prop("description", "description", "text", True),
         _PROPS,
     ),
-    (Nav("Datastreams", "Datastreams", True, back_fk="observed_property_id"),),
+    (
+        Nav("Datastreams", "Datastreams", True, back_fk="observed_property_id"),
+        Nav(
+            "MultiDatastreams",
+            "MultiDatastreams",
+            True,
+            link=s.sta_multi_datastream_observed_properties,
+            link_here="observed_property_id",
+            link_there="multi_datastream_id",
+        ),
+    ),
 )
 
 DATASTREAM = EntityType(
@@ -214,6 +229,51 @@ DATASTREAM = EntityType(
     ),
 )
 
+#: The observation type of every MultiDatastream (OGC 18-088 ``/req/multi-datastream/properties``).
+COMPLEX_OBSERVATION = "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_ComplexObservation"
+
+MULTI_DATASTREAM = EntityType(
+    "MultiDatastream",
+    "MultiDatastreams",
+    s.sta_multi_datastreams,
+    _common(
+        Prop("unitOfMeasurements", "unit_of_measurements", "json", True),
+        Prop("observationType", "observation_type", "text"),
+        Prop("multiObservationDataTypes", "multi_observation_data_types", "json", True),
+        Prop("observedArea", "observed_area", "json", read_only=True),
+        Prop(
+            "phenomenonTime",
+            "phenomenon_time_start",
+            "period",
+            end_column="phenomenon_time_end",
+            read_only=True,
+        ),
+        Prop(
+            "resultTime",
+            "result_time_start",
+            "period",
+            end_column="result_time_end",
+            read_only=True,
+        ),
+        _PROPS,
+    ),
+    (
+        Nav("Thing", "Things", False, fk="thing_id", required=True),
+        Nav("Sensor", "Sensors", False, fk="sensor_id", required=True),
+        # Before Observations: a deep insert links the ObservedProperties first, so that the
+        # nested Observations' results can be checked against them.
+        Nav(
+            "ObservedProperties",
+            "ObservedProperties",
+            True,
+            link=s.sta_multi_datastream_observed_properties,
+            link_here="multi_datastream_id",
+            link_there="observed_property_id",
+        ),
+        Nav("Observations", "Observations", True, back_fk="multi_datastream_id"),
+    ),
+)
+
 OBSERVATION = EntityType(
     "Observation",
     "Observations",
@@ -227,7 +287,9 @@ OBSERVATION = EntityType(
         Prop("parameters", "parameters", "object"),
     ),
     (
+        # One of the two (a Datastream or a MultiDatastream) is required.
         Nav("Datastream", "Datastreams", False, fk="datastream_id", required=True),
+        Nav("MultiDatastream", "MultiDatastreams", False, fk="multi_datastream_id"),
         Nav("FeatureOfInterest", "FeaturesOfInterest", False, fk="feature_of_interest_id"),
     ),
 )
@@ -252,6 +314,7 @@ ENTITY_SETS: dict[str, EntityType] = {
         LOCATION,
         HISTORICAL_LOCATION,
         DATASTREAM,
+        MULTI_DATASTREAM,
         SENSOR,
         OBSERVED_PROPERTY,
         OBSERVATION,

@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
-from zhicheng.sensing import geometry
+from zhicheng.sensing import geometry, multi
 from zhicheng.sensing.errors import NotFound, bad
 from zhicheng.sensing.filters import PathRef, compile_filter, resolve
 from zhicheng.sensing.model import ENTITY_SETS, EntityType, Nav, Prop
@@ -143,8 +143,12 @@ class Where:
         return f"{self.url}?{urlencode(kept, safe='$()/,')}"
 
 
-def _order(etype: EntityType, opts: QueryOptions) -> list[tuple[ColumnElement[Any], bool]]:
+def _order(
+    etype: EntityType, opts: QueryOptions, default: ColumnElement[Any] | None = None
+) -> list[tuple[ColumnElement[Any], bool]]:
     keys: list[tuple[ColumnElement[Any], bool]] = []
+    if default is not None and not opts.orderby:
+        keys.append((default, True))
     for order in opts.orderby:
         # A related entity's property (``Datastream/name``) orders by a correlated subquery.
         path = PathRef(tuple(order.path.split("/")))
@@ -201,14 +205,18 @@ def read_page(
     opts: QueryOptions,
     where: Where,
     scope: ColumnElement[bool] | None = None,
+    order: ColumnElement[Any] | None = None,
 ) -> Page:
-    """One page of a collection of ``etype`` (within ``scope``), with options applied."""
+    """One page of a collection of ``etype`` (within ``scope``), with options applied.
+
+    ``order``: the sort key when the request gives no ``$orderby`` (before ``id``).
+    """
     check_select(etype, opts.select)
     table = etype.table
     conds = _conditions(etype, opts, scope)
     if opts.filter:
         geometry.prepare(conn)
-    keys = _order(etype, opts)
+    keys = _order(etype, opts, order)
     keyset = _keyset_ok(keys)
     stmt = sa.select(table, *(c.label(f"_k{i}") for i, (c, _) in enumerate(keys))).where(*conds)
     stmt = stmt.order_by(*(c.asc() if asc else c.desc() for c, asc in keys))
@@ -271,7 +279,7 @@ def _result_format(
         for c in (opts.select or ("id", "phenomenonTime", "resultTime", "result"))
         if c in DATA_ARRAY_COMPONENTS
     ]
-    groups: dict[int, list[list[Any]]] = {}
+    records: list[list[Any]] = []
     for row, entity in zip(rows, value, strict=True):
         full = (
             entity
@@ -282,18 +290,8 @@ def _result_format(
                 "@iot.id": row["id"],
             }
         )
-        groups.setdefault(int(row["datastream_id"]), []).append(
-            [full["@iot.id"] if c == "id" else full.get(c) for c in components]
-        )
-    return [
-        {
-            "Datastream@iot.navigationLink": f"{base}/Datastreams({ds})",
-            "components": components,
-            "dataArray@iot.count": len(data),
-            "dataArray": data,
-        }
-        for ds, data in groups.items()
-    ]
+        records.append([full["@iot.id"] if c == "id" else full.get(c) for c in components])
+    return multi.data_array_groups(rows, records, base, components)
 
 
 #: Properties a data array may carry (OGC 18-088 §14.3).
@@ -380,7 +378,14 @@ def _expand(
             continue
         # Server-driven paging inside the expansion when the answer's budget runs short.
         options = spec.options if room >= spec.options.limit else replace(spec.options, top=room)
-        page = read_page(conn, target, options, where, nav_scope(etype, row["id"], nav))
+        page = read_page(
+            conn,
+            target,
+            options,
+            where,
+            nav_scope(etype, row["id"], nav),
+            multi.rank_order(nav, row["id"]),
+        )
         _spend_budget(len(page.value))
         out[nav.name] = page.value
         if page.next_link:
@@ -448,7 +453,9 @@ def read_navigation(
     target = ENTITY_SETS[nav.target]
     scope = nav_scope(etype, entity_id, nav)
     if nav.many:
-        return read_page(conn, target, opts, where, scope).document()
+        return read_page(
+            conn, target, opts, where, scope, multi.rank_order(nav, entity_id)
+        ).document()
     page = read_page(
         conn, target, replace(opts, top=1, skip=0, count=False, skiptoken=None), where, scope
     )

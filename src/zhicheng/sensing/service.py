@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
-from zhicheng.sensing import access, changes, reader, writer
+from zhicheng.sensing import access, archived, changes, multi, reader, writer
 from zhicheng.sensing.errors import NotAllowed, NotFound, bad
 from zhicheng.sensing.ingest import create_observations
 from zhicheng.sensing.model import ENTITY_SETS, OBSERVATION, EntityType
@@ -179,7 +179,20 @@ def _get(conn: sa.Connection, call: Call, resource: Resource) -> Answer:
     if step.single:
         return Answer(200, read_single(conn, step, opts, call))
     check_exists(conn, step)
-    return Answer(200, reader.read_page(conn, step.etype, opts, _where(call), step.cond).document())
+    order = None
+    if step.nav is not None and step.parent is not None:
+        parent = step.parent
+        here = (
+            parent.key
+            if parent.key is not None and parent.parent is None
+            else sa.select(parent.etype.table.c.id).where(parent.cond)
+        )
+        order = multi.rank_order(step.nav, here)
+    # Observations reaching past the hot window: the store and the archive as one series.
+    page = archived.read_page(conn, step, opts, _where(call)) if order is None else None
+    if page is None:
+        page = reader.read_page(conn, step.etype, opts, _where(call), step.cond, order)
+    return Answer(200, page.document())
 
 
 # --- writing -------------------------------------------------------------------------------------
@@ -223,6 +236,7 @@ def _post(conn: sa.Connection, call: Call, resource: Resource) -> Answer:
     new_id = writer.create(conn, target, call.body, given=given)
     if nav.link is not None:
         writer.link(conn, nav, parent_id, [new_id])
+        multi.after_link_change(conn, nav, parent_id, new_id)
     elif nav.back_fk is not None and isinstance(call.body, dict) and "@iot.id" in call.body:
         # An existing entity posted to a parent's collection is moved under that parent.
         conn.execute(
@@ -242,6 +256,7 @@ def _add_link(conn: sa.Connection, call: Call, step: Step) -> Answer:
         raise NotFound(f"{step.etype.name} {target_id} does not exist")
     if nav.link is not None:
         writer.link(conn, nav, parent_id, [target_id])
+        multi.after_link_change(conn, nav, parent_id, target_id)
     else:
         assert nav.back_fk is not None
         table = step.etype.table
@@ -310,6 +325,7 @@ def _remove_link(conn: sa.Connection, call: Call, step: Step) -> Answer:
                 nav.link.c[nav.link_here] == parent_id, nav.link.c[nav.link_there] == target_id
             )
         )
+        multi.after_link_change(conn, nav, parent_id, target_id)
         return Answer(204)
     column = (
         parent.etype.table.c[nav.fk] if nav.fk is not None else step.etype.table.c[str(nav.back_fk)]

@@ -29,7 +29,9 @@ from zhicheng.sensing.model import (
     ENTITY_SETS,
     FEATURE_OF_INTEREST,
     HISTORICAL_LOCATION,
+    MULTI_DATASTREAM,
     OBSERVATION,
+    OBSERVED_PROPERTY,
     EntityType,
     Nav,
     Prop,
@@ -188,6 +190,8 @@ def create(
         return reference(conn, etype, body, where)
     if etype is OBSERVATION:
         return create_observation(conn, body, where, given or {})
+    if etype is MULTI_DATASTREAM:
+        body = _multi().with_defaults(body)
     values = props_to_columns(etype, body, where, full=True)
     values.update(_to_one(conn, etype, body, given or {}, where))
     new_id = int(
@@ -196,7 +200,16 @@ def create(
         ).scalar_one()
     )
     _to_many(conn, etype, new_id, body, where)
+    if etype is MULTI_DATASTREAM:
+        _multi().check_constraints(conn, new_id, where)
     return new_id
+
+
+def _multi() -> Any:
+    """The MultiDatastream extension (imported on first use: it builds on this module)."""
+    from zhicheng.sensing import multi
+
+    return multi
 
 
 def _to_many(
@@ -230,9 +243,10 @@ def link(conn: sa.Connection, nav: Nav, here_id: int, there_ids: list[int]) -> N
     }
     fresh = [t for t in dict.fromkeys(there_ids) if t not in existing]
     if fresh:
-        conn.execute(
-            sa.insert(nav.link), [{nav.link_here: here_id, nav.link_there: t} for t in fresh]
-        )
+        rows = [{nav.link_here: here_id, nav.link_there: t} for t in fresh]
+        if "rank" in nav.link.c:  # ordered links (a MultiDatastream's ObservedProperties)
+            rows = _multi().ranked(conn, rows)
+        conn.execute(sa.insert(nav.link), rows)
     if nav.link is s.sta_thing_locations:
         pairs = (
             [(here_id, fresh)] if nav.link_here == "thing_id" else [(t, [here_id]) for t in fresh]
@@ -272,6 +286,8 @@ def update(
     where = f"{etype.name}({entity_id})"
     if not isinstance(body, dict):
         raise bad(f"{where}: the body must be a JSON object, not {_type_name(body)}")
+    if etype is MULTI_DATASTREAM and replace_all:
+        body = _multi().with_defaults(body)
     values = props_to_columns(etype, body, where, full=replace_all)
     for nav in etype.navs:
         if nav.name not in body:
@@ -289,6 +305,10 @@ def update(
             )
     if values:
         conn.execute(sa.update(etype.table).where(etype.table.c.id == entity_id).values(**values))
+    if etype is MULTI_DATASTREAM:
+        _multi().check_constraints(conn, entity_id, where)
+    elif etype is OBSERVATION:
+        _multi().check_observation(conn, entity_id, where)
 
 
 def _relink(
@@ -383,6 +403,8 @@ def merge_patch(conn: sa.Connection, etype: EntityType, entity_id: int, body: An
 def delete(conn: sa.Connection, etype: EntityType, entity_id: int) -> None:
     """Delete an entity; entities that cannot exist without it go too (OGC 18-088 §10.4)."""
     _require(conn, etype, entity_id)
+    if etype is OBSERVED_PROPERTY:
+        _multi().delete_with_observed_property(conn, entity_id)
     if etype is HISTORICAL_LOCATION:
         conn.execute(
             sa.delete(s.sta_historical_location_locations).where(
@@ -407,6 +429,8 @@ def observation_row(
 ) -> dict[str, Any]:
     """Create one Observation and return its stored row (so the response needs no re-read)."""
     given = given or {}
+    if body.get("MultiDatastream") is not None or "multi_datastream_id" in given:
+        return dict(_multi().observation_row(conn, body, where, given))
     values = props_to_columns(OBSERVATION, body, where, full=True)
     ds_body = body.get("Datastream")
     if ds_body is not None:
@@ -415,7 +439,7 @@ def observation_row(
         ds_id = given["datastream_id"]
     else:
         raise bad(
-            f"{where}: an Observation needs a Datastream (nested {{'@iot.id': n}})", "Datastream"
+            f"{where}: an Observation needs a Datastream or a MultiDatastream (nested or {{'@iot.id': n}})", "Datastream"
         )
     foi = NO_FOI
     if body.get("FeatureOfInterest") is not None:

@@ -3,11 +3,14 @@
 from zhicheng.store import (  # noqa: F401
     schema,
     schema_api,
+    schema_archive,
     schema_campaign,
     schema_carbon,
     schema_evaluation,
     schema_events,
+    schema_readiness,
     schema_sensing,
     schema_survey,
     schema_uncertainty,
+    schema_warnings,
 )

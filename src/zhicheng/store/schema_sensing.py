@@ -1,4 +1,4 @@
-"""Tables of live sensing: the eight OGC SensorThings entity sets, alert rules and alerts.
+"""Tables of live sensing: the OGC SensorThings entity sets (MultiDatastreams too), alert rules and alerts.
 
 Times are stored as integer microseconds since 1970-01-01T00:00:00Z (UTC): the same exact,
 index-friendly comparison on SQLite and PostgreSQL, and cheap to bulk-load and to page by.
@@ -158,6 +158,60 @@ sta_datastreams = sa.Table(
     sqlite_autoincrement=True,
 )
 
+#: MultiDatastreams (OGC 18-088 §12): Observations whose result is an array, one member per
+#: ObservedProperty, each with its own unit and observation type.
+sta_multi_datastreams = sa.Table(
+    "sta_multi_datastreams",
+    metadata,
+    _id(),
+    _text("name", False),
+    _text("description", False),
+    _json("unit_of_measurements"),
+    sa.Column("observation_type", sa.String(200), nullable=False),
+    _json("multi_observation_data_types"),
+    _json("observed_area"),
+    _micros("phenomenon_time_start"),
+    _micros("phenomenon_time_end"),
+    _micros("result_time_start"),
+    _micros("result_time_end"),
+    _json("properties"),
+    sa.Column(
+        "thing_id",
+        sa.Integer,
+        sa.ForeignKey("sta_things.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column(
+        "sensor_id",
+        sa.Integer,
+        sa.ForeignKey("sta_sensors.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sqlite_autoincrement=True,
+)
+
+#: The ObservedProperties of a MultiDatastream, in the order of its result members (``rank``).
+sta_multi_datastream_observed_properties = sa.Table(
+    "sta_multi_datastream_observed_properties",
+    metadata,
+    sa.Column(
+        "multi_datastream_id",
+        sa.Integer,
+        sa.ForeignKey("sta_multi_datastreams.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "observed_property_id",
+        sa.Integer,
+        sa.ForeignKey("sta_observed_properties.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+    sa.Column("rank", sa.Integer, nullable=False),
+)
+
 sta_features_of_interest = sa.Table(
     "sta_features_of_interest",
     metadata,
@@ -182,11 +236,18 @@ sta_observations = sa.Table(
     "sta_observations",
     metadata,
     _id(),
+    #: Exactly one of ``datastream_id`` and ``multi_datastream_id`` is set.
     sa.Column(
         "datastream_id",
         sa.Integer,
         sa.ForeignKey("sta_datastreams.id", ondelete="CASCADE"),
-        nullable=False,
+        nullable=True,
+    ),
+    sa.Column(
+        "multi_datastream_id",
+        sa.Integer,
+        sa.ForeignKey("sta_multi_datastreams.id", ondelete="CASCADE"),
+        nullable=True,
     ),
     sa.Column(
         "feature_of_interest_id",
@@ -209,6 +270,7 @@ sta_observations = sa.Table(
     # Paging and time filters of one datastream walk this index (keyset, no deep OFFSET).
     sa.Index("ix_sta_observations_ds_time", "datastream_id", "phenomenon_time_start", "id"),
     sa.Index("ix_sta_observations_ds_id", "datastream_id", "id"),
+    sa.Index("ix_sta_observations_mds_time", "multi_datastream_id", "phenomenon_time_start", "id"),
     sqlite_autoincrement=True,
 )
 

@@ -17,14 +17,17 @@ SETS = (
     "Observations",
     "FeaturesOfInterest",
 )
+#: Entity sets of the MultiDatastream extension (A.5), listed in the root beside the core ones.
+EXTENSION_SETS = ("MultiDatastreams",)
+#: Navigation properties; the MultiDatastream ones are the extension's (``/req/multi-datastream/relations``).
 NAVS = {
-    "Things": {"Locations", "HistoricalLocations", "Datastreams"},
+    "Things": {"Locations", "HistoricalLocations", "Datastreams", "MultiDatastreams"},
     "Locations": {"Things", "HistoricalLocations"},
     "HistoricalLocations": {"Thing", "Locations"},
     "Datastreams": {"Thing", "Sensor", "ObservedProperty", "Observations"},
-    "Sensors": {"Datastreams"},
-    "ObservedProperties": {"Datastreams"},
-    "Observations": {"Datastream", "FeatureOfInterest"},
+    "Sensors": {"Datastreams", "MultiDatastreams"},
+    "ObservedProperties": {"Datastreams", "MultiDatastreams"},
+    "Observations": {"Datastream", "MultiDatastream", "FeatureOfInterest"},
     "FeaturesOfInterest": {"Observations"},
 }
 
@@ -32,7 +35,9 @@ NAVS = {
 def test_service_root_lists_every_set_and_implemented_class(sta: Sta) -> None:
     # Req 2 (resource-path/resource-path-to-entities): the service root lists the entity sets.
     doc = sta.http(None).get("").json()
-    assert {(v["name"], v["url"]) for v in doc["value"]} == {(s, f"{sta.root}/{s}") for s in SETS}
+    assert {(v["name"], v["url"]) for v in doc["value"]} == {
+        (s, f"{sta.root}/{s}") for s in (*SETS, *EXTENSION_SETS)
+    }
     conformance = doc["serverSettings"]["conformance"]
     assert "http://www.opengis.net/spec/iot_sensing/1.1/req/datamodel" in conformance
     assert all(c.startswith("http://www.opengis.net/spec/") for c in conformance)

@@ -1,4 +1,4 @@
-"""OGC SensorThings API v1.1 under ``/v1.1``: the eight entity sets, request options, CreateObservations.
+"""OGC SensorThings API v1.1 under ``/v1.1``: the entity sets, request options, CreateObservations.
 
 Reads of the (public) environment data are open when the ``open_reads`` setting is on; writes
 need a token with role ``sensor`` or ``operator`` (``admin`` passes every check).
@@ -6,7 +6,8 @@ need a token with role ``sensor`` or ``operator`` (``admin`` passes every check)
 References
 ----------
 OGC 18-088 SensorThings API Part 1: Sensing v1.1 — §9 (resource paths, request data), §10
-(create, update, delete), §14 (data-array extension, ``CreateObservations``).
+(create, update, delete), §14 (data-array extension, ``CreateObservations``); the MultiDatastream
+extension (Annex A.5) through :mod:`zhicheng.sensing.multi`.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/iot_sensing/1.1/req/request-data",
     "http://www.opengis.net/spec/iot_sensing/1.1/req/create-update-delete",
     "http://www.opengis.net/spec/iot_sensing/1.1/req/batch-request/batch-request",
+    "http://www.opengis.net/spec/iot_sensing/1.1/req/multi-datastream",
     "http://www.opengis.net/spec/iot_sensing/1.1/req/data-array/data-array",
 ]
 

@@ -1,35 +1,18 @@
 // The cockpit's shell: state (run, unit, language), routing, data loading and the header controls.
 import * as charts from "./charts.js";
 import { esc } from "./format.js";
-import { ApiError, TOKEN_KEY, request } from "./http.js";
-import { translate } from "./i18n.js";
+import { ApiError, TOKEN_KEY } from "./http.js";
+import { renderCompare } from "./pages/compare.js";
 import { renderNode } from "./pages/node.js";
 import { renderOverview } from "./pages/overview.js";
 import { renderRanking } from "./pages/ranking.js";
 import { renderUnit } from "./pages/unit.js";
-
-const LANG_KEY = "zhicheng.lang";
-const UNIT_KEY = "zhicheng.unit";
-
-export const state = {
-  lang: localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh",
-  run: null,
-  unit: null,
-  controls: null, // the overview answer the header's selectors were filled from
-};
-
-export function t(key, vars) {
-  return translate(state.lang, key, vars);
-}
-
-/** GET a JSON resource of the server's API, with the language and (when saved) the token. */
-export function api(path, params = {}) {
-  return request(state.lang, path, { params });
-}
+import { LANG_KEY, UNIT_KEY, api, go, onNavigate, state, t } from "./state.js";
 
 const ROUTES = [
   [/^\/$/, () => renderOverview],
   [/^\/ranking$/, () => renderRanking],
+  [/^\/compare$/, () => renderCompare],
   [/^\/(domain|requirement|indicator)\/([^/]+)$/, () => renderNode],
   [/^\/unit\/([^/]+)$/, () => renderUnit],
 ];
@@ -45,38 +28,6 @@ function applyStaticText() {
   document.title = `${t("brand")} · zhicheng 智城`;
 }
 
-/** The overview answer for the current run, fetched once per run and language (fills the selectors). */
-export async function controls() {
-  const key = `${state.run ?? ""}|${state.lang}`;
-  if (!state.controls || state.controls.key !== key) {
-    const data = await api("/api/cockpit/overview", { run: state.run });
-    state.controls = { key, data };
-  }
-  const codes = new Set(state.controls.data.units.map((u) => u.code));
-  if (state.unit && !codes.has(state.unit)) {
-    state.unit = null; // a remembered unit the chosen run did not score
-    localStorage.removeItem(UNIT_KEY);
-  }
-  fillSelectors(state.controls.data);
-  return state.controls.data;
-}
-
-function fillSelectors(data) {
-  const runSelect = document.getElementById("run-select");
-  const unitSelect = document.getElementById("unit-select");
-  runSelect.innerHTML = data.runs
-    .map((r) => `<option value="${esc(r.id)}">${esc(r.period)} · #${esc(r.id)}</option>`)
-    .join("");
-  unitSelect.innerHTML = data.units
-    .map((u) => `<option value="${esc(u.code)}">${esc(u.name)}</option>`)
-    .join("");
-  runSelect.disabled = data.runs.length === 0;
-  unitSelect.disabled = data.units.length === 0;
-  if (data.run) runSelect.value = String(state.run ?? data.run.id);
-  const unit = state.unit ?? data.unit?.code;
-  if (unit) unitSelect.value = unit;
-}
-
 function readLocation() {
   const params = new URLSearchParams(window.location.search);
   state.run = params.get("run");
@@ -84,25 +35,11 @@ function readLocation() {
   state.unit = params.get("unit") ?? stored ?? null;
 }
 
-/** Build a URL for ``path`` keeping the run and unit. */
-export function here(path, extra = {}) {
-  const params = new URLSearchParams();
-  if (state.run) params.set("run", state.run);
-  if (state.unit) params.set("unit", state.unit);
-  for (const [k, v] of Object.entries(extra)) if (v !== null && v !== undefined) params.set(k, v);
-  const q = params.toString();
-  return q ? `${path}?${q}` : path;
-}
-
-export function go(url) {
-  window.history.pushState({}, "", url);
-  render();
-}
-
 function markNav() {
   const path = window.location.pathname;
   for (const a of document.querySelectorAll("[data-nav]")) {
-    const current = (a.dataset.nav === "overview" && path === "/") || (a.dataset.nav === "ranking" && path === "/ranking");
+    const current = (a.dataset.nav === "overview" && path === "/") || (a.dataset.nav === "ranking" && path === "/ranking")
+      || (a.dataset.nav === "compare" && path === "/compare");
     if (current) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   }
@@ -176,6 +113,7 @@ function onLinkClick(event) {
 }
 
 function setup() {
+  onNavigate(render);
   document.addEventListener("click", onLinkClick);
   // The header's selectors act on change; the form itself never submits.
   document.getElementById("controls").addEventListener("submit", (e) => e.preventDefault());

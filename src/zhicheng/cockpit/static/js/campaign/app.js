@@ -1,48 +1,10 @@
 // The campaign pages' shell (城市自评): language, token, API calls, routing between the three pages.
 import { esc } from "../format.js";
-import { ApiError, TOKEN_KEY, request } from "../http.js";
-import { translate } from "./i18n.js";
+import { ApiError, TOKEN_KEY } from "../http.js";
 import { renderBoard, renderCampaigns } from "./board.js";
 import { renderMine } from "./mine.js";
 import { renderSubmit } from "./submit.js";
-
-const LANG_KEY = "zhicheng.lang";
-
-export const state = {
-  lang: localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh",
-  me: null, // the caller as the notification digest names them: user, role, department
-};
-
-export function t(key, vars) {
-  return translate(state.lang, key, vars);
-}
-
-/** Call the server's API with the saved token; ``body`` is FormData (multipart) or an object (JSON). */
-export function api(path, options = {}) {
-  return request(state.lang, path, options);
-}
-
-/** Download an evidence file with the token and hand it to the browser as a file to save. */
-export async function download(url, filename) {
-  const token = localStorage.getItem(TOKEN_KEY);
-  const response = await fetch(url, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
-  if (!response.ok) throw new ApiError(response.status, response.statusText);
-  const blob = await response.blob();
-  const link = document.createElement("a");
-  link.href = URL.createObjectURL(blob);
-  link.download = filename;
-  link.click();
-  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
-}
-
-export function statusPill(status) {
-  return `<span class="status ${esc(status)}" data-status="${esc(status)}">${esc(t(`st.${status}`))}</span>`;
-}
-
-export function when(value) {
-  if (!value) return "—";
-  return new Date(value).toLocaleString(state.lang === "en" ? "en-GB" : "zh-CN", { hour12: false });
-}
+import { LANG_KEY, api, go, onNavigate, state, t } from "./state.js";
 
 const ROUTES = [
   [/^\/campaigns\/mine$/, renderMine, "mine"],
@@ -117,11 +79,6 @@ export async function render() {
   if (mine === generation) document.body.dataset.ready = "1";
 }
 
-export function go(url) {
-  window.history.pushState({}, "", url);
-  render();
-}
-
 function onLinkClick(event) {
   const a = event.target.closest("a[data-link]");
   if (!a || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
@@ -132,6 +89,7 @@ function onLinkClick(event) {
 }
 
 function setup() {
+  onNavigate(render);
   document.addEventListener("click", onLinkClick);
   window.addEventListener("popstate", render);
   document.getElementById("lang-switch").addEventListener("click", () => {
