@@ -211,7 +211,27 @@ def _submit(request: Request, items: list[tuple[str, str]]) -> Created:
     return create_event(request.app.state.engine, new, principal.name, principal.role, catalogue)
 
 
-@router.post("/requests.{fmt}", summary="POST Service Request")
+#: The GeoReport v2 ``POST requests`` form (its fields and types), for clients and fuzzers.
+_REQUEST_FORM = {"requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
+    "type": "object",
+    "properties": {
+        "api_key": {"type": "string"},
+        "service_code": {"type": "string", "examples": ["noise", "graffiti-removal"]},
+        "lat": {"type": "number", "minimum": -90, "maximum": 90},
+        "long": {"type": "number", "minimum": -180, "maximum": 180},
+        "address_string": {"type": "string"},
+        "address_id": {"type": "string"},
+        "description": {"type": "string", "maxLength": 4000},
+        "media_url": {"type": "string"},
+        "email": {"type": "string"}, "first_name": {"type": "string"}, "last_name": {"type": "string"},
+        "phone": {"type": "string"}, "device_id": {"type": "string"}, "account_id": {"type": "string"},
+        "attribute[surface]": {"type": "string"},
+    },
+    "required": ["api_key", "service_code"],
+}}}}}
+
+
+@router.post("/requests.{fmt}", summary="POST Service Request", openapi_extra=_REQUEST_FORM)
 async def post_request(fmt: str, request: Request) -> Response:
     """Create a service request from form fields; answer with its id, token and notice."""
     if fmt not in FORMATS:

@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from zhicheng.api.deps import get_principal, get_settings, public_read
 from zhicheng.api.errors import http_status
 from zhicheng.api.limits import JSON_BODY
+from zhicheng.api.sta_schemas import create_observations_body, entity_body
 from zhicheng.auth import Principal
 from zhicheng.errors import ZhichengError
 from zhicheng.inputs import bounded_copy
@@ -113,18 +114,9 @@ IdPath = Annotated[
 ]
 T = TypeVar("T")
 
-_JSON_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": {"type": "object"}}},
-    }
-}
-_ARRAY_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": {"type": "array", "items": {"type": "object"}}}},
-    }
-}
+#: Request bodies as the entity model describes them (see :mod:`zhicheng.api.sta_schemas`).
+_JSON_BODY = entity_body()
+_ARRAY_BODY = create_observations_body()
 
 
 def _base(request: Request) -> str:
