@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 import httpx
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from georeport import GeoReport
@@ -85,3 +86,15 @@ def test_requests_xml_is_well_formed_for_the_georeport_client(live_server: Any) 
     requests = client.get_service_requests()
     requests = [requests] if isinstance(requests, dict) else requests
     assert requests and all(str(r["description"]).startswith("old") for r in requests)
+
+
+def test_mqtt_payloads_follow_the_same_rules() -> None:
+    from zhicheng.errors import ZhichengError
+    from zhicheng.sensing.mqtt import _json
+
+    assert _json(b'{"result": 1, "parameters": {"note": "tab\\there"}}')["result"] == 1
+    for ch in REFUSED + SURROGATES:
+        with pytest.raises(ZhichengError, match="payload"):
+            _json(json.dumps({"result": 1, "parameters": {"note": f"a{ch}b"}}).encode())
+    with pytest.raises(ZhichengError, match="nested"):
+        _json(b'{"a":' * 300 + b"1" + b"}" * 300)
