@@ -35,6 +35,7 @@ import pandas as pd
 from wrk_load import (
     cpu_seconds,
     generator_line,
+    limits_line,
     load_line,
     lua_paths,
     lua_string,
@@ -323,6 +324,7 @@ def main() -> None:
     workers = "one uvicorn worker" if args.workers == 1 else f"{args.workers} uvicorn workers"
     print(f"zhicheng Open311 load benchmark (SQLite store, {workers}, {os.cpu_count()} CPUs shared)")
     print(f"  load generator            : {generator_line(wrk, args.threads, 'on the same CPUs as the server')}")
+    print(f"  limits                    : {limits_line()}")
     print(f"  stored requests           : {result.loaded:,} by bulk load in {load_s:.1f} s "
           f"({result.loaded / load_s:,.0f} rows/s, with history rows)")
     print(f"  GET requests.json         : {gets.count:,} requests cycling through {len(queries):,} queries with "

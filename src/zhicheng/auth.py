@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
+import re
 import secrets
 import time
 from collections.abc import Iterable
@@ -80,6 +82,52 @@ def request_token(authorization: str) -> str | None:
         return None
     _, colon, password = decoded.partition(":")
     return password if colon and password else None
+
+
+#: What a secret looks like wherever it appears: a query or form parameter, an Authorization
+#: value, a URL's password, or one of our tokens on its own.
+_SECRETS = (
+    (re.compile(r"(?i)\b(api_key|access_token|token|password|passwd|secret|mqtt_token)=([^&\s\"']+)"), r"\1=[redacted]"),
+    (re.compile(r"(?i)\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+"), r"\1 [redacted]"),
+    (re.compile(r"(?i)\b(api_key|token|password)(\"?\s*:\s*\"?)[^\"',\s}]+"), r"\1\2[redacted]"),
+    (re.compile(r"(://[^/\s:@]+):[^@/\s]+@"), r"\1:[redacted]@"),
+    (re.compile(TOKEN_PREFIX + r"[A-Za-z0-9_-]{16,}"), TOKEN_PREFIX + "[redacted]"),
+)
+
+
+def redact(text: str) -> str:
+    """``text`` with every secret in it (``api_key=…``, bearer and Basic credentials, tokens) replaced.
+
+    Used for the audit log's ``detail`` and every server log line: no token is ever written down.
+    """
+    for pattern, replacement in _SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def install_log_redaction() -> None:
+    """Make every log record of the process redacted (:func:`redact`) as it is created.
+
+    A record factory rather than a filter: it covers every logger (uvicorn's, the libraries',
+    ours) and every handler, whenever they are configured.
+    """
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "redacts", False):
+        return
+
+    def factory(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return record
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return record
+
+    factory.redacts = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
 
 
 def hash_token(token: str) -> str:

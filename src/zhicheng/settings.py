@@ -22,6 +22,10 @@ class Settings(BaseSettings):
 
     #: The store: a SQLite file path or an SQLAlchemy URL (``postgresql+psycopg://…``).
     db: str = str(Path("zhicheng.db"))
+    #: SQLite's ``synchronous`` in WAL mode: ``NORMAL`` survives a crash of the process (every
+    #: acknowledged write is kept) but may lose the last commits on power loss or an OS crash;
+    #: ``FULL`` syncs at every commit and survives those too, at the cost of write speed.
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
     #: Reads of evaluation results and public environment data (air, alerts, the map) need no
     #: sign-in when true; city events always need a role that may read them (viewer and up).
     open_reads: bool = True
@@ -96,6 +100,30 @@ class Settings(BaseSettings):
             if database and database != ":memory:":
                 return Path(database).expanduser().resolve().parent / "evidence"
         return Path("evidence").resolve()
+
+    # --- limits (README "Security"); every one a setting with a default that real use stays under
+    #: Largest request body [bytes], whatever the transfer encoding (chunked bodies are counted).
+    max_body_bytes: int = 16 * 1024 * 1024
+    #: Deepest nesting of arrays and objects in a JSON body (and in a stored ``properties``).
+    max_json_depth: int = 32
+    #: Largest ``properties`` or ``parameters`` member of a written entity [bytes of JSON].
+    max_properties_bytes: int = 64 * 1024
+    #: Most levels of ``$expand`` in one SensorThings request (``A($expand=B($expand=C))`` is 3).
+    max_expand_depth: int = 3
+    #: Most entities all the expansions of one SensorThings answer may hold together.
+    max_expanded_entities: int = 20_000
+    #: Largest ``$top`` of a SensorThings request.
+    max_top: int = 10_000
+    #: Requests per second a token may make (a burst of twice as many is let through); 0: no limit.
+    rate_per_token: float = 2_000.0
+    #: Requests per second one client address may make without a token; 0: no limit.
+    rate_per_client: float = 100.0
+    #: Addresses of reverse proxies whose ``X-Forwarded-For`` is believed (comma-separated IPs or
+    #: networks, e.g. ``127.0.0.1,10.0.0.0/8``); unset, the header is ignored and the peer's
+    #: address is the client's.
+    trusted_proxies: str | None = None
+    #: Open311 ``POST requests`` allowed per ``api_key`` (or per client address without one) per hour.
+    open311_posts_per_hour: int = 600
 
     def reports_root(self, engine: Engine | None = None) -> Path:
         """The reports folder for a store: the setting, else ``<store>-reports`` next to a SQLite file."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -16,14 +18,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zhicheng import __version__
 from zhicheng.api.headers import SecurityHeadersMiddleware
+from zhicheng.api.limits import InputGuardMiddleware, RateLimitMiddleware
 from zhicheng.api.routers import ROUTERS
-from zhicheng.auth import ANONYMOUS, Principal, principal_for, request_token
+from zhicheng.auth import (
+    ANONYMOUS,
+    Principal,
+    install_log_redaction,
+    principal_for,
+    redact,
+    request_token,
+)
 from zhicheng.settings import Settings
 from zhicheng.store import init_store
 from zhicheng.store.schema_api import audit_log
 
-#: Largest request body accepted [bytes]; bigger bodies get 413.
-MAX_BODY_BYTES = 16 * 1024 * 1024
+#: Largest request body accepted by default [bytes] (the ``max_body_bytes`` setting); bigger get 413.
+MAX_BODY_BYTES = Settings.model_fields["max_body_bytes"].default
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -31,19 +41,48 @@ def _error(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": {"code": status, "message": message, **extra}}, status_code=status)
 
 
-def _write_audit(engine: Engine, principal: Principal, request: Request, status: int) -> None:
+def _audit_values(principal: Principal, request: Request, status: int) -> dict[str, Any]:
+    return {
+        "at": datetime.now(UTC),
+        "actor": principal.name,
+        "role": principal.role,
+        "method": request.method,
+        "path": str(request.url.path)[:500],
+        "status": status,
+        "detail": redact(str(request.url.query))[:2000] or None,
+    }
+
+
+#: The write request being answered: its audit row goes into the first transaction it commits.
+_PENDING: ContextVar[dict[str, Any] | None] = ContextVar("zhicheng_pending_audit", default=None)
+#: The status an audit row written at commit holds until the answer's status replaces it.
+COMMITTED = 200
+
+
+def _audit_on_commit(conn: sa.Connection) -> None:
+    """Engine ``commit`` hook: the request's audit row joins the transaction holding its change.
+
+    So a change is never stored without its audit row (nor the other way round); the group
+    writer of one-reading requests writes its own rows (``audit_in_group``).
+    """
+    pending = _PENDING.get()
+    if pending is None or pending["id"] is not None:
+        return
+    request: Request = pending["request"]
+    if getattr(request.state, "audit_in_group", False) or conn.engine is not request.app.state.engine:
+        return
+    pending["id"] = conn.execute(
+        audit_log.insert().values(**_audit_values(_caller(request), request, COMMITTED))
+    ).inserted_primary_key[0]  # type: ignore[index]
+
+
+def _write_audit(engine: Engine, principal: Principal, request: Request, status: int, row_id: int | None) -> None:
     with engine.begin() as conn:
-        conn.execute(
-            audit_log.insert().values(
-                at=datetime.now(UTC),
-                actor=principal.name,
-                role=principal.role,
-                method=request.method,
-                path=str(request.url.path)[:500],
-                status=status,
-                detail=str(request.url.query)[:2000] or None,
-            )
-        )
+        if row_id is not None:  # written with the change: now the answer's status
+            done = conn.execute(audit_log.update().where(audit_log.c.id == row_id).values(status=status))
+            if done.rowcount == 1:
+                return  # (0: that transaction failed at its commit, the row went with it)
+        conn.execute(audit_log.insert().values(**_audit_values(principal, request, status)))
 
 
 def _caller(request: Request) -> Principal:
@@ -60,7 +99,7 @@ def _caller(request: Request) -> Principal:
 
 
 class GuardMiddleware:
-    """Refuses oversized bodies (413) and records every write request in the audit log.
+    """Records every write request in the audit log (refused ones included).
 
     A plain ASGI middleware (not ``BaseHTTPMiddleware``): it adds no task or stream wrapping
     per request, which keeps one-reading-per-request sensors fast.
@@ -75,10 +114,6 @@ class GuardMiddleware:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            await _error(413, f"request body larger than {MAX_BODY_BYTES} bytes")(scope, receive, send)
-            return
         status = 500
 
         async def send_status(message: Message) -> None:
@@ -87,12 +122,20 @@ class GuardMiddleware:
                 status = int(message["status"])
             await send(message)
 
+        if request.method not in WRITE_METHODS:
+            await self.app(scope, receive, send_status)
+            return
+        pending: dict[str, Any] = {"request": request, "id": None}
+        token = _PENDING.set(pending)
         try:
             await self.app(scope, receive, send_status)
         finally:
+            _PENDING.reset(token)
             # A write that recorded its own audit row (in its transaction) says so on the request.
-            if request.method in WRITE_METHODS and not getattr(request.state, "audited", False):
-                await run_in_threadpool(_write_audit, request.app.state.engine, _caller(request), request, status)
+            audited = getattr(request.state, "audited", False)
+            if not audited and (pending["id"] is None or status != COMMITTED):
+                engine = request.app.state.engine
+                await run_in_threadpool(_write_audit, engine, _caller(request), request, status, pending["id"])
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -127,8 +170,15 @@ def create_app(db: str | Path | Engine | None = None, settings: Settings | None 
     )
     app.state.engine = engine
     app.state.settings = settings
+    if not sa.event.contains(engine, "commit", _audit_on_commit):
+        sa.event.listen(engine, "commit", _audit_on_commit)
+    install_log_redaction()  # no token in any server log line
+    # Outermost last: headers on every answer; rates before any work; the audit sees the input
+    # guard's refusals (413 for a body past the limit, chunked or not; 400 for bad text or JSON).
+    app.add_middleware(InputGuardMiddleware)
     app.add_middleware(GuardMiddleware)
-    app.add_middleware(SecurityHeadersMiddleware)  # outermost: on every answer, errors included
+    app.add_middleware(RateLimitMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     _install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -75,7 +75,9 @@ def serve(
         console.print(f"SensorThings MQTT through the broker at {settings.mqtt_broker}")
     elif settings.mqtt_port:
         console.print(f"SensorThings MQTT on mqtt://{settings.mqtt_host}:{settings.mqtt_port}")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # X-Forwarded-For is read by the server itself, only from ZHICHENG_TRUSTED_PROXIES: uvicorn's
+    # own proxy handling (which trusts loopback) stays off.
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
 
 
 @token_app.command("create")

@@ -32,6 +32,7 @@ from sqlalchemy.engine import Engine
 from zhicheng.errors import ZhichengError
 from zhicheng.sensing import changes
 from zhicheng.sensing.errors import Unauthorized, bad
+from zhicheng.sensing.options import Limits
 from zhicheng.sensing.service import Actor, Answer, Call, execute
 
 #: Requests in one batch, at most.
@@ -101,13 +102,15 @@ class Runner:
     #: The HTTP status of an error (the server's one mapping of error kinds).
     status_of: Callable[[ZhichengError], int] = lambda exc: 400
     created: dict[str, str] = field(default_factory=dict)
+    #: The bounds of each part's answer.
+    limits: Limits = field(default_factory=Limits)
 
     def call(self, part: Part) -> Call:
         """The service call a part stands for."""
         path, params = _relative(part.url, self.version)
         path = _resolve(path, self.created)
         ctype = next((v for k, v in part.headers.items() if k.lower() == "content-type"), "application/json")
-        return Call(part.method.upper(), path, self.base, params, part.body, ctype)
+        return Call(part.method.upper(), path, self.base, params, part.body, ctype, self.limits)
 
     def _remember(self, part: Part, answer: Answer) -> None:
         location = answer.headers.get("Location")

@@ -28,6 +28,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from zhicheng.auth import redact
 from zhicheng.errors import ZhichengError
 from zhicheng.sensing import changes, reader
 from zhicheng.sensing.errors import BadRequest
@@ -236,7 +237,7 @@ def audit_row(actor: Actor, method: str, path: str, query: str) -> dict[str, Any
         "role": actor.role,
         "method": method,
         "path": path[:500],
-        "detail": query[:2000] or None,
+        "detail": redact(query)[:2000] or None,
     }
 
 

@@ -38,11 +38,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from zhicheng.errors import ZhichengError
+from zhicheng.inputs import check_json
 from zhicheng.sensing import changes
 from zhicheng.sensing.errors import bad
 from zhicheng.sensing.grouped import Plain, plain_observation, store_plain
 from zhicheng.sensing.model import ENTITY_SETS
 from zhicheng.sensing.service import Actor, Call, execute
+from zhicheng.settings import Settings
 from zhicheng.store.schema_api import audit_log
 
 log = logging.getLogger(__name__)
@@ -96,9 +98,18 @@ def create_path(topic: str) -> str | None:
 
 def _json(payload: bytes) -> Any:
     try:
-        return json.loads(payload, parse_constant=_no_constant)
+        value = json.loads(payload, parse_constant=_no_constant)
+    except RecursionError:
+        raise bad("MQTT payload: JSON nested too deep") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise bad(f"MQTT payload is not JSON: {exc}") from None
+    # The same clean-text and shape rules as HTTP bodies (the settings' defaults).
+    check_json(value, max_depth=_DEFAULTS["max_json_depth"], max_member_bytes=_DEFAULTS["max_properties_bytes"],
+               root="payload")
+    return value
+
+
+_DEFAULTS = {name: Settings.model_fields[name].default for name in ("max_json_depth", "max_properties_bytes")}
 
 
 def _no_constant(name: str) -> None:

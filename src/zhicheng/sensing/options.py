@@ -14,13 +14,33 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 
 from zhicheng.sensing.errors import bad
 
-#: Entities per page when ``$top`` is not given, and the most a client may ask for.
+#: Entities per page when ``$top`` is not given, and the most a client may ask for by default.
 DEFAULT_TOP = 100
 MAX_TOP = 10_000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The bounds of one SensorThings answer (the server's ``max_top``, ``max_expand_*`` settings)."""
+
+    #: Largest ``$top`` (at any level of ``$expand`` too).
+    max_top: int = MAX_TOP
+    #: Most nested levels of ``$expand``.
+    max_expand_depth: int = 3
+    #: Most entities all the expansions of one answer hold together; past it, expanded
+    #: collections are cut short with an ``@iot.nextLink`` (server-driven paging), and an answer
+    #: that would need more than that many is refused.
+    max_expanded_entities: int = 20_000
+
+
+#: The limits in force for the request being answered (set by the service for each call).
+DEFAULT_LIMITS = Limits()
+LIMITS: ContextVar[Limits] = ContextVar("sta_limits", default=DEFAULT_LIMITS)
 
 KNOWN = {
     "$top",
@@ -183,9 +203,16 @@ def parse_options(params: Mapping[str, str]) -> QueryOptions:
         skiptoken=params.get("$skiptoken") or None,
         result_format=params.get("$resultFormat") or None,
     )
-    if opts.top is not None and opts.top > MAX_TOP:
-        raise bad(f"$top may be at most {MAX_TOP}", "$top")
+    limits = LIMITS.get()
+    if opts.top is not None and opts.top > limits.max_top:
+        raise bad(f"$top may be at most {limits.max_top}", "$top")
+    if _depth(opts.expand) > limits.max_expand_depth:
+        raise bad(f"$expand may nest at most {limits.max_expand_depth} levels", "$expand")
     return opts
+
+
+def _depth(expand: tuple[Expand, ...]) -> int:
+    return max((1 + _depth(e.options.expand) for e in expand), default=0)
 
 
 def _plain(value: object) -> bool:

@@ -13,7 +13,9 @@ OGC 18-088 §9.2 (resource path), §9.3 (query options), §9.3.3.5 (server-drive
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
@@ -25,7 +27,7 @@ from zhicheng.sensing import geometry, multi
 from zhicheng.sensing.errors import NotFound, bad
 from zhicheng.sensing.filters import PathRef, compile_filter, resolve
 from zhicheng.sensing.model import ENTITY_SETS, EntityType, Nav, Prop
-from zhicheng.sensing.options import Expand, PageToken, QueryOptions
+from zhicheng.sensing.options import LIMITS, Expand, PageToken, QueryOptions
 from zhicheng.sensing.timefmt import format_instant, format_time
 
 
@@ -304,6 +306,40 @@ DATA_ARRAY_COMPONENTS = (
 )
 
 
+#: Expanded entities the answer being built may still hold (None: no answer is being built).
+_BUDGET: ContextVar[list[int] | None] = ContextVar("sta_expand_budget", default=None)
+
+
+@contextmanager
+def expansion_budget(entities: int) -> Iterator[None]:
+    """Bound the expanded entities of everything read inside (one answer) to ``entities``."""
+    token = _BUDGET.set([entities])
+    try:
+        yield
+    finally:
+        _BUDGET.reset(token)
+
+
+def _take_budget(wanted: int) -> int:
+    budget = _BUDGET.get()
+    if budget is None:
+        return wanted
+    if budget[0] <= 0:
+        raise bad(
+            "$expand: this answer would hold more expanded entities than the server allows "
+            f"({LIMITS.get().max_expanded_entities}); ask for fewer ($top, also inside $expand)",
+            "$expand",
+        )
+    return min(wanted, budget[0])
+
+
+def _spend_budget(used: int) -> None:
+    # Spent after the page is read: its own nested expansions have spent theirs by then.
+    budget = _BUDGET.get()
+    if budget is not None:
+        budget[0] -= used
+
+
 def _expand(
     conn: sa.Connection,
     etype: EntityType,
@@ -322,6 +358,7 @@ def _expand(
         )
     target = ENTITY_SETS[nav.target]
     for row, out in zip(rows, value, strict=True):
+        room = _take_budget(1 if not nav.many else spec.options.limit)
         link = f"{self_link(base, etype, row['id'])}/{nav.name}"
         where = Where(base, link, _raw_options(spec.options))
         if not nav.many:
@@ -337,15 +374,19 @@ def _expand(
                 target.table.c.id == fk,
             )
             out[nav.name] = page.value[0] if page.value else None
+            _spend_budget(len(page.value))
             continue
+        # Server-driven paging inside the expansion when the answer's budget runs short.
+        options = spec.options if room >= spec.options.limit else replace(spec.options, top=room)
         page = read_page(
             conn,
             target,
-            spec.options,
+            options,
             where,
             nav_scope(etype, row["id"], nav),
             multi.rank_order(nav, row["id"]),
         )
+        _spend_budget(len(page.value))
         out[nav.name] = page.value
         if page.next_link:
             out[f"{nav.name}@iot.nextLink"] = page.next_link

@@ -21,7 +21,7 @@ from zhicheng.sensing import access, archived, changes, multi, reader, writer
 from zhicheng.sensing.errors import NotAllowed, NotFound, bad
 from zhicheng.sensing.ingest import create_observations
 from zhicheng.sensing.model import ENTITY_SETS, OBSERVATION, EntityType
-from zhicheng.sensing.options import QueryOptions, parse_options
+from zhicheng.sensing.options import LIMITS, Limits, QueryOptions, parse_options
 from zhicheng.sensing.paths import (
     Resource,
     Step,
@@ -65,6 +65,8 @@ class Call:
     params: tuple[tuple[str, str], ...] = ()
     body: Any = None
     content_type: str = "application/json"
+    #: The bounds of the answer (the server's settings).
+    limits: Limits = field(default_factory=Limits)
 
     @property
     def url(self) -> str:
@@ -93,7 +95,16 @@ def authorize(conn: sa.Connection | None, actor: Actor, call: Call, resource: Re
 
 
 def execute(conn: sa.Connection, actor: Actor, call: Call) -> Answer:
-    """Answer ``call`` on ``conn`` (inside the caller's transaction when it writes)."""
+    """Answer ``call`` on ``conn`` (inside the caller's transaction when it writes), within its limits."""
+    token = LIMITS.set(call.limits)
+    try:
+        with reader.expansion_budget(call.limits.max_expanded_entities):
+            return _execute(conn, actor, call)
+    finally:
+        LIMITS.reset(token)
+
+
+def _execute(conn: sa.Connection, actor: Actor, call: Call) -> Answer:
     method = call.method.upper()
     if call.path.strip("/") == "CreateObservations":
         if method != "POST":

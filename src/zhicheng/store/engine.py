@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from alembic.config import Config
 from sqlalchemy.engine import Engine
 
 from zhicheng.errors import ZhichengError
+from zhicheng.settings import Settings
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -27,11 +29,18 @@ def store_url(db: str | Path) -> str:
     return f"sqlite:///{Path(text).expanduser().resolve()}"
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+def _sqlite_pragmas(synchronous: str) -> Callable[[Any, Any], None]:
+    def pragmas(dbapi_conn: Any, _record: Any) -> None:
+        _set_pragmas(dbapi_conn, synchronous)
+
+    return pragmas
+
+
+def _set_pragmas(dbapi_conn: Any, synchronous: str) -> None:
     # WAL lets readers (the cockpit) go on while an ingest writes; FKs keep references honest.
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute(f"PRAGMA synchronous={synchronous}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
     # A 128 MB page cache keeps the value table's B-trees in memory during million-row ingests.
@@ -39,12 +48,18 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def open_store(db: str | Path) -> Engine:
-    """Open the store at ``db`` (path or URL); it is not migrated (see :func:`init_store`)."""
+def open_store(db: str | Path, synchronous: str | None = None) -> Engine:
+    """Open the store at ``db`` (path or URL); it is not migrated (see :func:`init_store`).
+
+    ``synchronous`` (SQLite: ``NORMAL`` or ``FULL``) defaults to the ``sqlite_synchronous`` setting.
+    """
     url = store_url(db)
     if url.startswith("sqlite"):
+        level = (synchronous or Settings().sqlite_synchronous).upper()
+        if level not in ("NORMAL", "FULL"):
+            raise StoreError(f"sqlite_synchronous must be NORMAL or FULL, not {level!r}")
         engine = sa.create_engine(url)
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "connect", _sqlite_pragmas(level))
         return engine
     if url.startswith("postgresql"):
         return sa.create_engine(url, pool_pre_ping=True)

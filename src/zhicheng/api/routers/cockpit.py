@@ -66,6 +66,8 @@ for _page in PAGES:
 def static_file(path: str) -> FileResponse:
     """A file of the cockpit's static folder (never outside it)."""
     root = STATIC_DIR.resolve()
+    if "\x00" in path:
+        raise HTTPException(404, "no such file")
     target = (root / path).resolve()
     if not target.is_relative_to(root) or not target.is_file():
         raise HTTPException(404, f"no static file {path!r}")

@@ -12,6 +12,7 @@ they need ``api_key`` (any valid token) or a bearer token.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import re
@@ -24,6 +25,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from zhicheng.api.errors import http_status
+from zhicheng.api.limits import SlidingWindow, request_client
 from zhicheng.auth import Principal, bearer_token, principal_for
 from zhicheng.errors import Problem
 from zhicheng.events.catalogue import Catalogue, catalogue_for
@@ -38,6 +40,7 @@ from zhicheng.events.open311 import (
     token_record,
 )
 from zhicheng.events.service import Created, NewEvent, create_event, now_utc
+from zhicheng.inputs import xml_text
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 
@@ -71,7 +74,7 @@ def _xml_value(parent: ET.Element, name: str, value: Any) -> None:
         for entry in value:
             _xml_record(child, item, entry)
     elif value is not None:
-        child.text = str(value)
+        child.text = xml_text(str(value))  # well-formed whatever was stored
 
 
 def _xml_record(parent: ET.Element, name: str, record: dict[str, Any]) -> None:
@@ -183,10 +186,23 @@ def _new_event(items: list[tuple[str, str]], source: str) -> NewEvent:
     )
 
 
+def _quota(request: Request, api_key: str, principal: Principal) -> None:
+    """The ``open311_posts_per_hour`` quota: per token key; the shared public key per client address."""
+    window: SlidingWindow | None = getattr(request.app.state, "open311_quota", None)
+    if window is None:
+        window = SlidingWindow(request.app.state.settings.open311_posts_per_hour, 3600.0)
+        request.app.state.open311_quota = window
+    digest = hashlib.sha256(api_key.encode()).hexdigest()
+    key = digest if principal.role is not None else f"{digest}@{request_client(request)}"
+    window.check(key, "service requests for this api_key")
+
+
 def _submit(request: Request, items: list[tuple[str, str]]) -> Created:
     """Check the key and the report, then register it (runs in a worker thread: it queries)."""
-    principal, source = _submitter(request, dict(items).get("api_key"))
+    api_key = dict(items).get("api_key")
+    principal, source = _submitter(request, api_key)
     request.state.principal = principal
+    _quota(request, str(api_key), principal)
     new = _new_event(items, source)
     catalogue = _catalogue(request, dict(items).get("jurisdiction_id") or "")
     if new.service_code and not catalogue.has(new.service_code):
@@ -195,7 +211,27 @@ def _submit(request: Request, items: list[tuple[str, str]]) -> Created:
     return create_event(request.app.state.engine, new, principal.name, principal.role, catalogue)
 
 
-@router.post("/requests.{fmt}", summary="POST Service Request")
+#: The GeoReport v2 ``POST requests`` form (its fields and types), for clients and fuzzers.
+_REQUEST_FORM = {"requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
+    "type": "object",
+    "properties": {
+        "api_key": {"type": "string"},
+        "service_code": {"type": "string", "examples": ["noise", "graffiti-removal"]},
+        "lat": {"type": "number", "minimum": -90, "maximum": 90},
+        "long": {"type": "number", "minimum": -180, "maximum": 180},
+        "address_string": {"type": "string"},
+        "address_id": {"type": "string"},
+        "description": {"type": "string", "maxLength": 4000},
+        "media_url": {"type": "string"},
+        "email": {"type": "string"}, "first_name": {"type": "string"}, "last_name": {"type": "string"},
+        "phone": {"type": "string"}, "device_id": {"type": "string"}, "account_id": {"type": "string"},
+        "attribute[surface]": {"type": "string"},
+    },
+    "required": ["api_key", "service_code"],
+}}}}}
+
+
+@router.post("/requests.{fmt}", summary="POST Service Request", openapi_extra=_REQUEST_FORM)
 async def post_request(fmt: str, request: Request) -> Response:
     """Create a service request from form fields; answer with its id, token and notice."""
     if fmt not in FORMATS:

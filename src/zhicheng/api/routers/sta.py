@@ -25,14 +25,19 @@ from starlette.concurrency import run_in_threadpool
 
 from zhicheng.api.deps import get_principal, get_settings, public_read
 from zhicheng.api.errors import http_status
+from zhicheng.api.limits import JSON_BODY
+from zhicheng.api.sta_schemas import create_observations_body, entity_body
 from zhicheng.auth import Principal
 from zhicheng.errors import ZhichengError
+from zhicheng.inputs import bounded_copy
 from zhicheng.sensing import airlive, batch
 from zhicheng.sensing.changes import committed
 from zhicheng.sensing.grouped import GroupWriter, audit_row, plain_observation
 from zhicheng.sensing.model import ENTITY_SETS
+from zhicheng.sensing.options import Limits
 from zhicheng.sensing.service import Answer, Call, authorize, execute
 from zhicheng.sensing.timefmt import parse_instant
+from zhicheng.settings import Settings
 
 VERSION = "v1.1"
 CONFORMANCE = [
@@ -51,6 +56,8 @@ MQTT_CONFORMANCE = [
 ]
 
 router = APIRouter(prefix=f"/{VERSION}", tags=["sensorthings"])
+#: Levels of an answer kept when stored data is too deep to serialize whole.
+SERIALIZE_DEPTH = 200
 #: The challenge of a 401 under ``/v1.1``: standard clients answer it with HTTP Basic (user name
 #: free, password = the token). Other APIs challenge with Bearer only, so no browser asks for a login.
 CHALLENGE = 'Basic realm="zhicheng SensorThings", charset="UTF-8", Bearer'
@@ -107,18 +114,9 @@ IdPath = Annotated[
 ]
 T = TypeVar("T")
 
-_JSON_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": {"type": "object"}}},
-    }
-}
-_ARRAY_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": {"type": "array", "items": {"type": "object"}}}},
-    }
-}
+#: Request bodies as the entity model describes them (see :mod:`zhicheng.api.sta_schemas`).
+_JSON_BODY = entity_body()
+_ARRAY_BODY = create_observations_body()
 
 
 def _base(request: Request) -> str:
@@ -166,6 +164,10 @@ def parse_json(raw: bytes) -> Any:
 
 
 async def _json_body(request: Request) -> Any:
+    # The input guard has parsed (and checked) a JSON body already; others are parsed here.
+    state = request.scope.get("state", {})
+    if JSON_BODY in state:
+        return state[JSON_BODY]
     return parse_json(await request.body())
 
 
@@ -174,7 +176,12 @@ def _respond(answer: Answer) -> Response:
         return Response(status_code=answer.status, headers=answer.headers)
     if answer.text:
         return PlainTextResponse(str(answer.body), status_code=answer.status, headers=answer.headers)
-    return JSONResponse(answer.body, status_code=answer.status, headers=answer.headers)
+    try:
+        return JSONResponse(answer.body, status_code=answer.status, headers=answer.headers)
+    except (RecursionError, ValueError):
+        # Data stored before the depth limit, too deep to serialize: cut, never a 500.
+        body = bounded_copy(answer.body, SERIALIZE_DEPTH)
+        return JSONResponse(body, status_code=answer.status, headers=answer.headers)
 
 
 def _call(request: Request, path: str, body: Any = None) -> Call:
@@ -185,7 +192,14 @@ def _call(request: Request, path: str, body: Any = None) -> Call:
         params=tuple(request.query_params.multi_items()),
         body=body,
         content_type=request.headers.get("content-type", "application/json"),
+        limits=sta_limits(get_settings(request)),
     )
+
+
+def sta_limits(settings: Settings) -> Limits:
+    """The SensorThings answer bounds the settings give."""
+    return Limits(max_top=settings.max_top, max_expand_depth=settings.max_expand_depth,
+                  max_expanded_entities=settings.max_expanded_entities)
 
 
 def _execute(engine: Engine, principal: Principal, call: Call) -> Answer:
@@ -208,6 +222,7 @@ async def _serve(request: Request, engine: Engine, principal: Principal, path: s
         if plain is not None:
             # One reading per request: concurrent ones share a transaction (and its commit).
             audit = audit_row(principal, request.method, request.url.path, request.url.query)
+            request.state.audit_in_group = True  # the group writer writes it, in its transaction
             future = _group_writer(request.app, engine).submit(principal, call, plain, audit)
             answer = await _answer(future)
             request.state.audited = True  # the audit row is in the write's transaction
@@ -289,8 +304,10 @@ async def batch_route(request: Request, engine: EngineDep, principal: Caller) ->
     """
     content_type = request.headers.get("content-type", "")
     raw = await request.body()
+    settings = get_settings(request)
     runner = batch.Runner(
-        engine, principal, _base(request), VERSION, get_settings(request).open_reads, http_status
+        engine, principal, _base(request), VERSION, settings.open_reads, http_status,
+        limits=sta_limits(settings),
     )
     try:
         if content_type.lower().startswith("multipart/mixed"):
@@ -301,7 +318,8 @@ async def batch_route(request: Request, engine: EngineDep, principal: Caller) ->
                 batch.multipart_answer(replies, boundary),
                 media_type=f"multipart/mixed; boundary={boundary}",
             )
-        parts = batch.parse_json_batch(parse_json(raw))
+        state = request.scope.get("state", {})
+        parts = batch.parse_json_batch(state[JSON_BODY] if JSON_BODY in state else parse_json(raw))
         replies = await run_in_threadpool(runner.run, parts)
     except ZhichengError as exc:
         raise _as_http(exc) from None

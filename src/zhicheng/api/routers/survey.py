@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 
 from zhicheng.api.deps import EngineDep, PublicReader, require_role
 from zhicheng.api.errors import http_status
+from zhicheng.api.limits import request_client
 from zhicheng.auth import Principal
 from zhicheng.errors import ZhichengError
 from zhicheng.survey import participation as part
@@ -73,7 +74,7 @@ def rate_limited(request: Request) -> None:
     if limiter is None:
         limiter = RateLimiter()
         request.app.state.survey_rate_limiter = limiter
-    limiter.check(request.client.host if request.client else "unknown")
+    limiter.check(request_client(request))  # X-Forwarded-For only from a trusted proxy
 
 
 PublicWrite = Annotated[None, Depends(rate_limited)]
