@@ -9,13 +9,14 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from tests.cockpit.browser_support import LiveServer, serve, shot, wait_ready
-from tests.cockpit.cockpit_workspace import build_workspace
+from tests.support.browser import LiveServer, serve, shot, wait_ready
+from tests.support.cockpit_workspace import build_workspace
 from zhicheng.auth import create_token
 from zhicheng.goals.loader import builtin_framework
 from zhicheng.settings import Settings
 from zhicheng.store import init_store
 from zhicheng.store.schema import units
+from zhicheng.views import measures, numbers
 
 pytestmark = pytest.mark.browser
 FW = builtin_framework()
@@ -43,16 +44,18 @@ def test_overview_shows_the_api_numbers(page: Any, workspace_server: LiveServer)
     assert page.get_by_test_id("kpi-index").inner_text() == f"{data['index']['score']:.1f}"
     assert page.get_by_test_id("kpi-grade").inner_text() == data["index"]["grade_name"]
     assert page.get_by_test_id("kpi-rank").inner_text() == str(data["index"]["rank"])
-    # Radar: seven axes named after the domains, the unit's scores as drawn.
+    # Radar: an axis per domain the unit has a score on, the scores as the table rounds them; the
+    # domains without a score are named under it as "no data" (never drawn as 0).
     radar = chart_option(page, "[data-testid=radar]")
     names = [a["name"] for a in radar["radar"][0]["indicator"]]
-    assert [n.split("\n")[0] for n in names] == [d.name.zh for d in FW.domains]
-    # a domain no series scores is marked "—" under its name (not scored, rather than 0)
-    unscored = {d["code"] for d in data["domains"] if d.get("score") is None}
-    assert {FW.domains[k].id for k, n in enumerate(names) if n.endswith("\n—")} <= unscored
-    drawn = radar["series"][0]["data"][0]["value"]
-    expected = [("-" if d["score"] is None else round(d["score"], 1)) for d in data["domains"]]
-    assert drawn == expected
+    scored = [d for d in data["domains"] if d.get("score") is not None]
+    assert names == [d["name"] for d in scored]
+    assert radar["series"][0]["data"][0]["value"] == [numbers.score(d["score"]) for d in scored]
+    unscored = [d["name"] for d in data["domains"] if d.get("score") is None]
+    missing = page.get_by_test_id("radar-missing").inner_text()
+    assert missing == (f"暂无数据：{'、'.join(unscored)}" if unscored else "")
+    table = page.locator("[data-testid=domain-score]").all_inner_texts()
+    assert table == [numbers.text(d["score"], 1) if d["score"] is not None else "暂无数据" for d in data["domains"]]
     # Map: every unit's boundary, coloured by its index score.
     chart = chart_option(page, "[data-testid=map]")
     # (with a geo component ECharts appends the regions it drew without data, value-less)
@@ -60,7 +63,7 @@ def test_overview_shows_the_api_numbers(page: Any, workspace_server: LiveServer)
     by_code = {d["name"]: d["value"] for d in chart["series"][0]["data"] if "value" in d and not d.get("base")}
     assert sorted(by_code) == workspace_server.built["units"]
     for code, values in data["scores"]["units"].items():
-        assert by_code[code] == pytest.approx(round(values[0], 2))
+        assert by_code[code] == numbers.score(values[0])
     # Ranking table: the API's units and scores, best first.
     rows = page.locator("[data-testid=ranking-table] tbody tr")
     assert rows.count() == len(data["ranking"]) == 8
@@ -78,11 +81,13 @@ def test_overview_shows_the_api_numbers(page: Any, workspace_server: LiveServer)
     assert page.get_by_test_id("alerts-active").inner_text() == "1"
     dots = chart_option(page, "[data-testid=map]")["series"][1]["data"]
     assert [(d["name"], d["value"][2], d["itemStyle"]["color"].upper()) for d in dots] == [
-        ("Dongsi", 107, "#FF7E00"), ("Tiantan", 30, "#00E400")]
+        ("东四", 107, "#FF7E00"), ("天坛", 30, "#00E400")]
     shot(page, "overview")
     # A laptop screen: the same page reflows, nothing scrolls sideways.
     page.set_viewport_size({"width": 1366, "height": 768})
-    page.wait_for_timeout(200)
+    # The page reflows after the resize event (charts resize themselves): wait until it has.
+    page.wait_for_function("window.innerWidth === 1366 && document.documentElement.scrollWidth <= 1366",
+                           timeout=10_000)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     shot(page, "overview-laptop")
 
@@ -114,7 +119,8 @@ def test_drill_down_domain_requirement_indicator_unit(page: Any, workspace_serve
     values = api(workspace_server, f"/api/evaluation/indicators/{first_ind}/values", unit="320100")
     line = chart_option(page, "[data-testid=values-line]")
     assert line["xAxis"][0]["data"] == [p["period"] for p in values["over_time"]]
-    assert line["series"][0]["data"] == pytest.approx([p["value"] for p in values["over_time"]])
+    places = measures.decimals(values["indicator"]["unit"])
+    assert line["series"][0]["data"] == [numbers.rounded(p["value"], places) for p in values["over_time"]]
     assert page.locator("[data-testid=values-table] tbody tr").count() == len(values["over_time"])
     batches = page.locator("[data-testid=batches-table] tbody tr")
     assert batches.count() == 1 and "china_300_cities_macro" in batches.first.inner_text()
@@ -141,7 +147,9 @@ def test_language_switch_changes_labels_and_is_remembered(page: Any, workspace_s
     assert page.locator("[data-nav=ranking]").inner_text() == "Ranking"
     assert page.evaluate("document.documentElement.lang") == "en"
     radar = chart_option(page, "[data-testid=radar]")
-    assert [a["name"].split("\n")[0] for a in radar["radar"][0]["indicator"]] == [d.name.en for d in FW.domains]
+    en = api(workspace_server, "/api/cockpit/overview", lang="en")
+    assert [a["name"] for a in radar["radar"][0]["indicator"]] == [
+        d.name.en for d, s in zip(FW.domains, en["domains"], strict=True) if s["score"] is not None]
     page.reload()
     wait_ready(page)
     assert page.locator("[data-nav=overview]").inner_text() == "Overview"

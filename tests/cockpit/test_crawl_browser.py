@@ -50,6 +50,7 @@ def crawl(page: Any, base: str) -> tuple[list[str], list[str]]:
     page.on("response", lambda r: bad_responses.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     page.on("console", lambda m: problems.append(f"console {m.type}: {m.text} on {page.url}") if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(f"page error: {e} on {page.url}"))
+    downloads: dict[str, str] = {}
     seen = {page_key("/")}
     queue: deque[str] = deque(["/"])
     visited: list[str] = []
@@ -73,6 +74,10 @@ def crawl(page: Any, base: str) -> tuple[list[str], list[str]]:
             parts = urlsplit(href)
             if parts.scheme not in ("http", "https") or f"{parts.scheme}://{parts.netloc}" != base:
                 continue
+            if parts.path.startswith("/api/export/"):
+                # a table's CSV/XLSX export: a file to save, checked below (one link per kind)
+                downloads.setdefault(parts.path, parts.path + (f"?{parts.query}" if parts.query else ""))
+                continue
             if parts.path.startswith("/api/") or parts.path.startswith("/v1.1"):
                 problems.append(f"{path}: links to raw JSON {parts.path}")
                 continue
@@ -81,6 +86,11 @@ def crawl(page: Any, base: str) -> tuple[list[str], list[str]]:
             if key not in seen:
                 seen.add(key)
                 queue.append(local)
+    for url in sorted(downloads.values()):
+        answer = page.request.get(base + url)
+        kind = answer.headers.get("content-type", "")
+        if answer.status >= 400 or "json" in kind:
+            problems.append(f"export {url}: {answer.status} {kind}")
     return visited, problems
 
 

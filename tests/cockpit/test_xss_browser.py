@@ -26,7 +26,10 @@ PAYLOAD = """<img src=x onerror="document.title='XSS:'+1">"""
 
 @pytest.fixture(scope="module")
 def attacked_server(tmp_path_factory: pytest.TempPathFactory, cockpit_assets: None) -> Iterator[LiveServer]:
-    """The cockpit's workspace with the station Dongsi renamed to the payload through the API."""
+    """The cockpit's workspace with the station Dongsi renamed to the payload through the API.
+
+    Both its name and its Chinese name (``properties.name_zh``, which the Chinese UI shows).
+    """
     engine = init_store(f"sqlite:///{tmp_path_factory.mktemp('xss') / 'store.db'}")
     built = build_workspace(engine)
     add_live_data(engine, datetime.now(UTC))
@@ -35,7 +38,8 @@ def attacked_server(tmp_path_factory: pytest.TempPathFactory, cockpit_assets: No
         auth = {"Authorization": f"Bearer {token}"}
         found = httpx.get(f"{url}/v1.1/Things", params={"$filter": "name eq 'Dongsi'"}, timeout=10).json()
         thing = found["value"][0]["@iot.id"]
-        renamed = httpx.patch(f"{url}/v1.1/Things({thing})", json={"name": PAYLOAD}, headers=auth, timeout=10)
+        renamed = httpx.patch(f"{url}/v1.1/Things({thing})", json={"name": PAYLOAD, "properties": {"station": "Dongsi", "name_zh": PAYLOAD}},
+                              headers=auth, timeout=10)
         assert renamed.status_code == 200, renamed.text
         yield LiveServer(url=url, engine=engine, built=built)
     engine.dispose()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from tests.cockpit.cockpit_workspace import build_workspace
+from tests.support.cockpit_workspace import build_workspace
 from zhicheng.api import create_app
 from zhicheng.evaluate.config import MethodConfig
 from zhicheng.evaluate.service import evaluate
@@ -38,7 +38,10 @@ def test_rules2_fields_in_the_ranking_and_unit_pages(tmp_path: Path) -> None:
         unit = rows[0]["unit_code"]
         page = client.get(f"/api/evaluation/units/{unit}", params={"run": new.run_id}).json()
         assert page["index"]["grade_status"] == "insufficient_evidence" and page["index"]["coverage"] > 0
-        assert all(d["coverage"] is not None and d["grade_status"] for d in page["domains"])
+        scored = [d for d in page["domains"] if d["score"] is not None]
+        assert scored and all(d["coverage"] is not None and d["grade_status"] for d in scored)
+        # Every domain of the framework is listed, the unscored ones as "no data" (as on the overview).
+        assert [d["code"] for d in page["domains"]] == [f"D{i}" for i in range(1, 8)]
         old = client.get("/api/evaluation/ranking", params={"run": old_run}).json()
         assert old["run"]["rules"] == 1
         assert all(r["rank_status"] is None and r["grade"] is not None for r in old["rows"])

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from tests.cockpit.cockpit_workspace import READINGS, add_live_data, add_station
+from tests.support.cockpit_workspace import READINGS, add_live_data, add_station
 from zhicheng.api import create_app
 from zhicheng.events.workflow import OPEN_STATES
 from zhicheng.sensing.airlive import current_aqi
@@ -30,7 +30,8 @@ def test_live_air_events_and_alerts(tmp_path: Path) -> None:
     # HJ 633-2012 Table 1: PM2.5 24-h mean 80 → IAQI 100 + 50 × (80 − 75) / (115 − 75) = 106.25, rounded up
     # to 107 (the AQI, PM2.5 primary); Table 2: 101–150 is 轻度污染, orange #FF7E00.
     dongsi, tiantan = body["air"]["stations"]
-    assert dongsi["name"] == "Dongsi" and dongsi["aqi"] == 107 and dongsi["primary"] == "PM2.5"
+    # One language per page: the station's Chinese name in Chinese (its English name in English).
+    assert dongsi["name"] == "东四" and dongsi["aqi"] == 107 and dongsi["primary"] == "PM2.5"
     assert dongsi["level_name"] == "轻度污染" and dongsi["colour"].upper() == "#FF7E00"
     assert dongsi["at"].startswith("2016-06-01T15:00:00") and dongsi["standard"] == "HJ633-2012"
     # Tiantan: PM10 24-h 30 → 30 × 50 / 50 = 30, PM2.5 20 → 20 × 50 / 35 = 28.6 → 29, O3 8-h 30 → 15 → AQI 30, 优.
@@ -38,11 +39,20 @@ def test_live_air_events_and_alerts(tmp_path: Path) -> None:
     ev = body["events"]
     assert (ev["total"], ev["open"], ev["overdue"]) == (4, 3, 2)
     assert [e["status"] for e in ev["overdue_list"]] == ["dispatched", "reopened"]  # most overdue first
+    # Without the catalogue's names the codes stand in; with them, the names in the page's language.
+    assert [e["service_name"] for e in ev["overdue_list"]] == ["road-damage", "road-damage"]
+    from zhicheng.workspace.services import event_labels
+    with engine.connect() as conn:
+        named = live.live_summary(conn, "zh", now=NOW, event_labels=event_labels())["events"]["overdue_list"]
+        named_en = live.live_summary(conn, "en", now=NOW, event_labels=event_labels())["events"]["overdue_list"]
+    assert [(e["service_name"], e["department_name"]) for e in named] == [("道路破损", "交通运输局")] * 2
+    assert [(e["service_name"], e["department_name"]) for e in named_en] == [("Road damage or pothole", "Transport Bureau")] * 2
     assert body["alerts"]["active"] == 1 and body["alerts"]["list"][0]["rule"] == "PM2.5 > 75"
     app = create_app(engine)
     with TestClient(app) as client:
         en = client.get("/api/cockpit/live", params={"lang": "en"}).json()
         assert en["air"]["stations"][0]["level_name"] == "Lightly polluted"
+        assert en["air"]["stations"][0]["name"] == "Dongsi"
         assert en["events"]["overdue"] >= 2  # the server's own clock: at least the two above
     engine.dispose()
 

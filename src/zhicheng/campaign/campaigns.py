@@ -113,6 +113,12 @@ def get_campaign(engine: Engine, cid: int, *, lang: str = "zh") -> Row:
     with engine.connect() as conn:
         camp = load_campaign(conn, cid)
         camp["units"] = campaign_units_of(conn, cid)
+        u = units
+        named = conn.execute(sa.select(u.c.code, u.c.name_zh, u.c.name_en).where(u.c.code.in_(camp["units"])))
+        # Names of the units (additive beside the codes): pages name units, never just codes.
+        camp["unit_names"] = {
+            str(r.code): (r.name_en if lang == "en" and r.name_en else r.name_zh) or str(r.code) for r in named
+        }
         assignments = _assignment_rows(conn, cid)
     fw = framework_for(camp["framework_id"], camp["framework_version"])
     for a in assignments:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from sqlalchemy.engine import Engine
 from zhicheng.campaign.errors import CampaignError, CampaignForbidden
 from zhicheng.campaign.models import HANDED_IN, REVIEWABLE, STATUSES, Actor, utc
 from zhicheng.campaign.service import campaign_units_of, framework_for, get_campaign, load_campaign
-from zhicheng.store.schema import evaluation_results, indicator_values
+from zhicheng.store.schema import evaluation_results, indicator_values, units
 from zhicheng.store.schema_campaign import (
     campaign_assignments,
     campaign_evidence,
@@ -66,11 +67,14 @@ def _counts(frame: pd.DataFrame, keys: list[str], overdue: bool) -> pd.DataFrame
     return counts.reset_index()
 
 
+def _plain(value: Any) -> Any:
+    """A frame's cell as JSON takes it: numpy scalars as Python ones, a missing number as None."""
+    value = value.item() if hasattr(value, "item") else value
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
 def _records(frame: pd.DataFrame) -> list[Row]:
-    out = []
-    for rec in frame.to_dict(orient="records"):
-        out.append({str(k): (v.item() if hasattr(v, "item") else v) for k, v in rec.items()})
-    return out
+    return [{str(k): _plain(v) for k, v in rec.items()} for rec in frame.to_dict(orient="records")]
 
 
 def progress(engine: Engine, actor: Actor, cid: int, *, now: dt.datetime | None = None, lang: str = "zh") -> Row:
@@ -108,6 +112,15 @@ def _open_campaigns(conn: sa.Connection) -> dict[int, Row]:
     return {int(r["id"]): {**dict(r), "deadline": utc(r["deadline"])} for r in rows}
 
 
+def _unit_names(engine: Engine, codes: list[str]) -> dict[str, tuple[str | None, str | None]]:
+    """Chinese and English names of the units ``codes`` (pages name units, never just codes)."""
+    if not codes:
+        return {}
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(units.c.code, units.c.name_zh, units.c.name_en).where(units.c.code.in_(codes)))
+        return {str(r.code): (r.name_zh, r.name_en) for r in rows}
+
+
 def my_assignments(engine: Engine, actor: Actor, *, now: dt.datetime | None = None, lang: str = "zh") -> list[Row]:
     """The caller's expected submissions in open campaigns, soonest deadline first.
 
@@ -122,6 +135,7 @@ def my_assignments(engine: Engine, actor: Actor, *, now: dt.datetime | None = No
         frame = frame[frame["department"] == (actor.department or "")]
         named = frame["assignees"].map(lambda text: json.loads(text or "[]"))
         frame = frame[named.map(lambda names: not names or actor.name in names)]
+    names = _unit_names(engine, sorted(set(frame["unit_code"])))
     out = []
     fws: dict[int, Any] = {}
     for rec in _records(frame.drop(columns="assignees")):
@@ -131,6 +145,8 @@ def my_assignments(engine: Engine, actor: Actor, *, now: dt.datetime | None = No
         left = camp["deadline"] - moment
         rec.update(campaign=camp["name"], period=camp["period"], deadline=camp["deadline"],
                    indicator_name=ind.name.get(lang), kind=ind.kind, unit=ind.unit,
+                   unit_name_zh=names.get(rec["unit_code"], (None, None))[0],
+                   unit_name_en=names.get(rec["unit_code"], (None, None))[1],
                    days_left=round(left.total_seconds() / 86400, 2),
                    overdue=left.total_seconds() < 0 and rec["status"] not in HANDED_IN)
         out.append(rec)

@@ -23,6 +23,7 @@ from zhicheng.campaign.journal import Row, Upload, _audit, _history, _now, _path
 from zhicheng.campaign.models import EDITABLE, Actor, SubmissionInput, utc
 from zhicheng.campaign.values import _ready_problems, checked_values
 from zhicheng.errors import Problem
+from zhicheng.store.schema import units
 from zhicheng.store.schema_campaign import campaign_evidence, campaign_history, campaign_submissions
 
 if TYPE_CHECKING:
@@ -256,7 +257,13 @@ def list_submissions(engine: Engine, actor: Actor, cid: int, *, status: str | No
     """The submissions of a campaign the caller may read (analysts: their department's)."""
     s, e = campaign_submissions, campaign_evidence
     n_files = sa.select(sa.func.count()).where(e.c.submission_id == s.c.id).scalar_subquery()
-    stmt = sa.select(s, n_files.label("evidence_count")).where(s.c.campaign_id == cid)
+    u = units
+    stmt = (
+        sa.select(s, n_files.label("evidence_count"), u.c.name_zh.label("unit_name_zh"),
+                  u.c.name_en.label("unit_name_en"))
+        .select_from(s.outerjoin(u, u.c.code == s.c.unit_code))
+        .where(s.c.campaign_id == cid)
+    )
     if not actor.reviews:
         if department is not None and department != actor.department:
             raise CampaignForbidden(f"{actor.name!r} may not read submissions of {department!r}")

@@ -25,6 +25,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from zhicheng.air.editions import daily_aqi
+from zhicheng.air.iaqi import as_standard
 from zhicheng.air.realtime import hourly_aqi
 from zhicheng.sensing.alerts import POLLUTANT_OF
 from zhicheng.sensing.errors import NotFound
@@ -213,7 +214,7 @@ def current_aqi(conn: sa.Connection, standard: str | None = None) -> list[dict[s
         )
     hourly = pd.concat(frames, ignore_index=True)
     hourly = _complete_hours(hourly)
-    aqi = hourly_aqi(hourly[["station", "time", *POLLUTANTS]], standard=standard)
+    aqi = hourly_aqi(hourly[["station", "time", *POLLUTANTS]], standard=as_standard(standard))
     table = pd.concat([hourly, aqi], axis=1)
     last_rows = table[table["utc_hour"] == table["station"].map(latest)]
     meta = _station_meta(conn, list(latest))
@@ -268,6 +269,10 @@ def _station_json(meta: dict[str, Any], row: pd.Series) -> dict[str, Any]:
     return {
         "thing_id": meta["id"],
         "name": meta["name"],
+        # The station's Chinese name where its properties carry one (the Beijing network's do).
+        "name_zh": (meta["properties"] or {}).get("name_zh")
+        if isinstance(meta["properties"], dict)
+        else None,
         "station": (meta["properties"] or {}).get("station")
         if isinstance(meta["properties"], dict)
         else None,
@@ -302,7 +307,7 @@ def daily_station_aqi(
     hourly = hourly_frame(conn, streams, since, until)
     if hourly.empty:
         return []
-    days = daily_aqi(hourly[["station", "time", *POLLUTANTS]], standard=standard)
+    days = daily_aqi(hourly[["station", "time", *POLLUTANTS]], standard=as_standard(standard))
     keep = [c for c in days.columns if c != "station"]
     out = []
     for _, row in days.iterrows():
@@ -342,7 +347,7 @@ def station_hourly_aqi(
     if hourly.empty:
         return []
     hourly = _complete_hours(hourly)
-    aqi = hourly_aqi(hourly[["station", "time", *POLLUTANTS]], standard=standard)
+    aqi = hourly_aqi(hourly[["station", "time", *POLLUTANTS]], standard=as_standard(standard))
     table = pd.concat([hourly, aqi], axis=1)
     shown = table[table["utc_hour"] >= first]
     meta = _station_meta(conn, [thing_id])[thing_id]

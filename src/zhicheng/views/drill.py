@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 from zhicheng.views import queries
 from zhicheng.views.context import ReportNotFound, RunContext, number, run_public
 from zhicheng.views.labels import LEVELS, Labels, Node
+from zhicheng.views.measures import unit_label
 from zhicheng.views.overview import grades_public, ranking_rows, score_entry
 
 #: How many indicators the unit page lists as strengths, weaknesses and gaps.
@@ -25,10 +26,24 @@ def node_public(node: Node, labels: Labels, lang: str) -> dict[str, Any]:
         "name": node.name(lang),
         "path": [{"code": n.code, "level": n.level, "name": n.name(lang)} for n in labels.path(node.code)],
         "unit": node.unit,
+        "unit_label": unit_label(node.unit, lang),
         "direction": node.direction,
         "target": node.target,
         "definition": node.definition,
+        "definition_text": definition_in(node.definition, lang),
     }
+
+
+def definition_in(text: str | None, lang: str) -> str | None:
+    """The part of a bilingual definition ("中文。English.") in ``lang``; the whole when it is one language."""
+    if not text:
+        return text
+    for k, ch in enumerate(text):
+        # The Chinese part ends at the full stop after which the English part starts.
+        if ch == "。" and text[k + 1:].strip()[:1].isascii() and text[k + 1:].strip():
+            zh, en = text[:k + 1].strip(), text[k + 1:].strip()
+            return en if lang == "en" else zh
+    return text
 
 
 def _children_codes(conn: Connection, ctx: RunContext, node: Node, unit: str) -> list[str]:
@@ -81,6 +96,11 @@ def node_detail(conn: Connection, ctx: RunContext, across: NodeAcross, unit: str
         "own": score_entry(ctx, own, lang) if own else None,
         "children": children,
         "across": across.ranked,
+        "trend": [
+            {"period": str(r["period"]), "run_id": r["run_id"], "score": number(r["score"]),
+             "raw_value": number(r["raw_value"]), "rank": r["rank"]}
+            for r in (queries.node_trend(conn, node.code, chosen, ctx.labels.framework_id) if chosen else [])
+        ],
         "grades": grades_public(ctx, lang),
     }
 
@@ -91,10 +111,28 @@ def _indicator_entries(ctx: RunContext, rows: list[dict[str, Any]], lang: str) -
         entry = score_entry(ctx, r, lang)
         node = ctx.labels.node(r["code"], "indicator")
         entry["unit"] = node.unit
+        entry["unit_label"] = unit_label(node.unit, lang)
         entry["direction"] = node.direction
         entry["domain"] = ctx.labels.path(r["code"])[1].code if len(ctx.labels.path(r["code"])) > 1 else None
         out.append(entry)
     return out
+
+
+def strengths_and_weaknesses(scored: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The unit's best and weakest indicators, so that the two lists never contradict the scores.
+
+    Strengths are the :data:`TOP_N` best scores; weaknesses the :data:`TOP_N` lowest of the rest
+    that still have room to grow: below the full score (100) and with the target not yet met
+    (a gap above 0, where a target is known), and below every strength.
+    """
+    by_score = sorted(scored, key=lambda e: (-e["score"], e["code"]))
+    strengths = by_score[:TOP_N]
+    floor = min((e["score"] for e in strengths), default=float("inf"))
+    weaknesses = [
+        e for e in by_score[::-1][:len(by_score) - len(strengths)]
+        if e["score"] < 100.0 and e["score"] < floor and not (e["gap"] is not None and e["gap"] <= 0)
+    ]
+    return strengths, weaknesses[:TOP_N]
 
 
 def _gaps(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -118,9 +156,12 @@ def unit_page(conn: Connection, ctx: RunContext, unit: str, lang: str) -> dict[s
         level_rows.sort(key=lambda r: (order.get(r["code"], 10**6), r["code"]))
     index_row = by_level["index"][0] if by_level["index"] else None
     indicators = _indicator_entries(ctx, by_level["indicator"], lang)
-    scored = [e for e in indicators if e["score"] is not None]
-    by_score = sorted(scored, key=lambda e: (-e["score"], e["code"]))
+    strengths, weaknesses = strengths_and_weaknesses([e for e in indicators if e["score"] is not None])
     index = score_entry(ctx, index_row, lang) if index_row else None
+    top = max((g.level for g in ctx.labels.grades), default=None)
+    at_top = index is not None and top is not None and index["grade"] == top
+    if index is not None:
+        index["at_top_grade"] = at_top
     if index is not None:
         index["units_ranked"] = len(ctx.units)
         index["rank_interval"] = ctx.interval(unit)
@@ -130,17 +171,68 @@ def unit_page(conn: Connection, ctx: RunContext, unit: str, lang: str) -> dict[s
              "points_needed": max(0.0, nxt.min - index["score"]) if index["score"] is not None else None}
             if nxt else None
         )
+    # Every domain of the framework, scored or not, as the overview lists them ("no data" alike).
+    own_domains = {r["code"]: r for r in by_level["domain"]}
+    root = ctx.labels.node(ctx.index_code or "")
+    domain_codes = list(root.children) or list(own_domains)
+    domains = [own_domains.get(c) or {"code": c, "level": "domain", "unit_code": unit} for c in domain_codes]
+    domains += [r for c, r in own_domains.items() if c not in domain_codes]
     return {
         "run": run_public(ctx.run),
         "unit": ctx.unit_public(unit, lang),
+        "trend": unit_trend(conn, ctx, unit, lang),
+        "children": unit_children(conn, ctx, unit, lang),
         "index": index,
-        "domains": [score_entry(ctx, r, lang) for r in by_level["domain"]],
+        "domains": [score_entry(ctx, r, lang) for r in domains],
         "requirements": [score_entry(ctx, r, lang) for r in by_level["requirement"]],
         "indicators": indicators,
-        "strengths": by_score[:TOP_N],
-        "weaknesses": by_score[::-1][:TOP_N] if len(by_score) > TOP_N else [],
-        "gaps": _gaps(indicators),
+        "strengths": strengths,
+        "weaknesses": weaknesses,
+        # A unit at the top grade has no grade to reach: no gaps "to lift the grade" then.
+        "at_top_grade": at_top,
+        "gaps": [] if at_top else _gaps(indicators),
         "grades": grades_public(ctx, lang),
+    }
+
+
+def unit_trend(conn: Connection, ctx: RunContext, unit: str, lang: str) -> dict[str, Any]:
+    """The unit's index and domain scores over the periods of every run of the same framework."""
+    rows = queries.unit_trend(conn, unit, ctx.labels.framework_id, ["index", "domain"])
+    periods = sorted({str(r["period"]) for r in rows})
+    slot = {p: i for i, p in enumerate(periods)}
+    codes = [ctx.index_code or "", *(list(ctx.labels.node(ctx.index_code or "").children))]
+    series: dict[str, list[float | None]] = {c: [None] * len(periods) for c in codes}
+    for r in rows:
+        series.setdefault(r["code"], [None] * len(periods))[slot[str(r["period"])]] = number(r["score"])
+    return {
+        "periods": periods,
+        "base_period": ctx.run.get("base_period"),
+        "series": [{"code": c, "name": ctx.labels.name(c, lang), "scores": s} for c, s in series.items()],
+    }
+
+
+def unit_children(conn: Connection, ctx: RunContext, unit: str, lang: str) -> dict[str, Any]:
+    """The unit's own districts and counties (区县): their scores where the run has them, their values."""
+    kids = queries.child_units(conn, unit)
+    values = queries.latest_values(conn, [k["code"] for k in kids], str(ctx.run["period"]))
+    scores = {r["unit_code"]: r for r in queries.results(conn, ctx.run_id, levels=["index"])
+              if r["unit_code"] in {k["code"] for k in kids}}
+    by_unit: dict[str, list[dict[str, Any]]] = {}
+    for v in values:
+        node = ctx.labels.node(v["indicator_id"], "indicator")
+        by_unit.setdefault(v["unit_code"], []).append({
+            "indicator_id": v["indicator_id"], "name": node.name(lang), "unit": node.unit,
+            "unit_label": unit_label(node.unit, lang), "period": v["period"], "value": number(v["value"]),
+            "batch_id": v["batch_id"],
+        })
+    return {
+        "units": [
+            {"code": k["code"], "name": (k["name_en"] if lang == "en" and k["name_en"] else k["name_zh"]) or k["code"],
+             "level": k["level"], "score": number(scores[k["code"]]["score"]) if k["code"] in scores else None,
+             "rank": scores[k["code"]]["rank"] if k["code"] in scores else None,
+             "values": by_unit.get(k["code"], [])}
+            for k in kids
+        ],
     }
 
 

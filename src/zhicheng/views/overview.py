@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from zhicheng.goals.statuses import status_label
-from zhicheng.views import queries
+from zhicheng.views import measures, queries
 from zhicheng.views.context import RunContext, number, run_public
 
 _NO_RANK = 10**9
@@ -57,6 +57,7 @@ def score_entry(ctx: RunContext, row: dict[str, Any], lang: str) -> dict[str, An
         "gap": number(row.get("gap")),
         "lift": number(row.get("lift")),
         "change": number(row.get("change")),
+        "cagr": number(row.get("cagr")),
         "value_period": row.get("value_period"),
         **evidence_fields(ctx, row, lang),
     }
@@ -123,6 +124,8 @@ def _index_block(ctx: RunContext, row: dict[str, Any] | None, n_ranked: int, lan
     entry["rank_interval"] = ctx.interval(row["unit_code"])
     nxt = ctx.labels.next_grade(row.get("grade"))
     score = entry["score"]
+    top = max((g.level for g in ctx.labels.grades), default=None)
+    entry["at_top_grade"] = top is not None and row.get("grade") == top
     entry["next_grade"] = (
         {"level": nxt.level, "name": nxt.name(lang), "min": nxt.min,
          "points_needed": max(0.0, nxt.min - score) if score is not None else None}
@@ -167,6 +170,7 @@ def overview_base(conn: Connection, ctx: RunContext, lang: str, runs: list[dict[
         "scores": {"codes": codes, "names": [ctx.labels.name(c, lang) for c in codes], "units": scores},
         "has_intervals": bool(ctx.intervals),
         "map": {"units_with_boundary": sum(bool(u.get("has_boundary")) for u in ctx.units.values())},
+        "measures": measures.public(lang),
     }
     return OverviewBase(public=public, index_rows=index_rows, ranking=ranking_rows(ctx, index_rows, lang),
                         order=order, by_unit=by_unit)
@@ -202,4 +206,5 @@ def empty_overview(lang: str) -> dict[str, Any]:
         "empty": True, "lang": lang, "runs": [], "run": None, "framework": None, "units": [],
         "unit": None, "index": None, "domains": [], "grades": [], "scores": {"codes": [], "names": [], "units": {}},
         "ranking": [], "has_intervals": False, "map": {"units_with_boundary": 0},
+        "measures": measures.public(lang),
     }

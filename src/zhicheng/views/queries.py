@@ -196,3 +196,60 @@ def boundary_count(conn: Connection, levels: Iterable[str] | None = None) -> int
     if levels is not None:
         query = query.where(u.c.level.in_(sorted(set(levels))))
     return int(conn.execute(query).scalar_one())
+
+
+def unit_trend(conn: Connection, unit: str, framework_id: str | None, levels: Sequence[str]) -> list[Row]:
+    """A unit's scores at ``levels`` in every run of the framework, oldest period first.
+
+    Each period counts once: its newest run (runs are the periods a trend is drawn over).
+    """
+    res, r, f = evaluation_results, evaluation_runs, framework_versions
+    query = (
+        sa.select(r.c.id.label("run_id"), r.c.period, res.c.code, res.c.level, res.c.score, res.c.raw_value)
+        .select_from(res.join(r, r.c.id == res.c.run_id).join(f, f.c.id == r.c.framework_version_id))
+        .where(res.c.unit_code == unit, res.c.level.in_(list(levels)))
+    )
+    if framework_id is not None:
+        query = query.where(f.c.framework_id == framework_id)
+    rows = _dicts(conn.execute(query.order_by(r.c.period, r.c.id)))
+    newest = {row["period"]: row["run_id"] for row in rows}
+    return [row for row in rows if newest[row["period"]] == row["run_id"]]
+
+
+def node_trend(conn: Connection, code: str, unit: str, framework_id: str | None) -> list[Row]:
+    """One node's score for one unit in every run of the framework (newest run per period)."""
+    res, r, f = evaluation_results, evaluation_runs, framework_versions
+    query = (
+        sa.select(r.c.id.label("run_id"), r.c.period, res.c.score, res.c.raw_value, res.c.rank)
+        .select_from(res.join(r, r.c.id == res.c.run_id).join(f, f.c.id == r.c.framework_version_id))
+        .where(res.c.unit_code == unit, res.c.code == code)
+    )
+    if framework_id is not None:
+        query = query.where(f.c.framework_id == framework_id)
+    rows = _dicts(conn.execute(query.order_by(r.c.period, r.c.id)))
+    newest = {row["period"]: row["run_id"] for row in rows}
+    return [row for row in rows if newest[row["period"]] == row["run_id"]]
+
+
+def child_units(conn: Connection, parent: str) -> list[Row]:
+    """The units whose parent is ``parent`` (e.g. a city's districts and counties)."""
+    u = units
+    query = sa.select(u.c.code, u.c.name_zh, u.c.name_en, u.c.level).where(u.c.parent_code == parent)
+    return _dicts(conn.execute(query.order_by(u.c.code)))
+
+
+def latest_values(conn: Connection, unit_codes: Sequence[str], up_to: str) -> list[Row]:
+    """Each unit's newest value of each indicator in a period up to ``up_to`` (one GROUP BY)."""
+    if not unit_codes:
+        return []
+    v = indicator_values
+    newest = (
+        sa.select(v.c.unit_code, v.c.indicator_id, sa.func.max(v.c.period).label("period"))
+        .where(v.c.unit_code.in_(list(unit_codes)), v.c.period <= up_to)
+        .group_by(v.c.unit_code, v.c.indicator_id)
+        .subquery()
+    )
+    query = sa.select(v.c.unit_code, v.c.indicator_id, v.c.period, v.c.value, v.c.batch_id).join(
+        newest, sa.and_(v.c.unit_code == newest.c.unit_code, v.c.indicator_id == newest.c.indicator_id,
+                        v.c.period == newest.c.period))
+    return _dicts(conn.execute(query.order_by(v.c.unit_code, v.c.indicator_id)))

@@ -43,11 +43,14 @@ def encode(value: Any) -> tuple[bytes, bytes | None]:
 class ReportService:
     """Cached read models of one store."""
 
-    def __init__(self, engine: Engine, cache: ReadCache | None = None, air: live.AirSource | None = None) -> None:
+    def __init__(self, engine: Engine, cache: ReadCache | None = None, air: live.AirSource | None = None,
+                 event_labels: live.EventLabels | None = None) -> None:
         self.engine = engine
         self.cache = cache or ReadCache()
         #: Reader of the stations' current AQI (the sensing service's); no air panel without one.
         self.air = air
+        #: Names of event services and departments (the events catalogue's); codes without them.
+        self.event_labels = event_labels
 
     def _cached(self, key: Hashable, compute: Callable[[Connection], T]) -> T:
         with self.engine.connect() as conn:
@@ -175,7 +178,7 @@ class ReportService:
 
         def compute() -> dict[str, Any]:
             with self.engine.connect() as conn:
-                return live.live_summary(conn, lang, air=self.air)
+                return live.live_summary(conn, lang, air=self.air, event_labels=self.event_labels)
 
         return self.cache.get(("live", lang, window), (0, 0, 0, ""), compute)
 

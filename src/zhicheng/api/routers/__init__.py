@@ -9,12 +9,15 @@ from zhicheng.api.routers import (
     cockpit,
     evaluation,
     events,
+    export,
+    grid,
     health,
     open311,
     session,
     sta,
     survey,
+    warnings,
 )
 
-ROUTERS: list[APIRouter] = [health.router, sta.router, sta.air_router, alerts.router, evaluation.router, cockpit.router, events.router, open311.router, survey.router,
-                            campaign.router, carbon.router, session.router]
+ROUTERS: list[APIRouter] = [health.router, sta.router, sta.air_router, alerts.router, evaluation.router, cockpit.router, events.router, open311.router, open311.discovery_router, survey.router,
+                            campaign.router, carbon.router, grid.router, warnings.router, export.router, session.router]

@@ -5,6 +5,7 @@ import { ApiError, loadSession, signOut } from "./http.js";
 import { clearLive } from "./live.js";
 import { signinPrompt, signinUrl } from "./ops.js";
 import { renderAlert, renderAlerts } from "./pages/alerts.js";
+import { renderCompare } from "./pages/compare.js";
 import { renderEvent, renderEvents } from "./pages/events.js";
 import { renderNode } from "./pages/node.js";
 import { renderOverview } from "./pages/overview.js";
@@ -18,6 +19,7 @@ import { LANG_KEY, UNIT_KEY, go, onNavigate, state, t } from "./state.js";
 const ROUTES = [
   [/^\/$/, () => renderOverview, true],
   [/^\/ranking$/, () => renderRanking, true],
+  [/^\/compare$/, () => renderCompare, true],
   [/^\/(domain|requirement|indicator)\/([^/]+)$/, () => renderNode, true],
   [/^\/unit\/([^/]+)$/, () => renderUnit, true],
   [/^\/station\/([^/]+)$/, () => renderStation, true],
@@ -46,7 +48,7 @@ function readLocation() {
   state.unit = params.get("unit") ?? stored ?? null;
 }
 
-const NAV_PATHS = { overview: /^\/$/, ranking: /^\/ranking$/, events: /^\/events?(\/|$)/, alerts: /^\/alerts?(\/|$)/ };
+const NAV_PATHS = { overview: /^\/$/, ranking: /^\/ranking$/, compare: /^\/compare$/, events: /^\/events?(\/|$)/, alerts: /^\/alerts?(\/|$)/ };
 
 function markNav() {
   const path = window.location.pathname;

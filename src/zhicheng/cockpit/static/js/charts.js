@@ -1,6 +1,9 @@
 // Apache ECharts wrappers for the cockpit: radar, bars, map, line. Each chart is registered so that
 // the page knows when all charts have rendered (body[data-ready]) and can dispose them on leaving.
-import { escapeHtml } from "./dom.js";
+// Values are rounded by format.js before they are drawn, so labels match the tables beside them;
+// a value that is missing is drawn as "no data" (never as 0) and a chart with nothing to draw
+// says so (noData).
+import { esc, score, scoreValue } from "./format.js";
 
 const TEXT = "#e8f0fa";
 const MUTED = "#a9bdd6";
@@ -50,10 +53,32 @@ export function resizeAll() {
   for (const chart of live) chart.resize();
 }
 
-export function radar(el, { axes, series, label, onAxis }) {
-  // An axis no series has a value for is marked "—" under its name: the polygon's dip to the
-  // centre there means "not scored", not a score of 0.
-  const shown = axes.map((a, k) => (series.every((s) => s.values[k] === null) ? `${a.name}\n—` : a.name));
+/** Show that a chart has nothing to draw (``text``: "暂无数据" in the page's language). */
+export function noData(el, text) {
+  el.removeAttribute("role");
+  el.classList.add("no-data");
+  el.innerHTML = `<p class="muted" data-testid="no-data">${esc(text)}</p>`;
+}
+
+/**
+ * A radar of scores. Axes the first series (the unit) has no score on are left out of the polygon
+ * and named in ``noDataEl`` ("暂无数据：…"), the same on every page; a dip to 0 would read as a
+ * score of 0.
+ */
+export function radar(el, { axes, series, label, onAxis, noDataText, noDataEl }) {
+  const keep = axes.map((_, k) => series[0].values[k] !== null && series[0].values[k] !== undefined);
+  const kept = axes.filter((_, k) => keep[k]);
+  const dropped = axes.filter((_, k) => !keep[k]);
+  if (noDataEl) {
+    noDataEl.textContent = dropped.length ? `${noDataText}：${dropped.map((a) => a.name).join("、")}` : "";
+  }
+  if (kept.length < 3) {
+    noData(el, noDataText);
+    return null;
+  }
+  const shown = kept.map((a) => a.name);
+  series = series.map((s) => ({ ...s, values: s.values.filter((_, k) => keep[k]) }));
+  axes = kept;
   const chart = make(el, {
     legend: { bottom: 0, textStyle: { color: MUTED } },
     tooltip: { trigger: "item" },
@@ -70,7 +95,7 @@ export function radar(el, { axes, series, label, onAxis }) {
       type: "radar",
       data: series.map((s, i) => ({
         name: s.name,
-        value: s.values.map((v) => (v === null ? "-" : Number(v.toFixed(1)))),
+        value: s.values.map((v) => (v === null || v === undefined ? "-" : scoreValue(v))),
         lineStyle: { color: i === 0 ? ACCENT : ACCENT2, width: i === 0 ? 3 : 1.5, type: i === 0 ? "solid" : "dashed" },
         itemStyle: { color: i === 0 ? ACCENT : ACCENT2 },
         areaStyle: i === 0 ? { color: "rgba(92,200,255,0.25)" } : undefined,
@@ -88,17 +113,28 @@ export function radar(el, { axes, series, label, onAxis }) {
   return chart;
 }
 
-export function bars(el, { items, label, targetName, markLine, onBar, horizontal = true, max = 100 }) {
+/**
+ * Bars of scores (rounded as the tables show them). Items without a value keep their place and
+ * are labelled ``noDataText``; a list with no value at all shows the "no data" state instead.
+ */
+export function bars(el, { items, label, targetName, markLine, onBar, horizontal = true, max = 100, noDataText = "—" }) {
+  if (!items.some((i) => i.value !== null && i.value !== undefined)) {
+    noData(el, noDataText);
+    return null;
+  }
   const names = items.map((i) => i.name);
   const valueAxis = { type: "value", max, axisLabel: { color: MUTED }, splitLine: { lineStyle: { color: LINE } } };
   const catAxis = { type: "category", data: names, inverse: horizontal, axisLabel: { color: TEXT, width: 140, overflow: "truncate" } };
   const series = [{
     type: "bar",
     name: label,
-    data: items.map((i) => (i.value === null ? "-" : Number(i.value.toFixed(2)))),
+    data: items.map((i) => (i.value === null || i.value === undefined
+      ? { value: 0, missing: true, itemStyle: { color: "transparent" },
+        label: { show: true, color: MUTED, formatter: noDataText } }
+      : scoreValue(i.value))),
     itemStyle: { color: ACCENT },
     barMaxWidth: 26,
-    label: { show: true, position: horizontal ? "right" : "top", color: TEXT, formatter: (p) => (typeof p.value === "number" ? p.value.toFixed(1) : "") },
+    label: { show: true, position: horizontal ? "right" : "top", color: TEXT, formatter: (p) => score(p.value) },
     markLine: markLine ? {
       symbol: "none", silent: true, lineStyle: { color: ACCENT2, type: "dashed" },
       label: { color: ACCENT2, formatter: markLine.label },
@@ -119,7 +155,10 @@ export function bars(el, { items, label, targetName, markLine, onBar, horizontal
     : undefined;
   const chart = make(el, {
     grid: { left: horizontal ? 150 : 50, right: zoom ? 70 : 50, top: 20, bottom: horizontal ? 20 : 60 },
-    tooltip: { trigger: "axis" },
+    tooltip: {
+      trigger: "axis",
+      formatter: (ps) => ps.map((p) => `${esc(p.name)}<br>${esc(p.seriesName)}: ${p.data?.missing ? esc(noDataText) : score(p.value)}`).join("<br>"),
+    },
     dataZoom: zoom,
     xAxis: horizontal ? valueAxis : { ...catAxis, inverse: false, axisLabel: { color: TEXT, rotate: 30 } },
     yAxis: horizontal ? catAxis : valueAxis,
@@ -167,7 +206,7 @@ function baseRegions(basemap) {
   });
 }
 
-export function choropleth(el, { mapName, geojson, data, names, units, label, seriesName, onUnit, selected }) {
+export function choropleth(el, { mapName, geojson, data, names, units, label, seriesName, onUnit, selected, noDataText }) {
   if (!window.echarts.getMap(mapName)) window.echarts.registerMap(mapName, geojson);
   const base = geojson.features.filter((f) => f.properties.kind);
   const baseNames = Object.fromEntries(base.map((f) => [f.properties.code, f.properties.name]));
@@ -175,9 +214,9 @@ export function choropleth(el, { mapName, geojson, data, names, units, label, se
     tooltip: {
       trigger: "item",
       formatter: (p) => (p.seriesType === "scatter"
-        ? `${escapeHtml(p.name)}<br>AQI ${escapeHtml(p.value[2] ?? "—")}`
-        : baseNames[p.name] !== undefined ? escapeHtml(baseNames[p.name])
-          : `${escapeHtml(names[p.name] ?? p.name)}<br>${escapeHtml(seriesName)}: ${typeof p.value === "number" && !Number.isNaN(p.value) ? p.value.toFixed(1) : "—"}`),
+        ? `${esc(p.name)}<br>AQI ${esc(p.value[2] ?? "—")}`
+        : baseNames[p.name] !== undefined ? esc(baseNames[p.name])
+          : `${esc(names[p.name] ?? p.name)}<br>${esc(seriesName)}: ${typeof p.value === "number" && !Number.isNaN(p.value) ? score(p.value) : esc(noDataText ?? "—")}`),
     },
     visualMap: {
       min: 0, max: 100, calculable: true, left: 10, bottom: 10, orient: "vertical", seriesIndex: 0,
@@ -195,7 +234,7 @@ export function choropleth(el, { mapName, geojson, data, names, units, label, se
       // Units without a score are drawn in a neutral grey, never in a colour of the scale.
       data: [...data.map((d) => (d.value === null
         ? { name: d.code, value: NaN, itemStyle: { areaColor: NO_DATA } }
-        : { name: d.code, value: Number(d.value.toFixed(2)) })),
+        : { name: d.code, value: scoreValue(d.value) })),
       // The base map's land and lines in their own colours, outside the scale (property ``base``).
       ...base.map((f) => ({ name: f.properties.code, value: NaN, base: true, ...baseRegions({ features: [f] })[0] }))],
     }],
@@ -218,18 +257,35 @@ export function addStations(chart, stations) {
   });
 }
 
-export function line(el, { x, y, name, label, target }) {
+/** A line over periods; ``format`` turns a value into the text the table shows (tooltips use it). */
+export function line(el, { x, y, name, label, target, format = score, noDataText = "—", series: more = [] }) {
+  if (!y.some((v) => v !== null && v !== undefined) && more.length === 0) {
+    noData(el, noDataText);
+    return null;
+  }
+  const extra = more.map((s) => ({
+    type: "line", name: s.name, data: s.data, yAxisIndex: s.yAxisIndex ?? 0, symbolSize: 6,
+    lineStyle: { color: ACCENT2, width: 2, type: "dashed" }, itemStyle: { color: ACCENT2 }, connectNulls: false,
+  }));
   return make(el, {
-    grid: { left: 70, right: 30, top: 30, bottom: 40 },
-    tooltip: { trigger: "axis" },
+    grid: { left: 70, right: more.some((s) => s.yAxisIndex) ? 60 : 30, top: 30, bottom: more.length ? 60 : 40 },
+    legend: more.length ? { bottom: 0, textStyle: { color: MUTED } } : undefined,
+    tooltip: {
+      trigger: "axis",
+      formatter: (ps) => [esc(ps[0]?.name ?? ""), ...ps.map((p) => `${esc(p.seriesName)}: ${esc((more[p.seriesIndex - 1]?.format ?? format)(p.value))}`)].join("<br>"),
+    },
     xAxis: { type: "category", data: x, axisLabel: { color: MUTED } },
-    yAxis: { type: "value", scale: true, axisLabel: { color: MUTED }, splitLine: { lineStyle: { color: LINE } } },
+    yAxis: [
+      { type: "value", scale: true, axisLabel: { color: MUTED }, splitLine: { lineStyle: { color: LINE } } },
+      ...(more.some((s) => s.yAxisIndex) ? [{ type: "value", min: 0, max: 100, axisLabel: { color: MUTED }, splitLine: { show: false } }] : []),
+    ],
     series: [{
-      type: "line", name, data: y, symbolSize: 8, lineStyle: { color: ACCENT, width: 3 }, itemStyle: { color: ACCENT },
+      type: "line", name, data: y.map((v) => (v === null || v === undefined ? "-" : v)), symbolSize: 8,
+      lineStyle: { color: ACCENT, width: 3 }, itemStyle: { color: ACCENT },
       markLine: target === null || target === undefined ? undefined : {
-        symbol: "none", lineStyle: { color: ACCENT2, type: "dashed" }, label: { color: ACCENT2 }, data: [{ yAxis: target }],
+        symbol: "none", lineStyle: { color: ACCENT2, type: "dashed" }, label: { color: ACCENT2, formatter: () => format(target) }, data: [{ yAxis: target }],
       },
-    }],
+    }, ...extra],
   }, label);
 }
 
@@ -269,7 +325,7 @@ export function pointMap(el, { mapName, geojson, lon, lat, name, label }) {
   if (!window.echarts.getMap(mapName)) window.echarts.registerMap(mapName, geojson);
   const base = geojson.features.filter((f) => f.properties.kind);
   return make(el, {
-    tooltip: { trigger: "item", formatter: (p) => escapeHtml(p.name) },
+    tooltip: { trigger: "item", formatter: (p) => esc(p.name) },
     geo: {
       map: mapName, nameProperty: "code", roam: true, center: [lon, lat], zoom: 24, silent: true,
       itemStyle: { borderColor: BASE_BORDER, borderWidth: 0.8, areaColor: "#24374f" },
@@ -280,4 +336,30 @@ export function pointMap(el, { mapName, geojson, lon, lat, name, label }) {
       data: [{ name, value: [lon, lat] }],
     }],
   }, label);
+}
+
+const PALETTE = [ACCENT, ACCENT2, "#9be38b", "#f28fb0", "#c3a6ff"];
+
+/** Scores of several series side by side per category (the comparison of 2–5 units per domain). */
+export function groupedBars(el, { categories, series, label, noDataText = "—", onCategory }) {
+  if (!series.some((s) => s.values.some((v) => v !== null && v !== undefined))) {
+    noData(el, noDataText);
+    return null;
+  }
+  const chart = make(el, {
+    grid: { left: 50, right: 20, top: 40, bottom: 70 },
+    legend: { top: 0, textStyle: { color: MUTED } },
+    tooltip: {
+      trigger: "axis",
+      formatter: (ps) => [esc(ps[0]?.name ?? ""), ...ps.map((p) => `${esc(p.seriesName)}: ${p.data?.missing ? esc(noDataText) : score(p.value)}`)].join("<br>"),
+    },
+    xAxis: { type: "category", data: categories.map((c) => c.name), axisLabel: { color: TEXT, interval: 0, rotate: categories.length > 4 ? 30 : 0 } },
+    yAxis: { type: "value", max: 100, axisLabel: { color: MUTED }, splitLine: { lineStyle: { color: LINE } } },
+    series: series.map((s, i) => ({
+      type: "bar", name: s.name, barMaxWidth: 22, itemStyle: { color: PALETTE[i % PALETTE.length] },
+      data: s.values.map((v) => (v === null || v === undefined ? { value: 0, missing: true } : scoreValue(v))),
+    })),
+  }, label);
+  if (onCategory) chart.on("click", (p) => onCategory(categories[p.dataIndex]));
+  return chart;
 }

@@ -28,6 +28,13 @@ export const STRINGS = {
     notFound: "未找到：{what}", failed: "加载失败：{what}", needToken: "此服务器的读取需要令牌。",
     tokenLabel: "API 令牌", tokenSave: "保存", unitPage: "单元详情", primary: "首要污染物",
     status: "状态", expected: "应办结时间", department: "部门", service: "类别", started: "开始时间", message: "内容",
+    noData: "暂无数据", crumbs: "当前位置", export: "导出 {fmt}", change: "变化", changeSince: "较 {base} 年", cagr: "年均增速",
+    trend: "得分趋势", trendNote: "各评价期的得分（每期取最新一次评价）。", onePeriod: "只有一个评价期，暂无趋势。",
+    "nav.compare": "对比", compare: "单元对比", compareHint: "选择 2–5 个单元，按目标域并列比较。", compareUnit: "单元 {n}",
+    compareNeed: "请至少选择 2 个单元。", subUnits: "下级单元（区县）", subUnitsNone: "该单元没有下级单元。",
+    province: "省份", allProvinces: "全部省份", scoreAxis: "得分", valueLatest: "最新数值", kind: "类型", by: "导入者", checksum: "校验和", code: "代码", gradeNone: "未定级",
+    provisional: "暂定等级：{name}", topGradeGaps: "已达最高等级，无需提升等级的差距。", noneListed: "无", provShort: "{name}（暂定）",
+    "kind.file": "文件", "kind.api": "接口", "kind.campaign": "填报", "kind.derived": "推算", "kind.sensing": "传感",
   },
   en: {
     skip: "Skip to main content", brand: "Cockpit", "nav.label": "Main navigation", "nav.overview": "Overview",
@@ -56,6 +63,13 @@ export const STRINGS = {
     notFound: "Not found: {what}", failed: "Could not load: {what}", needToken: "Reads on this server need a token.",
     tokenLabel: "API token", tokenSave: "Save", unitPage: "Unit page", primary: "Primary pollutant",
     status: "Status", expected: "Due", department: "Department", service: "Service", started: "Started", message: "Message",
+    noData: "No data", crumbs: "Breadcrumb", export: "Export {fmt}", change: "Change", changeSince: "since {base}", cagr: "CAGR",
+    trend: "Score trend", trendNote: "Scores of each period (the newest evaluation of each).", onePeriod: "Only one period evaluated: no trend yet.",
+    "nav.compare": "Compare", compare: "Compare units", compareHint: "Choose 2–5 units to compare side by side per domain.", compareUnit: "Unit {n}",
+    compareNeed: "Choose at least 2 units.", subUnits: "Districts and counties", subUnitsNone: "This unit has no units below it.",
+    province: "Province", allProvinces: "All provinces", scoreAxis: "Score", valueLatest: "Latest value", kind: "Kind", by: "Ingested by", checksum: "Checksum", code: "Code", gradeNone: "Not graded",
+    provisional: "Provisional grade: {name}", topGradeGaps: "Top grade reached: no gaps to lift the grade.", noneListed: "None", provShort: "{name} (provisional)",
+    "kind.file": "file", "kind.api": "API", "kind.campaign": "campaign", "kind.derived": "derived", "kind.sensing": "sensing",
   },
 };
 

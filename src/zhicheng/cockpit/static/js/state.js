@@ -1,7 +1,7 @@
 // The cockpit's shared state (run, unit, language) and what every page uses: words, API calls,
 // links that keep the run and unit, navigation and the header's selectors. Pages import this
 // module, never the shell (app.js), so that modules form no cycle.
-import { esc } from "./format.js";
+import { esc, setMeasures } from "./format.js";
 import { request } from "./http.js";
 import { translate } from "./i18n.js";
 
@@ -38,6 +38,7 @@ export async function controls() {
     state.unit = null; // a remembered unit the chosen run did not score
     localStorage.removeItem(UNIT_KEY);
   }
+  setMeasures(state.controls.data.measures);
   fillSelectors(state.controls.data);
   return state.controls.data;
 }

@@ -1,14 +1,14 @@
 """sessions and changes: cockpit sign-in sessions, and the change counters of live data
 
 Revision ID: 0014
-Revises: 0015
+Revises: 0012
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0014'
-down_revision = '0015'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 // The progress board (进度看板): campaigns, progress per department and indicator, bulk review.
 import { amount, esc } from "../format.js";
-import { api, go, state, statusPill, t, when } from "./state.js";
+import { api, go, state, statusPill, t, unitName, when } from "./state.js";
 
 function bar(share) {
   const pct = Math.round((share ?? 0) * 100);
@@ -36,7 +36,7 @@ function progressTable(rows, withIndicator, testid) {
 function reviewSection(cid, waiting) {
   if (!waiting.length) return `<section class="card"><h2>${esc(t("review"))}</h2><p class="muted">${esc(t("noneWaiting"))}</p></section>`;
   const rows = waiting.map((s) => `<tr data-submission="${esc(s.id)}"><td><input type="checkbox" name="sid" value="${esc(s.id)}"
-      aria-label="${esc(s.indicator_id)} ${esc(s.unit_code)}"></td><td>${esc(s.indicator_id)}</td><td>${esc(s.unit_code)}</td>
+      aria-label="${esc(s.indicator_id)} ${esc(unitName(s))}"></td><td>${esc(s.indicator_id)}</td><td>${esc(unitName(s))}</td>
       <td>${esc(s.department)}</td><td class="num">${amount(s.value, state.lang)}</td><td>${statusPill(s.status)}</td>
       <td>${esc(s.submitted_by ?? "")}</td><td class="num">${esc(s.evidence_count)}</td></tr>`).join("");
   return `<section class="card"><h2>${esc(t("review"))}</h2><form id="review-form">

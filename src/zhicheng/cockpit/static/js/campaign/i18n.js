@@ -22,7 +22,7 @@ export const STRINGS = {
     saved: "已保存（{status}）。", submittedOk: "已提交审核（{status}）。", download: "下载", remove: "删除",
     history: "处理记录", at: "时间", actor: "操作人", action: "操作", round: "提交轮次", noEvidence: "尚无佐证材料。",
     readOnly: "此填报当前不可修改（{status}）。", back: "返回我的任务", checklist: "核查清单", statistic: "统计",
-    open: "进行中", closed: "已结束",
+    open: "进行中", closed: "已结束", daysN: "{n} 天", overdueDays: "已逾期 {n} 天",
   },
   en: {
     skip: "Skip to main content", brand: "Self-assessment", "nav.label": "Self-assessment navigation",
@@ -50,6 +50,7 @@ export const STRINGS = {
     history: "History", at: "When", actor: "Who", action: "Action", round: "Round", noEvidence: "No evidence yet.",
     readOnly: "This submission cannot be changed now ({status}).", back: "Back to my assignments",
     checklist: "checklist", statistic: "statistic", open: "open", closed: "closed",
+    daysN: "{n} days", overdueDays: "overdue by {n} days",
   },
 };
 

@@ -52,3 +52,16 @@ export function go(url) {
   window.history.pushState({}, "", url);
   renderer();
 }
+
+/** A row's unit by name in the page's language (``unit_name_zh``/``unit_name_en``), else its code. */
+export function unitName(row) {
+  const name = state.lang === "en" ? row.unit_name_en ?? row.unit_name_zh : row.unit_name_zh;
+  return name ?? row.unit_code;
+}
+
+/** Days left to a deadline as people read them: whole days, or "已逾期 N 天" once it has passed. */
+export function daysLeft(days) {
+  if (days === null || days === undefined) return "—";
+  if (days < 0) return t("overdueDays", { n: Math.ceil(-days) });
+  return t("daysN", { n: Math.floor(days) });
+}

@@ -49,7 +49,7 @@ function formHtml(camp, assignment, unit, sub) {
   const checklist = assignment.kind === "checklist";
   const returned = status === "returned" ? `<div class="notice bad" data-testid="return-reason">${esc(t("reason"))}: ${esc(sub.return_reason ?? "")}</div>` : "";
   const locked = editable ? "" : `<div class="notice" data-testid="read-only">${esc(t("readOnly", { status: t(`st.${status}`) }))}</div>`;
-  return `<h1>${esc(t("formTitle"))} · ${esc(assignment.indicator_name)} <span class="muted">${esc(assignment.indicator_id)} · ${esc(unit)}</span></h1>
+  return `<h1>${esc(t("formTitle"))} · ${esc(assignment.indicator_name)} <span class="muted">${esc(assignment.indicator_id)} · ${esc(camp.unit_names?.[unit] ?? unit)}</span></h1>
     <p><a href="/campaigns/mine" data-link>${esc(t("back"))}</a> · ${esc(camp.name)} · ${esc(t("deadline"))} ${esc(when(camp.deadline))}
     · ${esc(t("status"))} <span data-testid="submission-status">${statusPill(status)}</span>${sub ? ` · ${esc(t("round"))} ${esc(sub.round)}` : ""}</p>
     ${returned}${locked}

@@ -1,7 +1,7 @@
 // The carbon page (碳排放): one unit's stacked sectors, fuel mix, peaking verdict, LMDI waterfall
 // and trajectory against the target path. Data reach the page as text only (text nodes and
 // escaped tooltip strings); nothing from the server becomes markup.
-import { esc } from "../format.js";
+import { esc, fixed, trimmed } from "../format.js";
 import { ApiError, request } from "../http.js";
 import { translate } from "./i18n.js";
 
@@ -34,11 +34,11 @@ function el(tag, attrs = {}, ...children) {
 
 function fmt(value, digits = 2) {
   if (value === null || value === undefined || Number.isNaN(value)) return t("none");
-  return new Intl.NumberFormat(state.lang === "en" ? "en-US" : "zh-CN", { maximumFractionDigits: digits }).format(value);
+  return trimmed(value, digits, state.lang);
 }
 
 function pct(share, digits = 1) {
-  return share === null || share === undefined ? t("none") : `${(share * 100).toFixed(digits)}%`;
+  return share === null || share === undefined ? t("none") : `${fixed(share * 100, digits, state.lang)}%`;
 }
 
 function card(id, title, span, ...body) {

@@ -1,8 +1,8 @@
 // Alerts: every alert raised (open and ended) and an alert's page (rule, readings, the event it opened).
 import * as charts from "../charts.js";
-import { amount, esc, link } from "../format.js";
+import { esc, link } from "../format.js";
 import { onLive } from "../live.js";
-import { pager } from "../ops.js";
+import { pager, reading } from "../ops.js";
 import { api, go, state, t } from "../state.js";
 import { cityTime, dataTime } from "../time.js";
 import { alertTable } from "./station.js";
@@ -55,14 +55,14 @@ export async function renderAlerts(main, _args, { stale }) {
 
 function ruleText(rule) {
   if (rule.kind === "aqi_level") return `${t("kindAqi")} ≥ ${t("levelN", { n: rule.aqi_level })}（${t(`level.${rule.aqi_level}`)}）`;
-  return `${t(`cmp.${rule.comparison}`)} ${amount(rule.threshold, state.lang)}`;
+  return `${t(`cmp.${rule.comparison}`)} ${reading(rule.threshold)}`;
 }
 
 export async function renderAlert(main, [id], { stale }) {
   const a = await api(`/api/alerts/${encodeURIComponent(id)}`);
   if (stale()) return;
   const breaches = a.observations.filter((o) => o.breach);
-  const rows = breaches.slice(0, 100).map((o) => `<tr><td>${esc(cityTime(o.at))}</td><td class="num">${amount(o.value, state.lang)} <span class="muted">${esc(a.unit ?? "")}</span></td></tr>`).join("");
+  const rows = breaches.slice(0, 100).map((o) => `<tr><td>${esc(cityTime(o.at))}</td><td class="num">${reading(o.value)} <span class="muted">${esc(a.unit ?? "")}</span></td></tr>`).join("");
   const event = a.event
     ? `${link(`#${a.event.id}`, `/event/${encodeURIComponent(a.event.id)}`, 'data-testid="alert-event"')} · ${esc(a.event.status)}`
     : `<span class="muted">${esc(t("noEvent"))}</span>`;
@@ -79,7 +79,7 @@ export async function renderAlert(main, [id], { stale }) {
           <dt>${esc(t("datastream"))}</dt><dd>${esc(a.datastream_name)}</dd>
           <dt>${esc(t("start"))}</dt><dd>${esc(cityTime(a.start))} <span class="stamp">${esc(dataTime(a.start))}</span></dd>
           <dt>${esc(t("end"))}</dt><dd>${a.active ? `<span class="bad">${esc(t("ongoing"))}</span>` : esc(cityTime(a.end))}</dd>
-          <dt>${esc(t("peak"))}</dt><dd data-testid="alert-peak">${amount(a.peak_value, state.lang)} <span class="muted">${esc(a.unit ?? "")}</span> · ${esc(cityTime(a.peak_at))}</dd>
+          <dt>${esc(t("peak"))}</dt><dd data-testid="alert-peak">${reading(a.peak_value)} <span class="muted">${esc(a.unit ?? "")}</span> · ${esc(cityTime(a.peak_at))}</dd>
           <dt>${esc(t("message"))}</dt><dd>${esc(a.message)}</dd>
           <dt>${esc(t("openedEvent"))}</dt><dd>${event}</dd>
         </dl></section>

@@ -1,5 +1,5 @@
 // The overview (一屏了然): index, grade and rank; radar; domain bars; map; ranking; live panel.
-import { aqiColour, emptyState } from "../components.js";
+import { aqiColour, emptyState, exportLinks, gradeCell, gradeText, scoreOrNoData } from "../components.js";
 import { api, controls, go, here, state, t } from "../state.js";
 import * as charts from "../charts.js";
 import { esc, link, nodePath, score } from "../format.js";
@@ -11,9 +11,7 @@ import { OPEN_STATES } from "./events.js";
 function kpis(data) {
   const idx = data.index;
   const unitUrl = here(`/unit/${encodeURIComponent(data.unit.code)}`);
-  const next = idx.next_grade
-    ? t("nextGrade", { name: idx.next_grade.name, points: score(idx.next_grade.points_needed) })
-    : t("topGrade");
+  const grade = gradeText(idx);
   const interval = idx.rank_interval
     ? `<div class="sub" data-testid="rank-interval">${esc(t("interval"))}: ${esc(idx.rank_interval[0])}–${esc(idx.rank_interval[1])}</div>`
     : "";
@@ -25,8 +23,8 @@ function kpis(data) {
       <div class="value">${link(score(idx.score), unitUrl, 'data-testid="kpi-index"')}</div>
       <div class="sub">/ 100</div></div>
     <div class="kpi"><div class="label">${esc(t("grade"))}</div>
-      <div class="value">${link(idx.grade_name ?? "—", `${unitUrl}#gaps`, 'data-testid="kpi-grade"')}</div>
-      <div class="sub">${esc(next)}</div></div>
+      <div class="value">${link(grade.value, `${unitUrl}#gaps`, 'data-testid="kpi-grade"')}</div>
+      <div class="sub">${esc(grade.sub)}</div></div>
     <div class="kpi"><div class="label">${esc(t("rank"))}</div>
       <div class="value">${link(idx.rank ?? "—", here("/ranking"), 'data-testid="kpi-rank"')}</div>
       <div class="sub">${esc(t("rankOf", { n: idx.units_ranked }))}</div>${interval}</div>
@@ -37,7 +35,7 @@ function domainTable(data) {
   const rows = data.domains.map((d) => {
     const url = here(nodePath("domain", d.code));
     return `<tr><td>${link(d.name, url)}</td>
-      <td class="num">${link(score(d.score), url, `data-testid="domain-score" data-code="${esc(d.code)}"`)}</td>
+      <td class="num">${link(scoreOrNoData(d.score), url, `data-testid="domain-score" data-code="${esc(d.code)}"`)}</td>
       <td class="num">${d.rank === null ? "—" : link(d.rank, here("/ranking", { code: d.code }))}</td>
       <td class="num">${score(d.target)}</td></tr>`;
   }).join("");
@@ -54,7 +52,7 @@ function rankingTable(data) {
     const interval = data.has_intervals && r.rank_interval ? ` <span class="muted">(${esc(r.rank_interval[0])}–${esc(r.rank_interval[1])})</span>` : "";
     return `<tr${current} data-unit="${esc(r.unit_code)}"><td class="num">${link(r.rank ?? "—", here("/ranking"))}${interval}</td>
       <td>${link(r.name, url)}</td><td class="num">${link(score(r.score), url, 'data-testid="ranking-score"')}</td>
-      <td>${esc(r.grade_name ?? "—")}</td></tr>`;
+      <td class="grade">${esc(gradeCell(r))}</td></tr>`;
   }).join("");
   return `<table data-testid="ranking-table"><caption class="sr-only">${esc(t("ranking"))}</caption>
     <thead><tr><th scope="col" class="num">${esc(t("rank"))}</th><th scope="col">${esc(t("unit"))}</th>
@@ -82,8 +80,8 @@ function eventsPanel(ev) {
   if (!ev || !ev.available) return `<p class="muted" data-testid="no-events">${esc(t("noEvents"))}</p>`;
   const rows = ev.overdue_list.map((e) => {
     const id = e.request_id ?? e.id;
-    return `<tr><td>${link(`#${id}`, `/event/${encodeURIComponent(id)}`, 'data-testid="overdue-event"')}</td><td>${esc(e.service_code)}</td>
-    <td>${esc(e.department ?? "—")}</td><td>${esc(cityTime(e.expected_at))}</td></tr>`;
+    return `<tr><td>${link(`#${id}`, `/event/${encodeURIComponent(id)}`, 'data-testid="overdue-event"')}</td><td>${esc(e.service_name ?? e.service_code)}</td>
+    <td>${esc(e.department_name ?? e.department ?? "—")}</td><td>${esc(cityTime(e.expected_at))}</td></tr>`;
   }).join("");
   return `<div class="row"><div class="kpi"><div class="label">${esc(t("openEvents"))}</div>
       <div class="value">${link(ev.open, `/events?status=${OPEN_STATES}`, 'data-testid="events-open"')}</div></div>
@@ -95,7 +93,7 @@ function eventsPanel(ev) {
 
 function alertsPanel(al) {
   if (!al || !al.available) return `<p class="muted" data-testid="no-alerts">${esc(t("noAlerts"))}</p>`;
-  const rows = al.list.map((a) => `<li data-alert="${esc(a.id)}">${link(a.rule, `/alert/${encodeURIComponent(a.id)}`, 'data-testid="active-alert"')} · ${esc(a.datastream)} ·
+  const rows = al.list.map((a) => `<li data-alert="${esc(a.id)}">${link(a.rule, `/alert/${encodeURIComponent(a.id)}`, 'data-testid="active-alert"')} · ${esc(a.station ? `${a.station} ${a.observed_property ?? ""}` : a.datastream)} ·
     ${esc(cityTime(a.started_at))}<br><span class="muted">${esc(a.message)}</span></li>`).join("");
   const history = `<p>${link(t("alertsRaised", { n: al.total ?? al.active }), "/alerts", 'data-testid="alerts-history"')}</p>`;
   if (al.active === 0) return `<p class="muted" data-testid="no-alerts">${esc(t("noAlerts"))}</p>${history}`;
@@ -108,14 +106,14 @@ function layout(data) {
   return `${kpis(data)}
   <div class="grid" style="margin-top:14px">
     <section class="card span-4" aria-labelledby="h-radar"><h2 id="h-radar">${esc(t("radar"))}</h2>
-      <div id="radar" class="chart tall" data-testid="radar"></div></section>
-    <section class="card span-4" aria-labelledby="h-bars"><h2 id="h-bars">${esc(t("domainBars"))}</h2>
+      <div id="radar" class="chart tall" data-testid="radar"></div><p class="muted small" id="radar-missing" data-testid="radar-missing"></p></section>
+    <section class="card span-4" aria-labelledby="h-bars"><h2 id="h-bars">${esc(t("domainBars"))}</h2>${exportLinks("domains", { unit: data.unit.code })}
       <div id="domain-bars" class="chart" data-testid="domain-bars"></div>${domainTable(data)}</section>
     <section class="card span-4" aria-labelledby="h-map"><div class="row"><h2 id="h-map">${esc(t("map"))}</h2>
       <span class="spacer"></span><label for="map-by" class="muted">${esc(t("mapBy"))}</label>
       <select id="map-by">${mapOptions}</select></div>
       <div id="map" class="chart map" data-testid="map"></div></section>
-    <section class="card span-5" aria-labelledby="h-rank"><h2 id="h-rank">${esc(t("ranking"))}</h2>${rankingTable(data)}</section>
+    <section class="card span-5" aria-labelledby="h-rank"><h2 id="h-rank">${esc(t("ranking"))}</h2>${exportLinks("ranking")}${rankingTable(data)}</section>
     <section class="card span-7" aria-labelledby="h-live"><div class="row"><h2 id="h-live">${esc(t("live"))}</h2>
       <span class="spacer"></span><span class="stamp"><span class="live-dot" aria-hidden="true"></span><span id="live-updated" data-testid="live-updated"></span></span></div>
       <div class="grid" id="live">
@@ -142,6 +140,8 @@ function drawCharts(data, geojson) {
       { name: t("average"), values: slots.map((s) => average(data, s)) },
     ],
     onAxis: (a) => go(here(nodePath("domain", a.code))),
+    noDataText: t("noData"),
+    noDataEl: document.getElementById("radar-missing"),
   });
   const next = data.index.next_grade;
   charts.bars(document.getElementById("domain-bars"), {
@@ -150,6 +150,7 @@ function drawCharts(data, geojson) {
     targetName: t("target"),
     markLine: next ? { value: next.min, label: next.name } : null,
     onBar: (item) => go(here(nodePath("domain", item.code))),
+    noDataText: t("noData"),
   });
   drawMap(data, geojson, 0);
   document.getElementById("map-by").addEventListener("change", (e) => drawMap(data, geojson, Number(e.target.value)));
@@ -165,7 +166,7 @@ function drawMap(data, geojson, slot) {
   window.echarts.getInstanceByDom(el)?.dispose();
   mapChart = null;
   if (!geojson || geojson.features.length === 0) {
-    el.innerHTML = `<p class="muted">—</p>`;
+    charts.noData(el, t("noData"));
     return;
   }
   const names = Object.fromEntries(data.units.map((u) => [u.code, u.name]));
@@ -180,6 +181,7 @@ function drawMap(data, geojson, slot) {
     data: geojson.features.map((f) => f.properties.code)
       .map((code) => ({ code, value: data.scores.units[code]?.[slot] ?? null })),
     selected: data.unit.code,
+    noDataText: t("noData"),
     onUnit: (code) => go(here(`/unit/${encodeURIComponent(code)}`, { unit: code })),
   });
   charts.addStations(mapChart, stations);
