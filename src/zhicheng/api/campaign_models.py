@@ -56,6 +56,7 @@ class CampaignDetail(CampaignRecord):
     """A campaign with its units, assignments and maturity grades."""
 
     units: list[str]
+    unit_names: dict[str, str] | None = Field(None, description="Unit code → its name in the page's language")
     assignments: list[Assignment]
     grades: list[Grade]
 
@@ -119,6 +120,8 @@ class Item(BaseModel):
     indicator_id: str
     department: str
     unit_code: str
+    unit_name_zh: str | None = None
+    unit_name_en: str | None = None
     submission_id: float | None = None
     status: str = Field(description="missing, draft, submitted, returned, resubmitted or approved")
     value: float | None = None
@@ -173,6 +176,8 @@ class Submission(BaseModel):
     assignment_id: int
     indicator_id: str
     unit_code: str
+    unit_name_zh: str | None = None
+    unit_name_en: str | None = None
     department: str
     status: str = Field(description="draft, submitted, returned, resubmitted or approved")
     value: float | None = None

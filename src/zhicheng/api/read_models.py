@@ -90,6 +90,8 @@ class NodeInfo(NodeRef):
     direction: int | None = None
     target: float | None = None
     definition: str | None = None
+    unit_label: str | None = Field(None, description="The unit of measure in the page's language")
+    definition_text: str | None = Field(None, description="The definition in the page's language")
 
 
 # --------------------------------------------------------------------------- scores
@@ -123,6 +125,7 @@ class Score(Evidence):
     gap: float | None = None
     lift: float | None = None
     change: float | None = None
+    cagr: float | None = Field(None, description="Compound annual growth rate from the base period [fraction a year]")
     value_period: str | None = None
 
 
@@ -132,12 +135,14 @@ class IndexScore(Score):
     units_ranked: int
     rank_interval: list[float] | None = Field(None, description="Rank interval [Q5, Q95] of an uncertainty analysis")
     next_grade: NextGrade | None = None
+    at_top_grade: bool | None = None
 
 
 class IndicatorScore(Score):
     """An indicator's result with its unit of measure, direction and domain."""
 
     unit: str | None = None
+    unit_label: str | None = None
     direction: int | None = None
     domain: str | None = None
 
@@ -170,6 +175,61 @@ class Ranking(_Model):
     rows: list[RankingRow]
 
 
+class NodeTrendPoint(_Model):
+    """A node's score for a unit in one period (the newest run of that period)."""
+
+    period: str
+    run_id: int
+    score: float | None = None
+    raw_value: float | None = None
+    rank: int | None = None
+
+
+class TrendSeries(_Model):
+    """One node's scores over the trend's periods (None where a period has none)."""
+
+    code: str
+    name: str
+    scores: list[float | None]
+
+
+class UnitTrend(_Model):
+    """A unit's index and domain scores over the periods of every run of the framework."""
+
+    periods: list[str]
+    base_period: str | None = None
+    series: list[TrendSeries]
+
+
+class ChildValue(_Model):
+    """An indicator value of a district or county."""
+
+    indicator_id: str
+    name: str
+    unit: str | None = None
+    unit_label: str | None = None
+    period: str
+    value: float | None = None
+    batch_id: int | None = None
+
+
+class ChildUnit(_Model):
+    """A district or county (区县) of the unit: its score where the run has one, its values."""
+
+    code: str
+    name: str
+    level: str | None = None
+    score: float | None = None
+    rank: int | None = None
+    values: list[ChildValue]
+
+
+class UnitChildren(_Model):
+    """The unit's own districts and counties."""
+
+    units: list[ChildUnit]
+
+
 class NodePage(_Model):
     """A domain, requirement or indicator: the unit's score, its children, every unit's score."""
 
@@ -179,6 +239,7 @@ class NodePage(_Model):
     own: Score | None = None
     children: list[Score]
     across: list[RankingRow]
+    trend: list[NodeTrendPoint] = []
     grades: list[Grade]
 
 
@@ -187,7 +248,10 @@ class UnitPage(_Model):
 
     run: Run
     unit: Unit
+    trend: UnitTrend | None = None
+    children: UnitChildren | None = None
     index: IndexScore | None = None
+    at_top_grade: bool | None = None
     domains: list[Score]
     requirements: list[Score]
     indicators: list[IndicatorScore]
@@ -275,6 +339,13 @@ class Scores(_Model):
     units: dict[str, list[float | None]]
 
 
+class Measure(_Model):
+    """A unit of measure: its label in the page's language and the decimals it is shown with."""
+
+    label: str
+    decimals: int
+
+
 class MapInfo(_Model):
     """What the map can show."""
 
@@ -298,6 +369,7 @@ class Overview(_Model):
     ranking: list[RankingRow]
     has_intervals: bool
     map: MapInfo
+    measures: dict[str, Measure] | None = None
 
 
 class Access(_Model):
@@ -317,6 +389,8 @@ class OverdueEvent(_Model):
     department: str | None = None
     address: str | None = None
     expected_at: str | None = None
+    service_name: str | None = None
+    department_name: str | None = None
 
 
 class EventsPanel(_Model):
@@ -339,6 +413,8 @@ class ActiveAlert(_Model):
     message: str | None = None
     rule: str
     datastream: str
+    station: str | None = None
+    observed_property: str | None = None
 
 
 class AlertsPanel(_Model):

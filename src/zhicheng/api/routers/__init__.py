@@ -13,6 +13,7 @@ from zhicheng.api.routers import (
     grid,
     health,
     open311,
+    reports,
     session,
     sta,
     survey,
@@ -20,4 +21,4 @@ from zhicheng.api.routers import (
 )
 
 ROUTERS: list[APIRouter] = [health.router, sta.router, sta.air_router, alerts.router, evaluation.router, cockpit.router, events.router, open311.router, open311.discovery_router, survey.router,
-                            campaign.router, carbon.router, grid.router, warnings.router, export.router, session.router]
+                            campaign.router, carbon.router, grid.router, warnings.router, export.router, reports.router, session.router]
