@@ -95,7 +95,7 @@ def page_loads(url: str, loads: int) -> list[tuple[float, float]]:
             context = browser.new_context(viewport={"width": 1920, "height": 1080})
             page = context.new_page()
             page.goto(url + "/")
-            page.wait_for_function("document.body.dataset.ready === '1'", timeout=60_000)
+            page.wait_for_function("() => document.body.dataset.ready === '1'", timeout=60_000)
             fcp, charts = page.evaluate(
                 """() => [performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN,
                           performance.getEntriesByName('zhicheng:charts-rendered')[0]?.startTime ?? NaN]"""

@@ -86,7 +86,8 @@ def test_overview_shows_the_api_numbers(page: Any, workspace_server: LiveServer)
     # A laptop screen: the same page reflows, nothing scrolls sideways.
     page.set_viewport_size({"width": 1366, "height": 768})
     # The page reflows after the resize event (charts resize themselves): wait until it has.
-    page.wait_for_function("window.innerWidth === 1366 && document.documentElement.scrollWidth <= 1366",
+    # (a function, not an expression string: the page's CSP forbids the eval a string would need)
+    page.wait_for_function("() => window.innerWidth === 1366 && document.documentElement.scrollWidth <= 1366",
                            timeout=10_000)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     shot(page, "overview-laptop")

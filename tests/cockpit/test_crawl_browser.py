@@ -37,6 +37,10 @@ def crawl_server(tmp_path_factory: pytest.TempPathFactory, cockpit_assets: None,
     engine.dispose()
 
 
+#: What a table's export answers: CSV or an XLSX workbook.
+EXPORT_TYPES = ("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
 def page_key(url: str) -> str:
     parts = urlsplit(url)
     query = sorted((k, v) for k, v in parse_qsl(parts.query) if k not in IGNORED)
@@ -50,8 +54,8 @@ def crawl(page: Any, base: str) -> tuple[list[str], list[str]]:
     page.on("response", lambda r: bad_responses.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     page.on("console", lambda m: problems.append(f"console {m.type}: {m.text} on {page.url}") if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(f"page error: {e} on {page.url}"))
-    downloads: dict[str, str] = {}
     seen = {page_key("/")}
+    downloads: set[str] = set()
     queue: deque[str] = deque(["/"])
     visited: list[str] = []
     while queue and len(visited) < MAX_PAGES:
@@ -69,14 +73,19 @@ def crawl(page: Any, base: str) -> tuple[list[str], list[str]]:
             problems.append(f"{path}: JSON shown as the page")
         problems.extend(f"{path}: {r}" for r in bad_responses)
         visited.append(path)
-        hrefs = page.evaluate("() => [...document.querySelectorAll('a[href]')].map((a) => a.href)")
-        for href in hrefs:
+        links = page.evaluate("() => [...document.querySelectorAll('a[href]')].map((a) => [a.href, a.hasAttribute('download')])")
+        for href, download in links:
             parts = urlsplit(href)
             if parts.scheme not in ("http", "https") or f"{parts.scheme}://{parts.netloc}" != base:
                 continue
-            if parts.path.startswith("/api/export/"):
-                # a table's CSV/XLSX export: a file to save, checked below (one link per kind)
-                downloads.setdefault(parts.path, parts.path + (f"?{parts.query}" if parts.query else ""))
+            if download and parts.path.startswith("/api/export/"):
+                # A table's export: a file to save (CSV or XLSX), never a page; it must answer one.
+                if href not in downloads:
+                    downloads.add(href)
+                    got = page.request.get(href)
+                    kind = got.headers.get("content-type", "")
+                    if got.status != 200 or not kind.startswith(EXPORT_TYPES):
+                        problems.append(f"{path}: export {parts.path} answers {got.status} {kind}")
                 continue
             if parts.path.startswith("/api/") or parts.path.startswith("/v1.1"):
                 problems.append(f"{path}: links to raw JSON {parts.path}")
@@ -86,11 +95,6 @@ def crawl(page: Any, base: str) -> tuple[list[str], list[str]]:
             if key not in seen:
                 seen.add(key)
                 queue.append(local)
-    for url in sorted(downloads.values()):
-        answer = page.request.get(base + url)
-        kind = answer.headers.get("content-type", "")
-        if answer.status >= 400 or "json" in kind:
-            problems.append(f"export {url}: {answer.status} {kind}")
     return visited, problems
 
 

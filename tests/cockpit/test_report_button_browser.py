@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 def test_the_report_button_makes_a_pdf(page: Any, workspace_server: LiveServer) -> None:
     token = create_token(workspace_server.engine, "analyst", "report-button")
-    sign_in(page, workspace_server.url, token)  # the session cookie; the page keeps no token
+    sign_in(page, workspace_server.url, token)  # the session cookie, as the sign-in page sets it
     page.goto(workspace_server.url + "/unit/440300")
     wait_ready(page)
     button = page.get_by_test_id("report-button")

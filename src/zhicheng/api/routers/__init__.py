@@ -10,9 +10,11 @@ from zhicheng.api.routers import (
     evaluation,
     events,
     export,
+    forecast,
     grid,
     health,
     open311,
+    readiness,
     reports,
     session,
     sta,
@@ -21,4 +23,5 @@ from zhicheng.api.routers import (
 )
 
 ROUTERS: list[APIRouter] = [health.router, sta.router, sta.air_router, alerts.router, evaluation.router, cockpit.router, events.router, open311.router, open311.discovery_router, survey.router,
-                            campaign.router, carbon.router, grid.router, warnings.router, export.router, reports.router, session.router]
+                            campaign.router, carbon.router, grid.router, warnings.router, export.router, reports.router, session.router,
+                            forecast.router, forecast.page_router, readiness.router]

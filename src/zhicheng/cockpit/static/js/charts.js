@@ -4,6 +4,7 @@
 // a value that is missing is drawn as "no data" (never as 0) and a chart with nothing to draw
 // says so (noData).
 import { esc, score, scoreValue } from "./format.js";
+import { escapeHtml } from "./dom.js";
 
 const TEXT = "#e8f0fa";
 const MUTED = "#a9bdd6";
@@ -289,6 +290,32 @@ export function line(el, { x, y, name, label, target, format = score, noDataText
   }, label);
 }
 
+const PALETTE = [ACCENT, ACCENT2, "#9be38b", "#f28fb0", "#c3a6ff"];
+
+/** Scores of several series side by side per category (the comparison of 2–5 units per domain). */
+export function groupedBars(el, { categories, series, label, noDataText = "—", onCategory }) {
+  if (!series.some((s) => s.values.some((v) => v !== null && v !== undefined))) {
+    noData(el, noDataText);
+    return null;
+  }
+  const chart = make(el, {
+    grid: { left: 50, right: 20, top: 40, bottom: 70 },
+    legend: { top: 0, textStyle: { color: MUTED } },
+    tooltip: {
+      trigger: "axis",
+      formatter: (ps) => [esc(ps[0]?.name ?? ""), ...ps.map((p) => `${esc(p.seriesName)}: ${p.data?.missing ? esc(noDataText) : score(p.value)}`)].join("<br>"),
+    },
+    xAxis: { type: "category", data: categories.map((c) => c.name), axisLabel: { color: TEXT, interval: 0, rotate: categories.length > 4 ? 30 : 0 } },
+    yAxis: { type: "value", max: 100, axisLabel: { color: MUTED }, splitLine: { lineStyle: { color: LINE } } },
+    series: series.map((s, i) => ({
+      type: "bar", name: s.name, barMaxWidth: 22, itemStyle: { color: PALETTE[i % PALETTE.length] },
+      data: s.values.map((v) => (v === null || v === undefined ? { value: 0, missing: true } : scoreValue(v))),
+    })),
+  }, label);
+  if (onCategory) chart.on("click", (p) => onCategory(categories[p.dataIndex]));
+  return chart;
+}
+
 /** Vertical bars each in its own colour (AQI in its HJ 633 level colour); ``null`` values are gaps. */
 export function levelBars(el, { x, y, colours, label, name }) {
   return make(el, {
@@ -325,7 +352,7 @@ export function pointMap(el, { mapName, geojson, lon, lat, name, label }) {
   if (!window.echarts.getMap(mapName)) window.echarts.registerMap(mapName, geojson);
   const base = geojson.features.filter((f) => f.properties.kind);
   return make(el, {
-    tooltip: { trigger: "item", formatter: (p) => esc(p.name) },
+    tooltip: { trigger: "item", formatter: (p) => escapeHtml(p.name) },
     geo: {
       map: mapName, nameProperty: "code", roam: true, center: [lon, lat], zoom: 24, silent: true,
       itemStyle: { borderColor: BASE_BORDER, borderWidth: 0.8, areaColor: "#24374f" },
@@ -336,30 +363,4 @@ export function pointMap(el, { mapName, geojson, lon, lat, name, label }) {
       data: [{ name, value: [lon, lat] }],
     }],
   }, label);
-}
-
-const PALETTE = [ACCENT, ACCENT2, "#9be38b", "#f28fb0", "#c3a6ff"];
-
-/** Scores of several series side by side per category (the comparison of 2–5 units per domain). */
-export function groupedBars(el, { categories, series, label, noDataText = "—", onCategory }) {
-  if (!series.some((s) => s.values.some((v) => v !== null && v !== undefined))) {
-    noData(el, noDataText);
-    return null;
-  }
-  const chart = make(el, {
-    grid: { left: 50, right: 20, top: 40, bottom: 70 },
-    legend: { top: 0, textStyle: { color: MUTED } },
-    tooltip: {
-      trigger: "axis",
-      formatter: (ps) => [esc(ps[0]?.name ?? ""), ...ps.map((p) => `${esc(p.seriesName)}: ${p.data?.missing ? esc(noDataText) : score(p.value)}`)].join("<br>"),
-    },
-    xAxis: { type: "category", data: categories.map((c) => c.name), axisLabel: { color: TEXT, interval: 0, rotate: categories.length > 4 ? 30 : 0 } },
-    yAxis: { type: "value", max: 100, axisLabel: { color: MUTED }, splitLine: { lineStyle: { color: LINE } } },
-    series: series.map((s, i) => ({
-      type: "bar", name: s.name, barMaxWidth: 22, itemStyle: { color: PALETTE[i % PALETTE.length] },
-      data: s.values.map((v) => (v === null || v === undefined ? { value: 0, missing: true } : scoreValue(v))),
-    })),
-  }, label);
-  if (onCategory) chart.on("click", (p) => onCategory(categories[p.dataIndex]));
-  return chart;
 }

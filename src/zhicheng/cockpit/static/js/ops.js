@@ -1,5 +1,5 @@
 // Pieces the operations pages share: AQI levels, the sign-in prompt, role checks, pagination.
-import { esc, link, trimmed } from "./format.js";
+import { esc, link } from "./format.js";
 import { here, state, t } from "./state.js";
 
 // HJ 633 AQI levels: upper bound and the official colour (HJ 633-2012 Table 2 / HJ 633-2026 Table 1).
@@ -68,14 +68,4 @@ export function pager(path, params, answer) {
   const prev = offset > 0 ? link(t("prev"), at(Math.max(0, offset - limit)), 'data-testid="prev"') : "";
   const next = offset + limit < total ? link(t("next"), at(offset + limit), 'data-testid="next"') : "";
   return `<nav class="pager" aria-label="${esc(t("filters"))}"><span class="muted">${esc(t("pageOf", { a: offset + 1, b: Math.min(total, offset + limit) }))}</span>${prev}${next}</nav>`;
-}
-
-/** A sensor reading or threshold as people read it: up to one decimal, no trailing zeros. */
-export function reading(value) {
-  return trimmed(value, 1, state.lang);
-}
-
-/** A concentration as HJ 633 reports it: whole µg/m³, CO [mg/m³] to one decimal. */
-export function concentration(pollutant, value) {
-  return trimmed(value, pollutant === "co" ? 1 : 0, state.lang);
 }

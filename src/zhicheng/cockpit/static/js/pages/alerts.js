@@ -1,8 +1,8 @@
 // Alerts: every alert raised (open and ended) and an alert's page (rule, readings, the event it opened).
 import * as charts from "../charts.js";
-import { esc, link } from "../format.js";
+import { concentration, esc, link } from "../format.js";
 import { onLive } from "../live.js";
-import { pager, reading } from "../ops.js";
+import { pager } from "../ops.js";
 import { api, go, state, t } from "../state.js";
 import { cityTime, dataTime } from "../time.js";
 import { alertTable } from "./station.js";
@@ -53,16 +53,16 @@ export async function renderAlerts(main, _args, { stale }) {
   });
 }
 
-function ruleText(rule) {
+function ruleText(rule, unit) {
   if (rule.kind === "aqi_level") return `${t("kindAqi")} ≥ ${t("levelN", { n: rule.aqi_level })}（${t(`level.${rule.aqi_level}`)}）`;
-  return `${t(`cmp.${rule.comparison}`)} ${reading(rule.threshold)}`;
+  return `${t(`cmp.${rule.comparison}`)} ${concentration(rule.threshold, state.lang, unit)}`;
 }
 
 export async function renderAlert(main, [id], { stale }) {
   const a = await api(`/api/alerts/${encodeURIComponent(id)}`);
   if (stale()) return;
   const breaches = a.observations.filter((o) => o.breach);
-  const rows = breaches.slice(0, 100).map((o) => `<tr><td>${esc(cityTime(o.at))}</td><td class="num">${reading(o.value)} <span class="muted">${esc(a.unit ?? "")}</span></td></tr>`).join("");
+  const rows = breaches.slice(0, 100).map((o) => `<tr><td>${esc(cityTime(o.at))}</td><td class="num">${concentration(o.value, state.lang, a.unit)} <span class="muted">${esc(a.unit ?? "")}</span></td></tr>`).join("");
   const event = a.event
     ? `${link(`#${a.event.id}`, `/event/${encodeURIComponent(a.event.id)}`, 'data-testid="alert-event"')} · ${esc(a.event.status)}`
     : `<span class="muted">${esc(t("noEvent"))}</span>`;
@@ -73,13 +73,13 @@ export async function renderAlert(main, [id], { stale }) {
       <section class="card span-6" aria-labelledby="h-rule"><h2 id="h-rule">${esc(t("rule"))}</h2>
         <dl class="facts">
           <dt>${esc(t("rule"))}</dt><dd>${esc(a.rule.name)}</dd>
-          <dt>${esc(t("ruleKind"))}</dt><dd data-testid="alert-rule">${esc(ruleText(a.rule))}</dd>
+          <dt>${esc(t("ruleKind"))}</dt><dd data-testid="alert-rule">${esc(ruleText(a.rule, a.unit))}</dd>
           <dt>${esc(t("duration"))}</dt><dd>${esc(t("minutes", { n: a.rule.duration_minutes }))}</dd>
           <dt>${esc(t("station"))}</dt><dd>${link(a.station, `/station/${encodeURIComponent(a.thing_id)}`, 'data-testid="alert-station"')}</dd>
           <dt>${esc(t("datastream"))}</dt><dd>${esc(a.datastream_name)}</dd>
           <dt>${esc(t("start"))}</dt><dd>${esc(cityTime(a.start))} <span class="stamp">${esc(dataTime(a.start))}</span></dd>
           <dt>${esc(t("end"))}</dt><dd>${a.active ? `<span class="bad">${esc(t("ongoing"))}</span>` : esc(cityTime(a.end))}</dd>
-          <dt>${esc(t("peak"))}</dt><dd data-testid="alert-peak">${reading(a.peak_value)} <span class="muted">${esc(a.unit ?? "")}</span> · ${esc(cityTime(a.peak_at))}</dd>
+          <dt>${esc(t("peak"))}</dt><dd data-testid="alert-peak">${concentration(a.peak_value, state.lang, a.unit)} <span class="muted">${esc(a.unit ?? "")}</span> · ${esc(cityTime(a.peak_at))}</dd>
           <dt>${esc(t("message"))}</dt><dd>${esc(a.message)}</dd>
           <dt>${esc(t("openedEvent"))}</dt><dd>${event}</dd>
         </dl></section>

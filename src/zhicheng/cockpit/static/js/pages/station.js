@@ -1,7 +1,7 @@
 // A station's page: current AQI, hourly and daily AQI in the HJ 633 colours, the levels, its alerts.
 import * as charts from "../charts.js";
-import { esc, link } from "../format.js";
-import { aqiColourOf, aqiLegend, aqiPill, concentration, reading } from "../ops.js";
+import { concentration, esc, link } from "../format.js";
+import { aqiColourOf, aqiLegend, aqiPill } from "../ops.js";
 import { api, here, state, t } from "../state.js";
 import { cityTime, dataTime } from "../time.js";
 
@@ -14,7 +14,7 @@ const NAMES = { so2: "SO₂", no2: "NO₂", co: "CO", o3: "O₃", pm10: "PM10", 
 function latestTable(now) {
   const rows = Object.entries(now.concentrations ?? {}).map(([p, v]) => {
     const iaqi = Object.entries(now.iaqi ?? {}).filter(([k]) => k.startsWith(`${p}_`)).map(([k, x]) => `${esc(x)} <span class="muted">(${esc(k.slice(p.length + 1))})</span>`);
-    return `<tr><td>${esc(NAMES[p] ?? p)}</td><td class="num">${concentration(p, v)} <span class="muted">${esc(UNITS[p] ?? "")}</span></td>
+    return `<tr><td>${esc(NAMES[p] ?? p)}</td><td class="num">${concentration(v, state.lang, UNITS[p])} <span class="muted">${esc(UNITS[p] ?? "")}</span></td>
       <td class="num">${iaqi.join(" ") || "—"}</td></tr>`;
   }).join("");
   return `<table data-testid="latest-hour"><thead><tr><th scope="col">${esc(t("pollutant"))}</th>
@@ -26,7 +26,7 @@ export function alertRows(alerts, withStation) {
     <td>${esc(a.rule_name)}</td>
     ${withStation ? `<td>${link(a.station, `/station/${encodeURIComponent(a.thing_id)}`)}</td>` : ""}
     <td>${esc(a.observed_property)}</td>
-    <td class="num">${reading(a.peak_value)} <span class="muted">${esc(a.unit ?? "")}</span></td>
+    <td class="num">${concentration(a.peak_value, state.lang, a.unit)} <span class="muted">${esc(a.unit ?? "")}</span></td>
     <td>${esc(cityTime(a.start))}</td><td>${a.active ? `<span class="bad">${esc(t("ongoing"))}</span>` : esc(cityTime(a.end))}</td></tr>`).join("");
 }
 

@@ -15,8 +15,7 @@ const REPORT_WORDS = {
 const POLL_MS = 1000;
 
 async function download(job) {
-  // signed in by the session cookie (the cockpit keeps no token)
-  const response = await fetch(job.download, { credentials: "same-origin" });
+  const response = await fetch(job.download, { credentials: "same-origin" }); // the sign-in cookie
   if (!response.ok) throw new Error(response.statusText);
   return URL.createObjectURL(await response.blob());
 }
