@@ -54,17 +54,17 @@ def test_a_new_alert_appears_in_the_open_pages_without_reloading(browser: Any, l
     alerts.goto(live_server.url + "/alerts")
     for p in (overview, alerts):
         wait_ready(p)
-        p.wait_for_function("document.body.dataset.live === 'on'", timeout=10_000)
+        p.wait_for_function("document.body.dataset.live === 'on'", timeout=20_000)
         p.evaluate("window.__same_page = true")
     assert overview.get_by_test_id("alerts-active").inner_text() == "1"
     open_before = int(overview.get_by_test_id("events-open").inner_text())
     assert alerts.locator("[data-testid=alert-table] tbody tr").count() == 1
     # the reading crosses the rule "PM2.5 > 75" of the station's PM2.5 Datastream
     post_reading(live_server, 180.0, "2016-06-01T16:00:00Z")
-    expect(overview.get_by_test_id("alerts-active")).to_have_text("2", timeout=10_000)
-    expect(alerts.locator("[data-testid=alert-table] tbody tr")).to_have_count(2, timeout=10_000)
+    expect(overview.get_by_test_id("alerts-active")).to_have_text("2", timeout=20_000)
+    expect(alerts.locator("[data-testid=alert-table] tbody tr")).to_have_count(2, timeout=20_000)
     # the alert opened a city event: the event counts moved as well
-    expect(overview.get_by_test_id("events-open")).to_have_text(str(open_before + 1), timeout=10_000)
+    expect(overview.get_by_test_id("events-open")).to_have_text(str(open_before + 1), timeout=20_000)
     newest = max(httpx.get(live_server.url + "/api/alerts/history").json()["alerts"], key=lambda a: a["id"])
     assert newest["peak_value"] == 180.0
     assert alerts.locator(f"[data-alert='{newest['id']}']").is_visible()
@@ -76,7 +76,7 @@ def test_a_new_alert_appears_in_the_open_pages_without_reloading(browser: Any, l
     create_event(other, NewEvent(service_code="road-damage", lat=39.93, lon=116.42, description="路面塌陷",
                                  attributes={"lane_blocked": ["no"]}), actor="inspector", role="operator")
     other.dispose()
-    expect(overview.get_by_test_id("events-open")).to_have_text(str(open_before + 2), timeout=10_000)
+    expect(overview.get_by_test_id("events-open")).to_have_text(str(open_before + 2), timeout=20_000)
     for p in (overview, alerts):
         assert p.evaluate("window.__same_page === true")  # never reloaded
     shot(overview, "live-overview-1920")

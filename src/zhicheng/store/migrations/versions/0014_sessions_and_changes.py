@@ -1,7 +1,7 @@
 """sessions and changes: cockpit sign-in sessions, and the change counters of live data
 
 Revision ID: 0014
-Revises: 0015
+Revises: 0012
 """
 
 import sqlalchemy as sa
