@@ -7,7 +7,7 @@ import { renderNode } from "./pages/node.js";
 import { renderOverview } from "./pages/overview.js";
 import { renderRanking } from "./pages/ranking.js";
 import { renderUnit } from "./pages/unit.js";
-import { LANG_KEY, UNIT_KEY, api, go, onNavigate, state, t } from "./state.js";
+import { LANG_KEY, UNIT_KEY, api, forgetPrefetched, go, onNavigate, prefetchOverview, readLocation, state, t } from "./state.js";
 
 const ROUTES = [
   [/^\/$/, () => renderOverview],
@@ -26,13 +26,6 @@ function applyStaticText() {
   button.setAttribute("aria-label", t("switchTo"));
   button.setAttribute("lang", state.lang === "en" ? "zh-CN" : "en");
   document.title = `${t("brand")} · zhicheng 智城`;
-}
-
-function readLocation() {
-  const params = new URLSearchParams(window.location.search);
-  state.run = params.get("run");
-  const stored = localStorage.getItem(UNIT_KEY);
-  state.unit = params.get("unit") ?? stored ?? null;
 }
 
 function markNav() {
@@ -56,6 +49,7 @@ function showError(main, err) {
       localStorage.setItem(TOKEN_KEY, document.getElementById("token-input").value.trim());
       access = null;
       state.controls = null;
+      forgetPrefetched();
       render();
     });
     return;
@@ -80,6 +74,7 @@ export async function render() {
   markNav();
   charts.disposeAll();
   document.body.dataset.ready = "0";
+  delete document.body.dataset.live;
   const main = document.getElementById("main");
   const path = window.location.pathname;
   const route = ROUTES.find(([re]) => re.test(path));
@@ -113,6 +108,7 @@ function onLinkClick(event) {
 }
 
 function setup() {
+  prefetchOverview();
   onNavigate(render);
   document.addEventListener("click", onLinkClick);
   // The header's selectors act on change; the form itself never submits.

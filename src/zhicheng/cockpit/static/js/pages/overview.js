@@ -174,13 +174,10 @@ function drawMap(data, geojson, slot) {
   charts.addStations(mapChart, stations);
 }
 
-async function drawLive(runStale) {
-  let live;
-  try {
-    live = await api("/api/cockpit/live");
-  } catch {
-    live = {};
-  }
+async function drawLive(runStale, pending) {
+  const live = await pending;
+  // Stations go onto the map once it has been drawn (adding them redraws it): after the charts.
+  await charts.allRendered();
   if (runStale()) return;
   stations = live.air?.stations ?? [];
   charts.addStations(mapChart, stations);
@@ -190,6 +187,9 @@ async function drawLive(runStale) {
 }
 
 export async function renderOverview(main, _args, { stale }) {
+  // The map's boundaries and the live panel are asked for at once, beside the overview's answer.
+  const geoPending = api("/api/cockpit/geo", { run: state.run }).catch(() => null);
+  const livePending = api("/api/cockpit/live").catch(() => ({}));
   const base = await controls();
   if (base.empty) {
     main.innerHTML = emptyState();
@@ -197,12 +197,17 @@ export async function renderOverview(main, _args, { stale }) {
   }
   const [data, geojson] = await Promise.all([
     state.unit && state.unit !== base.unit?.code ? api("/api/cockpit/overview", { run: state.run, unit: state.unit }) : base,
-    api("/api/cockpit/geo", { run: state.run }).catch(() => null),
+    geoPending,
   ]);
   if (stale()) return;
   main.innerHTML = layout(data);
   main.dataset.unit = data.unit.code;
   drawCharts(data, geojson);
-  await drawLive(stale);
+  // The live panel does not hold up the charts: it fills in when its answer comes (body[data-live]).
+  document.body.dataset.live = "0";
+  drawLive(stale, livePending).finally(() => {
+    if (stale()) return;
+    document.body.dataset.live = "1";
+    performance.mark("zhicheng:live-rendered");
+  });
 }
-
