@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+#: Default largest evidence file [bytes] (10 MiB; the server refuses bodies over 16 MiB anyway).
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
 
 class Settings(BaseSettings):
@@ -20,9 +27,23 @@ class Settings(BaseSettings):
     #: An Open311 ``api_key`` that lets anyone (a city app, a kiosk) submit citizen reports through
     #: ``POST requests``; unset, only tokens with role operator, admin or sensor may submit.
     open311_public_key: SecretStr | None = None
+    #: Open311 ``jurisdiction_id`` (or a city's unit code) → the events catalogue it uses: a packaged
+    #: catalogue's name (``default``, ``cn-12345``) or a YAML path; JSON in the environment.
+    events_jurisdictions: dict[str, str] = {}
+    #: GeoReport v2 service ``type``: ``realtime`` answers a POST with its ``service_request_id``,
+    #: ``batch`` with a ``token`` instead (never both, as the standard says).
+    open311_type: Literal["realtime", "batch"] = "realtime"
     #: A city's own events service catalogue (YAML, same layout as the packaged ``services.yaml``);
     #: unset, the packaged one is used.
     events_catalogue: str | None = None
+    #: Sensor alerts (and predicted episodes) also draft a public warning for review.
+    warnings_from_alerts: bool = True
+    #: CAP ``sender`` of the city's public warnings (no spaces, commas, < or &).
+    cap_sender: str = "warnings@zhicheng.city"
+    #: H3 resolution of the grid cells events get where the city has loaded no grid of its own.
+    grid_h3_resolution: int = 8
+    #: Unit code of the city new H3 cells belong to (their parent unit); unset, they have none.
+    grid_city: str | None = None
     #: The server's public address, used in the selfLinks of entities created and published over
     #: MQTT (HTTP requests use the address they were sent to).
     public_url: str = "http://127.0.0.1:8000"
@@ -47,6 +68,23 @@ class Settings(BaseSettings):
     #: The Spark cluster the analytics submit to (``spark://host:7077``); ``local[*]`` runs Spark
     #: inside this process.
     spark_master: str = "local[*]"
+    #: Folder of the campaigns' content-addressed evidence files; unset, an ``evidence`` folder next
+    #: to the SQLite store (or ``./evidence`` for a PostgreSQL store).
+    evidence_dir: str | None = None
+    #: Largest evidence file a campaign accepts [bytes].
+    evidence_max_bytes: int = Field(default=DEFAULT_MAX_BYTES, gt=0)
+    #: Most evidence files one campaign submission may carry.
+    evidence_max_files: int = Field(default=20, gt=0)
+
+    def evidence_root(self, engine: Engine | None = None) -> Path:
+        """The evidence folder for a store: the setting, else next to a SQLite file, else ``./evidence``."""
+        if self.evidence_dir:
+            return Path(self.evidence_dir).expanduser().resolve()
+        if engine is not None and engine.url.get_backend_name() == "sqlite":
+            database = engine.url.database
+            if database and database != ":memory:":
+                return Path(database).expanduser().resolve().parent / "evidence"
+        return Path("evidence").resolve()
 
 
 def get_settings() -> Settings:

@@ -241,3 +241,14 @@ def test_bad_input_is_located() -> None:
     assert {p.column for p in err.value.problems} == {"pollutant", "period", "standard"}
     with pytest.raises(AirInputError, match="EPA2024 has no AQI for co 24h"):
         iaqi("co", 3, "24h", "EPA2024")
+
+
+def test_a_standard_named_by_a_user_is_checked() -> None:
+    from zhicheng.air.iaqi import as_standard
+
+    assert [as_standard(s) for s in ("HJ633-2026", "HJ633-2012", "EPA2024", None)] == [
+        "HJ633-2026", "HJ633-2012", "EPA2024", None]
+    with pytest.raises(AirInputError) as err:
+        as_standard("GB3095-2012")
+    assert [(p.column, p.reason) for p in err.value.problems] == [
+        ("standard", "unknown standard 'GB3095-2012'; use one of HJ633-2026, HJ633-2012, EPA2024")]

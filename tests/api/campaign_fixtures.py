@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.campaign.campaign_support import ENV, STATS, load_units
+from tests.support.campaign import ENV, STATS, load_units
 from zhicheng.auth import create_token
 from zhicheng.campaign import CampaignSettings
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.api.sta_helpers import auth, data_array, station_body
+from tests.support.sta import auth, data_array, station_body
 from zhicheng.sensing import alerts as alert_service
 
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from tests.api.campaign_fixtures import LIMIT, Office, office
-from tests.campaign.campaign_support import (
+from tests.support.campaign import (
     COORDINATION,
     DISTRICTS,
     ENV,

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.campaign_fixtures import Office, office
-from tests.campaign.campaign_support import (
+from tests.support.campaign import (
     COORDINATION,
     DISTRICTS,
     ENV,

@@ -40,10 +40,14 @@ def test_post_then_read_back_by_token_and_id(client: TestClient) -> None:
     r = post(client, {**GOOD, "attribute[lane_blocked]": "no"})
     assert r.status_code == 200
     [body] = r.json()
-    assert set(body) == {"service_request_id", "token", "service_notice", "account_id"}
+    # GeoReport v2, POST Service Request, Response: service_request_id "should not be returned if
+    # token is returned", token "should not be returned if service_request_id is returned".
+    assert set(body) == {"service_request_id", "service_notice", "account_id"}
     assert "道路破损" in body["service_notice"] and "road damage" in body["service_notice"]
-    token = client.get(f"/open311/v2/tokens/{body['token']}.json").json()
-    assert token == [{"service_request_id": body["service_request_id"], "token": body["token"]}]
+    with engine_of(client).connect() as conn:
+        stored_token = conn.execute(sa.select(events.c.token)).scalar_one()
+    token = client.get(f"/open311/v2/tokens/{stored_token}.json").json()
+    assert token == [{"service_request_id": body["service_request_id"], "token": stored_token}]
     [req] = client.get(f"/open311/v2/requests/{body['service_request_id']}.json").json()
     assert (req["status"], req["service_code"], req["agency_responsible"]) == ("open", "road-damage", "JTJ")
     requested = datetime.fromisoformat(req["requested_datetime"])
@@ -64,8 +68,9 @@ def test_xml_post_and_reads(client: TestClient) -> None:
     root = ET.fromstring(r.content)
     assert root.tag == "service_requests"
     rid = root.findtext("request/service_request_id")
-    token = root.findtext("request/token")
-    assert rid and token
+    assert rid and root.find("request/token") is None
+    with engine_of(client).connect() as conn:
+        token = conn.execute(sa.select(events.c.token)).scalar_one()
     tok = ET.fromstring(client.get(f"/open311/v2/tokens/{token}.xml").content)
     assert tok.findtext("request/service_request_id") == rid
     one = ET.fromstring(client.get(f"/open311/v2/requests/{rid}.xml").content)
@@ -86,7 +91,11 @@ def test_multivalue_attributes(client: TestClient) -> None:
 
 
 BAD_REPORTS = [
-    ({**GOOD, "service_code": "teleport"}, 400, ["service_code 'teleport' not found"]),
+    # GeoReport v2, POST Service Request, Possible Errors: "404 - service_code or jurisdiction_id
+    # was not found (specified in error response)".
+    ({**GOOD, "service_code": "teleport"}, 404, ["service_code 'teleport' not found"]),
+    # "400 - service_code or jurisdiction_id was not provided (specified in error response)".
+    ({k: v for k, v in GOOD.items() if k != "service_code"}, 400, ["service_code is required"]),
     ({k: v for k, v in GOOD.items() if k not in ("lat", "long")}, 400, ["a location is required"]),
     ({**GOOD, "lat": "north"}, 400, ["lat must be a number"]),
     ({**GOOD, "lat": "91", "long": "181"}, 400, ["lat must be a latitude", "long must be a longitude"]),
@@ -111,8 +120,10 @@ def test_invalid_reports_are_refused_in_the_standard_format(client: TestClient) 
         assert counts(client) == {"events": 0, "event_history": 0}
 
 
+#: GeoReport v2, Errors, General Errors: "403 - Missing or Invalid API Key (specify in error
+#: message)"; "403 for errors because of wrong or missing api_key".
 API_KEY_CASES = [
-    (None, None, 400, "api_key is required"),
+    (None, None, 403, "api_key is required"),
     (None, "zc_not-a-token", 403, "invalid api_key"),
     ("viewer", None, 403, "may not submit"),
     ("analyst", None, 403, "may not submit"),
@@ -200,3 +211,75 @@ def test_reads_need_a_key_when_open_reads_is_off(tmp_path: Any) -> None:
         assert c.get("/open311/v2/services.json", params={"api_key": token}).status_code == 200
         assert c.get("/open311/v2/requests.json", headers={"Authorization": f"Bearer {token}"}).json() == []
     app.state.engine.dispose()
+
+
+def test_batch_servers_answer_a_token_instead(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GeoReport v2, GET Service List, type: "batch: A token will be returned immediately after the
+    # service request is submitted"; POST Response: token "should not be returned if
+    # service_request_id is returned".
+    monkeypatch.setattr(client.app.state, "settings", Settings(open311_type="batch"))
+    assert {s["type"] for s in client.get("/open311/v2/services.json").json()} == {"batch"}
+    [body] = post(client, GOOD).json()
+    assert set(body) == {"token", "service_notice", "account_id"}
+    [found] = client.get(f"/open311/v2/tokens/{body['token']}.json").json()
+    assert found["token"] == body["token"] and found["service_request_id"]
+
+
+def test_service_discovery_in_both_formats(client: TestClient) -> None:
+    # Service Discovery: "This url must end in /discovery.<format>"; "The discovery file must be
+    # provided as both XML and JSON"; "All fields are required."
+    for path in ("/open311/discovery", "/open311/v2/discovery"):
+        d = client.get(f"{path}.json")
+        assert d.status_code == 200 and d.headers["content-type"].startswith("application/json")
+        record = d.json()
+        assert set(record) == {"changeset", "contact", "key_service", "endpoints"}
+        [endpoint] = record["endpoints"]
+        assert set(endpoint) == {"specification", "url", "changeset", "type", "formats"}
+        assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+        assert endpoint["url"].endswith("/open311/v2") and endpoint["type"] == "production"
+        assert endpoint["formats"] == ["text/xml", "application/json"]
+        x = client.get(f"{path}.xml")
+        root = ET.fromstring(x.content)
+        assert x.headers["content-type"].startswith("text/xml") and root.tag == "discovery"
+        assert root.findtext("endpoints/endpoint/specification") == endpoint["specification"]
+        assert [f.text for f in root.findall("endpoints/endpoint/formats/format")] == endpoint["formats"]
+        assert root.findtext("changeset") == record["changeset"]
+
+
+def test_paths_without_a_format_answer_the_standard_errors(client: TestClient) -> None:
+    # GeoReport v2, Format Support: "The client can specify the desired format by appending the
+    # format name to the resource"; Errors: "404 for resources that don't exist [...] and basically
+    # 400 for any other error", as an array of {code, description}.
+    r = client.get("/open311/v2/services")
+    assert r.status_code == 400
+    [error] = r.json()
+    assert set(error) == {"code", "description"} and error["code"] == 400 and "services.json" in error["description"]
+    missing = client.get("/open311/v2/potholes.json")
+    assert missing.status_code == 404 and missing.json()[0]["code"] == 404
+    assert client.post("/open311/v2/requests", data=GOOD).json()[0]["code"] == 400
+
+
+def test_jurisdiction_id_selects_the_chinese_catalogue(client: TestClient) -> None:
+    # GeoReport v2, jurisdiction_id: "to allow this API to distinguish multiple jurisdictions within
+    # one API endpoint"; GET Service List, Possible Errors: "404 - jurisdiction_id provided was not
+    # found (specify in error response)".
+    cn = client.get("/open311/v2/services.json", params={"jurisdiction_id": "cn-12345"}).json()
+    groups = {s["group"] for s in cn}
+    assert {"市容环卫", "市政设施", "园林绿化", "交通管理", "噪声扰民", "违法建设"} <= groups
+    assert next(s for s in cn if s["service_code"] == "cn-manhole-cover")["service_name"] == \
+        "井盖缺失或破损 Missing or broken manhole cover"
+    default = {s["service_code"] for s in client.get("/open311/v2/services.json").json()}
+    assert "graffiti-removal" in default and "cn-manhole-cover" not in default
+    missing = client.get("/open311/v2/services.xml", params={"jurisdiction_id": "nowhere.gov"})
+    assert missing.status_code == 404 and ET.fromstring(missing.content).findtext("error/code") == "404"
+    # POST Service Request: "404 - service_code or jurisdiction_id was not found".
+    form = {"service_code": "cn-manhole-cover", "lat": "39.91", "long": "116.40"}
+    assert post(client, form).status_code == 404
+    assert post(client, {**form, "jurisdiction_id": "nowhere.gov"}).status_code == 404
+    r = post(client, {**form, "jurisdiction_id": "cn-12345"})
+    assert r.status_code == 200, r.text
+    [req] = client.get(f"/open311/v2/requests/{r.json()[0]['service_request_id']}.json",
+                       params={"jurisdiction_id": "cn-12345"}).json()
+    assert req["agency_responsible"] == "SZJ" and req["service_name"].startswith("井盖缺失或破损")
+    assert datetime.fromisoformat(req["expected_datetime"]) - datetime.fromisoformat(req["requested_datetime"]) \
+        == timedelta(hours=2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from tests.api.sta_helpers import auth, data_array, station_body
+from tests.support.sta import auth, data_array, station_body
 from zhicheng.api import create_app
 from zhicheng.store.schema_events import events
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from tests.campaign.campaign_support import ENV, STATS, load_units
+from tests.support.campaign import ENV, STATS, load_units
 from zhicheng.auth import create_token
 from zhicheng.campaign import EvidenceStore
 from zhicheng.store import init_store

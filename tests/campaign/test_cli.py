@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from tests.campaign.campaign_support import (
+from tests.support.campaign import (
     ALICE,
     DISTRICTS,
     ENV,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.campaign.campaign_support import JPEG_HEAD, pdf_bytes, png_bytes, xlsx_bytes
+from tests.support.campaign import JPEG_HEAD, pdf_bytes, png_bytes, xlsx_bytes
 from zhicheng.campaign import CampaignSettings, EvidenceRefused, EvidenceStore, EvidenceTooLarge
 from zhicheng.campaign.evidence import JPEG, PDF, PNG, XLSX, safe_filename
 from zhicheng.store import open_store

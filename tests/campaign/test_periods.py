@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from tests.campaign.campaign_support import ALICE, DISTRICTS, GIGABIT, REVIEWER, STATS, pdf_bytes
+from tests.support.campaign import ALICE, DISTRICTS, GIGABIT, REVIEWER, STATS, pdf_bytes
 from zhicheng.campaign import (
     AssignmentSpec,
     CampaignError,

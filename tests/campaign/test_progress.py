@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 
 import pytest
 from sqlalchemy.engine import Engine
 
-from tests.campaign.campaign_support import (
+from tests.support.campaign import (
     ALICE,
     BOB,
     CAROL,
@@ -113,3 +114,10 @@ def test_notification_digest(store: Engine, campaign: int) -> None:
     assert rita["counts"]["to_review"] == 1
     assert rita["to_review"] == [{"campaign_id": campaign, "campaign": "自评", "deadline": DUE, "waiting": 1,
                                   "overdue_departments": [ENV, STATS]}]
+
+
+def test_a_missing_submission_is_null_not_nan(store: Engine, campaign: int) -> None:
+    # Carol has nothing yet: every submission field of her items is missing, and JSON has no NaN.
+    carol = my_assignments(store, CAROL, now=BEFORE)
+    assert [(r["submission_id"], r["value"], r["return_reason"]) for r in carol] == [(None, None, None)] * 2
+    json.dumps(notifications(store, CAROL, now=BEFORE), default=str, allow_nan=False)

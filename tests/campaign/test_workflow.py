@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from tests.campaign.campaign_support import (
+from tests.support.campaign import (
     ADMIN,
     ALICE,
     BOB,

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.cockpit.browser_support import CHROMIUM, CHROMIUM_ARGS, LiveServer, serve
-from tests.cockpit.cockpit_workspace import add_live_data, build_workspace
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, LiveServer, serve
+from tests.support.cockpit_workspace import add_live_data, build_workspace
 from zhicheng.cockpit import assets_built
 from zhicheng.store import init_store
 

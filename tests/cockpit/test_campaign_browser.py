@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.campaign.campaign_support import (
+from tests.support.browser import serve, shot
+from tests.support.campaign import (
     COORDINATION,
     DISTRICTS,
     GIGABIT,
@@ -21,7 +22,6 @@ from tests.campaign.campaign_support import (
     load_units,
     pdf_bytes,
 )
-from tests.cockpit.browser_support import serve, shot
 from zhicheng.auth import create_token
 from zhicheng.campaign import (
     Actor,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.carbon.conftest import carbon_db  # noqa: F401  (session fixture)
-from tests.cockpit.browser_support import serve, shot
+from tests.support.browser import serve, shot
 from zhicheng.store import init_store
 from zhicheng.store.schema import units
 

@@ -9,8 +9,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from tests.cockpit.browser_support import LiveServer, serve, shot, wait_ready
-from tests.cockpit.cockpit_workspace import build_workspace
+from tests.support.browser import LiveServer, serve, shot, wait_ready
+from tests.support.cockpit_workspace import build_workspace
 from zhicheng.auth import create_token
 from zhicheng.goals.loader import builtin_framework
 from zhicheng.settings import Settings
@@ -84,7 +84,9 @@ def test_overview_shows_the_api_numbers(page: Any, workspace_server: LiveServer)
     shot(page, "overview")
     # A laptop screen: the same page reflows, nothing scrolls sideways.
     page.set_viewport_size({"width": 1366, "height": 768})
-    page.wait_for_timeout(200)
+    # The page reflows after the resize event (charts resize themselves): wait until it has.
+    page.wait_for_function("window.innerWidth === 1366 && document.documentElement.scrollWidth <= 1366",
+                           timeout=10_000)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     shot(page, "overview-laptop")
 

@@ -99,6 +99,7 @@ def test_errors_are_located_lines_and_exit_2(workspace: tuple[CliRunner, str, Pa
     assert fmt.exit_code == 2 and "unknown format" in fmt.output
 
 
+@pytest.mark.slow
 def test_demo_builds_the_real_workspace_and_is_rerunnable(tmp_path: Path) -> None:
     runner = CliRunner()
     db = str(tmp_path / "demo.db")

@@ -45,12 +45,25 @@ def _writing(engine_url: str, proc: subprocess.Popen[str], wal: Path | None) -> 
         if line.startswith("writing"):
             break
     deadline = time.monotonic() + 20
-    while wal is not None and time.monotonic() < deadline:
-        if wal.exists() and wal.stat().st_size > 1_000_000:
-            return
-        time.sleep(0.01)
-    if wal is None:
-        time.sleep(0.3)
+    watcher = sa.create_engine(engine_url) if wal is None else None
+    try:
+        while time.monotonic() < deadline:
+            if wal is not None and wal.exists() and wal.stat().st_size > 1_000_000:
+                return
+            if watcher is not None and _pg_uncommitted_writes(watcher):
+                return
+            time.sleep(0.01)
+    finally:
+        if watcher is not None:
+            watcher.dispose()
+
+
+def _pg_uncommitted_writes(watcher: Engine) -> bool:
+    """Whether another session of the database holds a transaction that has written (has an xid)."""
+    with watcher.connect() as conn:
+        return bool(conn.execute(sa.text(
+            "select count(*) from pg_stat_activity where datname = current_database()"
+            " and pid <> pg_backend_pid() and backend_xid is not null")).scalar_one())
 
 
 @pytest.mark.slow

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from tests.cockpit.cockpit_workspace import build_workspace
+from tests.support.cockpit_workspace import build_workspace
 from zhicheng.cli import app
 from zhicheng.evaluate import EvaluationError, ingest_file
 from zhicheng.evaluate.config import MethodConfig

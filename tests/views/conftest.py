@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.cockpit.cockpit_workspace import Workspace, build_workspace
+from tests.support.cockpit_workspace import Workspace, build_workspace
 from zhicheng.api import create_app
 from zhicheng.store import init_store
 

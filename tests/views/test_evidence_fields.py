@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from tests.cockpit.cockpit_workspace import build_workspace
+from tests.support.cockpit_workspace import build_workspace
 from zhicheng.api import create_app
 from zhicheng.evaluate.config import MethodConfig
 from zhicheng.evaluate.service import evaluate

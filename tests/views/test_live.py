@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from tests.cockpit.cockpit_workspace import READINGS, add_live_data, add_station
+from tests.support.cockpit_workspace import READINGS, add_live_data, add_station
 from zhicheng.api import create_app
 from zhicheng.events.workflow import OPEN_STATES
 from zhicheng.sensing.airlive import current_aqi

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from tests.cockpit.cockpit_workspace import Workspace, build_workspace
+from tests.support.cockpit_workspace import Workspace, build_workspace
 from zhicheng.api import create_app
 from zhicheng.goals.loader import builtin_framework
 from zhicheng.store import init_store

@@ -119,6 +119,15 @@ def test_demo_builds_every_source_and_a_rerun_changes_nothing(tmp_path: Path) ->
     # LA 311: every request replayed, per category as in the files; the city's workflow indicators stored.
     assert la == _expected_la_counts() and sum(la.values()) == 19_999
     assert set(_values(engine, LA_UNIT, "D2.R1.I1")) >= {"2017", "2020"}
+    # Every LA request with a real place (18,235 of the 19,999 rows carry coordinates) sits on an H3 cell under Los Angeles.
+    with engine.connect() as conn:
+        la311 = events.c.source_ref.like("la311:%")
+        placed = sa.and_(la311, events.c.lat.is_not(None), ~sa.and_(events.c.lat == 0, events.c.lon == 0))
+        located = conn.execute(sa.select(sa.func.count()).where(placed)).scalar_one()
+        on_cells = conn.execute(sa.select(sa.func.count()).where(placed, events.c.grid_code.like("H3-%"))).scalar_one()
+        parents = set(conn.execute(sa.select(units.c.parent_code).where(
+            units.c.code.in_(sa.select(events.c.grid_code).where(la311)))).scalars())
+    assert located > 18_000 and on_cells == located and parents == {LA_UNIT}
 
     # Somerville: the unit, its 7 waves and survey indicators of the seventh domain.
     with engine.connect() as conn:

@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from zhicheng.air.breakpoints import HJ_DECIMALS, grade2_limits
+from zhicheng.air.breakpoints import HJ_DECIMALS, Pollutant, Standard, grade2_limits
 from zhicheng.air.daily import DAILY_ITEMS, add_daily_aqi
 from zhicheng.air.errors import AirInputError, Problem
 from zhicheng.air.rounding import IntArray, ratio_half_even
@@ -44,11 +44,11 @@ MIN_DAYS_MONTH: Final = 27
 MIN_DAYS_FEBRUARY: Final = 25
 
 #: Annual means: (daily column, pollutant).
-ANNUAL_MEANS: Final[tuple[tuple[str, str], ...]] = (
+ANNUAL_MEANS: Final[tuple[tuple[str, Pollutant], ...]] = (
     ("so2_24h", "so2"), ("no2_24h", "no2"), ("pm10_24h", "pm10"), ("pm25_24h", "pm25"),
 )  # fmt: skip
 #: Percentiles: (output name, daily column, pollutant, p, limit key).
-PERCENTILES: Final[tuple[tuple[str, str, str, int, str], ...]] = (
+PERCENTILES: Final[tuple[tuple[str, str, Pollutant, int, str], ...]] = (
     ("so2_p98", "so2_24h", "so2", 98, "so2_24h"),
     ("no2_p98", "no2_24h", "no2", 98, "no2_24h"),
     ("pm10_p95", "pm10_24h", "pm10", 95, "pm10_24h"),
@@ -280,7 +280,7 @@ def city_daily(
     city: str = "city",
     stations: list[str] | None = None,
     min_station_share: float = 0.75,
-    standard: str | None = None,
+    standard: Standard | None = None,
 ) -> pd.DataFrame:
     """A city's daily statistics and AQI from its stations' daily results.
 

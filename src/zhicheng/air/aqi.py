@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from zhicheng.air.breakpoints import EPA_LEVELS, HJ_LEVELS, Level
+from zhicheng.air.breakpoints import EPA_LEVELS, HJ_LEVELS, Level, Standard
 from zhicheng.air.rounding import FloatArray
 
 
@@ -26,12 +26,12 @@ def int_array(values: npt.ArrayLike) -> pd.arrays.IntegerArray:
     return pd.arrays.IntegerArray(np.where(mask, 0, arr).astype(np.int64), mask)
 
 
-def levels_for(standard: str) -> tuple[Level, ...]:
+def levels_for(standard: Standard) -> tuple[Level, ...]:
     """The categories of a standard: HJ 633 (both editions) or the EPA's."""
     return EPA_LEVELS if standard == "EPA2024" else HJ_LEVELS
 
 
-def level_index(aqi: npt.ArrayLike, standard: str = "HJ633-2026") -> npt.NDArray[np.int64]:
+def level_index(aqi: npt.ArrayLike, standard: Standard = "HJ633-2026") -> npt.NDArray[np.int64]:
     """Category index 0–5 of integer AQI values (-1 where the AQI is NaN).
 
     Parameters
@@ -69,7 +69,7 @@ def labels_from_bits(codes: npt.NDArray[np.int64], names: Sequence[str]) -> pd.C
 
 def aqi_max(
     arrays: Sequence[FloatArray],
-    standard: str | npt.NDArray[np.object_],
+    standard: Standard | npt.NDArray[np.object_],
     missing: npt.ArrayLike | None = None,
 ) -> FloatArray:
     """AQI = the maximum IAQI of the items present, with HJ 633-2026 §5.3.1 for missing items.
@@ -98,7 +98,7 @@ def aqi_max(
 
 def aqi_values(
     iaqis: Mapping[str, npt.ArrayLike],
-    standard: str | npt.NDArray[np.object_],
+    standard: Standard | npt.NDArray[np.object_],
     missing: npt.ArrayLike | None = None,
 ) -> tuple[FloatArray, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """AQI, primary-pollutant bit codes and exceeding-pollutant bit codes (arrays only).
@@ -125,7 +125,7 @@ def aqi_values(
 
 def aqi_table(
     iaqis: Mapping[str, npt.ArrayLike],
-    standard: str | npt.NDArray[np.object_],
+    standard: Standard | npt.NDArray[np.object_],
     missing: npt.ArrayLike | None = None,
 ) -> pd.DataFrame:
     """AQI, primary pollutant(s), exceeding pollutants, level and colour for rows of IAQIs.
@@ -157,7 +157,7 @@ def aqi_table(
     names = list(iaqis)
     aqi, primary, exceeding = aqi_values(iaqis, standard, missing)
     epa = np.asarray(standard == "EPA2024", dtype=bool)
-    level_standard = "EPA2024" if epa.all() else "HJ633-2026"
+    level_standard: Standard = "EPA2024" if epa.all() else "HJ633-2026"
     levels = levels_for(level_standard)
     idx = level_index(aqi, level_standard)
 

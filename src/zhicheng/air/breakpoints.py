@@ -29,9 +29,9 @@ Standard = Literal["HJ633-2026", "HJ633-2012", "EPA2024"]
 Pollutant = Literal["so2", "no2", "co", "o3", "pm10", "pm25"]
 Period = Literal["1h", "8h", "24h"]
 
-STANDARDS: Final[tuple[str, ...]] = ("HJ633-2026", "HJ633-2012", "EPA2024")
-POLLUTANTS: Final[tuple[str, ...]] = ("so2", "no2", "co", "o3", "pm10", "pm25")
-PERIODS: Final[tuple[str, ...]] = ("1h", "8h", "24h")
+STANDARDS: Final[tuple[Standard, ...]] = ("HJ633-2026", "HJ633-2012", "EPA2024")
+POLLUTANTS: Final[tuple[Pollutant, ...]] = ("so2", "no2", "co", "o3", "pm10", "pm25")
+PERIODS: Final[tuple[Period, ...]] = ("1h", "8h", "24h")
 
 #: The day HJ 633-2026, HJ 663-2026 and GB 3095-2026 came into force (HJ 633-2026 §1).
 SWITCH_DATE: Final[dt.date] = dt.date(2026, 3, 1)

@@ -35,16 +35,23 @@ import numpy.typing as npt
 import pandas as pd
 
 from zhicheng.air.aqi import aqi_table, int_array, labels_from_bits
-from zhicheng.air.breakpoints import HJ_DECIMALS, POLLUTANTS, SWITCH_DATE
+from zhicheng.air.breakpoints import (
+    HJ_DECIMALS,
+    POLLUTANTS,
+    SWITCH_DATE,
+    Period,
+    Pollutant,
+    Standard,
+)
 from zhicheng.air.errors import AirInputError, Problem
 from zhicheng.air.iaqi import hj_iaqi_units
 from zhicheng.air.rounding import SCALE, FloatArray, IntArray, ratio_half_even, to_units
 
 HOUR_LABELS: Final[tuple[str, ...]] = ("start", "end")
-HJ_EDITIONS: Final[tuple[str, ...]] = ("HJ633-2026", "HJ633-2012")
+HJ_EDITIONS: Final[tuple[Standard, ...]] = ("HJ633-2026", "HJ633-2012")
 
 #: Daily statistics: (column, pollutant, IAQI period).
-DAILY_ITEMS: Final[tuple[tuple[str, str, str], ...]] = (
+DAILY_ITEMS: Final[tuple[tuple[str, Pollutant, Period], ...]] = (
     ("so2_24h", "so2", "24h"),
     ("no2_24h", "no2", "24h"),
     ("co_24h", "co", "24h"),
@@ -94,7 +101,7 @@ class HourlyGrid:
     position: IntArray  # flat grid position of every input row
 
 
-def check_columns(hourly: pd.DataFrame, pollutants: tuple[str, ...]) -> None:
+def check_columns(hourly: pd.DataFrame, pollutants: tuple[Pollutant, ...]) -> None:
     """Raise :class:`AirInputError` naming every missing ``station``/``time``/pollutant column."""
     missing = [c for c in ("station", "time", *pollutants) if c not in hourly.columns]
     if missing:
@@ -125,7 +132,7 @@ def locate(
 
 
 def check_concentrations(
-    hourly: pd.DataFrame, pollutants: tuple[str, ...]
+    hourly: pd.DataFrame, pollutants: tuple[Pollutant, ...]
 ) -> dict[str, FloatArray]:
     """Numeric, non-negative concentrations of each pollutant column, or a located error.
 
@@ -198,7 +205,7 @@ def _station_codes(column: pd.Series) -> tuple[IntArray, npt.NDArray[np.object_]
 
 
 def hourly_grid(
-    hourly: pd.DataFrame, hour_label: str = "start", pollutants: tuple[str, ...] = POLLUTANTS
+    hourly: pd.DataFrame, hour_label: str = "start", pollutants: tuple[Pollutant, ...] = POLLUTANTS
 ) -> HourlyGrid:
     """Place hourly rows on a station × natural-day × 24 grid (hours as start-of-hour).
 
@@ -268,13 +275,13 @@ def hourly_grid(
     )
 
 
-def units_per_digit(pollutant: str) -> int:
+def units_per_digit(pollutant: Pollutant) -> int:
     """Integer units per last kept digit: 1e6 for µg/m³ integers, 1e5 for CO tenths."""
     return SCALE // 10 ** HJ_DECIMALS[pollutant]
 
 
 def mean_24h(
-    units: IntArray, present: npt.NDArray[np.bool_], pollutant: str
+    units: IntArray, present: npt.NDArray[np.bool_], pollutant: Pollutant
 ) -> tuple[IntArray, npt.NDArray[np.bool_]]:
     """Rounded 24 h means of the last axis, and their validity (>= 20 hourly values).
 
@@ -357,7 +364,7 @@ def mda8(units: IntArray, present: npt.NDArray[np.bool_]) -> tuple[IntArray, npt
 
 
 def _standards_for(
-    dates: npt.NDArray[np.datetime64], standard: str | None
+    dates: npt.NDArray[np.datetime64], standard: Standard | None
 ) -> npt.NDArray[np.object_]:
     if standard is None:
         new = dates >= np.datetime64(SWITCH_DATE, "D")
@@ -425,17 +432,17 @@ def daily_statistics(grid: HourlyGrid) -> pd.DataFrame:
         scaled = value.astype(np.float64) / 10 ** HJ_DECIMALS[p]
         out[col] = np.where(valid, scaled, np.nan)
         out[f"{col}_valid"] = valid
-    for p in flat:
-        out[f"{p}_hours"] = pres[p].sum(axis=1)
+    for name in flat:
+        out[f"{name}_hours"] = pres[name].sum(axis=1)
     return pd.DataFrame(out)
 
 
 def _item_iaqi(
     stats: pd.DataFrame,
     col: str,
-    pollutant: str,
-    period: str,
-    edition: str,
+    pollutant: Pollutant,
+    period: Period,
+    edition: Standard,
     rows: npt.NDArray[np.bool_],
 ) -> FloatArray:
     values = stats[col].to_numpy(dtype=np.float64)[rows]
@@ -444,7 +451,7 @@ def _item_iaqi(
     return hj_iaqi_units(pollutant, period, edition, c, present)
 
 
-def add_daily_aqi(stats: pd.DataFrame, standard: str | None = None) -> pd.DataFrame:
+def add_daily_aqi(stats: pd.DataFrame, standard: Standard | None = None) -> pd.DataFrame:
     """Add IAQIs, AQI, primary and exceeding pollutants, level, colour and day validity.
 
     Parameters

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from zhicheng.air.breakpoints import Standard
 from zhicheng.air.daily import add_daily_aqi, daily_statistics, hourly_grid
 from zhicheng.air.epa_daily import epa_daily_aqi
 
 
 def daily_aqi(
-    hourly: pd.DataFrame, standard: str | None = None, hour_label: str = "start"
+    hourly: pd.DataFrame, standard: Standard | None = None, hour_label: str = "start"
 ) -> pd.DataFrame:
     """Daily AQI of every station-day from hourly concentrations.
 

@@ -72,7 +72,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from zhicheng.air.aqi import aqi_table, int_array, labels_from_bits
-from zhicheng.air.breakpoints import EPA2024, POLLUTANTS
+from zhicheng.air.breakpoints import EPA2024, POLLUTANTS, Period, Pollutant
 from zhicheng.air.daily import LCM_8H, HourlyGrid, best_8h, hourly_grid, station_days
 from zhicheng.air.iaqi import epa_iaqi_decimal
 from zhicheng.air.rounding import SCALE, FloatArray, IntArray
@@ -97,7 +97,7 @@ O3_8H_LEVEL: Final = 70  # 0.070 ppm in 0.001 ppm: the MDA8 completeness excepti
 SO2_1H_TOP: Final = 305  # ppb: from here the 24 h SO2 value is used
 
 #: EPA daily items: (item, pollutant, statistic, EPA period of the breakpoint column).
-EPA_ITEMS: Final[tuple[tuple[str, str, str, str], ...]] = (
+EPA_ITEMS: Final[tuple[tuple[str, Pollutant, str, Period], ...]] = (
     ("pm25_24h", "pm25", "mean", "24h"),
     ("pm10_24h", "pm10", "mean", "24h"),
     ("o3_8h_max", "o3", "max8", "8h"),
@@ -121,7 +121,7 @@ EPA_ITEM_NAMES: Final[dict[str, str]] = {
 _UNIT_SUFFIX: Final[dict[str, str]] = {"ppb": "ppb", "ppm": "ppm", "ug/m3": "ugm3"}
 
 
-def stat_column(item: str, pollutant: str) -> str:
+def stat_column(item: str, pollutant: Pollutant) -> str:
     """Output column of an item's statistic, with its EPA unit (``o3_8h_max_ppm``)."""
     return f"{item}_{_UNIT_SUFFIX[EPA_UNITS[pollutant]]}"
 
@@ -143,7 +143,7 @@ EPA_DAILY_COLUMNS: Final[list[str]] = [
 ]
 
 
-def conversion_factor(pollutant: str) -> Fraction:
+def conversion_factor(pollutant: Pollutant) -> Fraction:
     """Exact factor from µg/m³ (CO mg/m³) to the EPA unit at 25 °C and 1 atm.
 
     ``ppb = µg/m³ × 24.45 / M``; O3 in ppm is that / 1000; CO ``ppm = mg/m³ × 24.45 / M``;
@@ -172,7 +172,7 @@ def conversion_factor(pollutant: str) -> Fraction:
     return factor / 1000 if pollutant == "o3" else factor
 
 
-def to_epa_units(pollutant: str, concentration: npt.ArrayLike) -> FloatArray:
+def to_epa_units(pollutant: Pollutant, concentration: npt.ArrayLike) -> FloatArray:
     """Convert µg/m³ (CO mg/m³) to the EPA unit (O3, CO ppm; SO2, NO2 ppb; PM µg/m³).
 
     Parameters
@@ -194,7 +194,7 @@ def to_epa_units(pollutant: str, concentration: npt.ArrayLike) -> FloatArray:
     return np.asarray(concentration, dtype=np.float64) * float(conversion_factor(pollutant))
 
 
-def truncated_epa(pollutant: str, total: IntArray, count: npt.ArrayLike, scale: int) -> IntArray:
+def truncated_epa(pollutant: Pollutant, total: IntArray, count: npt.ArrayLike, scale: int) -> IntArray:
     """``floor(total / count × factor × scale)``, exactly, for hourly units of 1e-6.
 
     Parameters
@@ -271,8 +271,8 @@ def epa_daily_statistics(grid: HourlyGrid) -> pd.DataFrame:
         out[stat_column(item, p)] = np.where(valid, c / scale, np.nan)
         out[f"{item}_valid"] = valid
         out[f"_{item}_units"] = c  # truncated integers, dropped below
-    for p in flat:
-        out[f"{p}_hours"] = pres[p].sum(axis=1)
+    for name in flat:
+        out[f"{name}_hours"] = pres[name].sum(axis=1)
     return pd.DataFrame(out)
 
 

@@ -37,6 +37,9 @@ from zhicheng.air.breakpoints import (
     POLLUTANTS,
     STANDARDS,
     SWITCH_DATE,
+    Period,
+    Pollutant,
+    Standard,
     hj_iaqi_rows,
 )
 from zhicheng.air.errors import AirInputError, Problem
@@ -45,7 +48,18 @@ from zhicheng.air.rounding import FloatArray, IntArray, decimal_units, round_uni
 DateLike = dt.date | str | np.datetime64 | pd.Timestamp | npt.ArrayLike
 
 
-def check_names(pollutant: str, period: str, standard: str | None) -> None:
+def as_standard(name: str | None) -> Standard | None:
+    """``name`` as one of :data:`STANDARDS` (None stays None); :class:`AirInputError` otherwise."""
+    if name is None:
+        return None
+    for standard in STANDARDS:
+        if name == standard:
+            return standard
+    raise AirInputError(problems=[Problem(f"unknown standard {name!r}; use one of {', '.join(STANDARDS)}",
+                                          column="standard")])
+
+
+def check_names(pollutant: Pollutant, period: Period, standard: Standard | None) -> None:
     """Raise :class:`AirInputError` for an unknown pollutant, period or standard."""
     problems = []
     if pollutant not in POLLUTANTS:
@@ -70,7 +84,7 @@ def check_names(pollutant: str, period: str, standard: str | None) -> None:
         raise AirInputError(problems=problems)
 
 
-def hj_column(pollutant: str, period: str, standard: str) -> tuple[int, ...]:
+def hj_column(pollutant: Pollutant, period: Period, standard: Standard) -> tuple[int, ...]:
     """The HJ 633 breakpoint column of an item (PM 1 h values use the 24 h column in 2026).
 
     References
@@ -90,7 +104,7 @@ def hj_column(pollutant: str, period: str, standard: str) -> tuple[int, ...]:
 
 
 @functools.lru_cache(maxsize=64)
-def hj_lut(pollutant: str, period: str, standard: str) -> FloatArray:
+def hj_lut(pollutant: Pollutant, period: Period, standard: Standard) -> FloatArray:
     """IAQI of every rounded concentration of a column, computed once with integers.
 
     Entry ``c`` (an integer in [µg/m³], CO in tenths of [mg/m³]) holds the IAQI of ``c`` for
@@ -123,7 +137,7 @@ def hj_lut(pollutant: str, period: str, standard: str) -> FloatArray:
 
 
 def hj_iaqi_units(
-    pollutant: str, period: str, standard: str, c: IntArray, present: npt.NDArray[np.bool_]
+    pollutant: Pollutant, period: Period, standard: Standard, c: IntArray, present: npt.NDArray[np.bool_]
 ) -> FloatArray:
     """HJ 633 IAQI of rounded concentrations given as integers of their last kept digit.
 
@@ -153,7 +167,7 @@ def hj_iaqi_units(
 
 
 def epa_iaqi_decimal(
-    pollutant: str, period: str, units9: IntArray, present: npt.NDArray[np.bool_]
+    pollutant: Pollutant, period: Period, units9: IntArray, present: npt.NDArray[np.bool_]
 ) -> FloatArray:
     """US EPA AQI of concentrations read at 1e-9 of their EPA unit (truncated first).
 
@@ -242,7 +256,7 @@ def is_2026(date: DateLike | None) -> npt.NDArray[np.bool_] | bool:
     return flags
 
 
-def _iaqi_array(pollutant: str, values: FloatArray, period: str, standard: str) -> FloatArray:
+def _iaqi_array(pollutant: Pollutant, values: FloatArray, period: Period, standard: Standard) -> FloatArray:
     if standard == "EPA2024":
         units9, present = decimal_units(values)
         return epa_iaqi_decimal(pollutant, period, units9, present)
@@ -252,29 +266,29 @@ def _iaqi_array(pollutant: str, values: FloatArray, period: str, standard: str) 
 
 @overload
 def iaqi(
-    pollutant: str,
+    pollutant: Pollutant,
     concentration: float,
-    period: str,
-    standard: str | None = None,
+    period: Period,
+    standard: Standard | None = None,
     date: DateLike | None = None,
 ) -> float: ...
 
 
 @overload
 def iaqi(
-    pollutant: str,
+    pollutant: Pollutant,
     concentration: npt.ArrayLike,
-    period: str,
-    standard: str | None = None,
+    period: Period,
+    standard: Standard | None = None,
     date: DateLike | None = None,
 ) -> float | FloatArray: ...
 
 
 def iaqi(
-    pollutant: str,
+    pollutant: Pollutant,
     concentration: npt.ArrayLike,
-    period: str,
-    standard: str | None = None,
+    period: Period,
+    standard: Standard | None = None,
     date: DateLike | None = None,
 ) -> float | FloatArray:
     """Individual AQI (IAQI) of concentrations, by HJ 633 (2026 or 2012) or the US EPA (2024).
@@ -333,7 +347,9 @@ def iaqi(
         new = is_2026(date)
         new_mask = np.broadcast_to(np.asarray(new, dtype=bool), flat.shape)
         out = np.full(flat.shape, np.nan)
-        for edition, mask in (("HJ633-2026", new_mask), ("HJ633-2012", ~new_mask)):
+        parts: tuple[tuple[Standard, npt.NDArray[np.bool_]], ...] = (
+            ("HJ633-2026", new_mask), ("HJ633-2012", ~new_mask))
+        for edition, mask in parts:
             if mask.any():
                 out[mask] = _iaqi_array(pollutant, flat[mask], period, edition)
     if scalar:

@@ -20,13 +20,14 @@ GB 3095-2026 Table 4; GB/T 8170-2008 §3.2.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from zhicheng.air.aqi import aqi_max, aqi_table, int_array
-from zhicheng.air.breakpoints import HJ_DECIMALS, POLLUTANTS, SWITCH_DATE
+from zhicheng.air.breakpoints import HJ_DECIMALS, POLLUTANTS, SWITCH_DATE, Pollutant, Standard
 from zhicheng.air.daily import (
     HJ_EDITIONS,
     MIN_HOURS_8H,
@@ -42,7 +43,7 @@ from zhicheng.air.rounding import FloatArray, IntArray, ratio_half_even, round_u
 
 
 def moving_mean(
-    units: IntArray, present: npt.NDArray[np.bool_], hours: int, pollutant: str, min_hours: int
+    units: IntArray, present: npt.NDArray[np.bool_], hours: int, pollutant: Pollutant, min_hours: int
 ) -> tuple[IntArray, npt.NDArray[np.bool_]]:
     """Rounded moving means over the last ``hours`` hours (ending at each hour) and validity.
 
@@ -72,27 +73,32 @@ def moving_mean(
     return ratio_half_even(total, np.maximum(n, 1) * units_per_digit(pollutant)), n >= min_hours
 
 
-def _one_hour(units: IntArray, present: npt.NDArray[np.bool_], pollutant: str) -> IntArray:
+#: The gases indexed on their 1 h value and the particles (HJ 633 Table 1).
+GASES: Final[tuple[Pollutant, ...]] = ("so2", "no2", "co", "o3")
+PARTICLES: Final[tuple[Pollutant, ...]] = ("pm10", "pm25")
+
+
+def _one_hour(units: IntArray, present: npt.NDArray[np.bool_], pollutant: Pollutant) -> IntArray:
     return ratio_half_even(np.where(present, units, 0), units_per_digit(pollutant))
 
 
 def _items(
-    edition: str, u: dict[str, IntArray], ok: dict[str, npt.NDArray[np.bool_]]
+    edition: Standard, u: dict[Pollutant, IntArray], ok: dict[Pollutant, npt.NDArray[np.bool_]]
 ) -> tuple[dict[str, FloatArray], npt.NDArray[np.bool_]]:
     """IAQI of each real-time item of an edition (flattened arrays) and the missing mask."""
     iaqis: dict[str, FloatArray] = {}
     missing = np.zeros(next(iter(u.values())).size, dtype=bool)
-    for p in ("so2", "no2", "co", "o3"):
+    for p in GASES:
         c = _one_hour(u[p], ok[p], p).reshape(-1)
         iaqis[f"{p}_1h"] = hj_iaqi_units(p, "1h", edition, c, ok[p].reshape(-1))
         missing |= ~ok[p].reshape(-1)
     if edition == "HJ633-2026":
-        for p in ("pm10", "pm25"):
+        for p in PARTICLES:
             c = _one_hour(u[p], ok[p], p).reshape(-1)
             iaqis[f"{p}_1h"] = hj_iaqi_units(p, "1h", edition, c, ok[p].reshape(-1))
             missing |= ~ok[p].reshape(-1)
         return iaqis, missing
-    for p in ("pm10", "pm25"):
+    for p in PARTICLES:
         c24, ok24 = moving_mean(u[p], ok[p], 24, p, MIN_HOURS_24H)
         iaqis[f"{p}_24h"] = hj_iaqi_units(p, "24h", edition, c24.reshape(-1), ok24.reshape(-1))
         missing |= ~ok24.reshape(-1)
@@ -183,7 +189,7 @@ _COLUMNS = (
 )
 
 
-def _editions(hourly: pd.DataFrame, standard: str | None) -> npt.NDArray[np.object_]:
+def _editions(hourly: pd.DataFrame, standard: Standard | None) -> npt.NDArray[np.object_]:
     if standard is None:
         days = pd.to_datetime(hourly["time"]).to_numpy(dtype="datetime64[D]")
         return np.where(days >= np.datetime64(SWITCH_DATE, "D"), "HJ633-2026", "HJ633-2012").astype(
@@ -202,7 +208,7 @@ def _editions(hourly: pd.DataFrame, standard: str | None) -> npt.NDArray[np.obje
 
 
 def hourly_aqi(
-    hourly: pd.DataFrame, standard: str | None = None, hour_label: str = "start"
+    hourly: pd.DataFrame, standard: Standard | None = None, hour_label: str = "start"
 ) -> pd.DataFrame:
     """Real-time AQI of every hourly row.
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -66,11 +67,14 @@ def _counts(frame: pd.DataFrame, keys: list[str], overdue: bool) -> pd.DataFrame
     return counts.reset_index()
 
 
+def _plain(value: Any) -> Any:
+    """A frame's cell as JSON takes it: numpy scalars as Python ones, a missing number as None."""
+    value = value.item() if hasattr(value, "item") else value
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
 def _records(frame: pd.DataFrame) -> list[Row]:
-    out = []
-    for rec in frame.to_dict(orient="records"):
-        out.append({str(k): (v.item() if hasattr(v, "item") else v) for k, v in rec.items()})
-    return out
+    return [{str(k): _plain(v) for k, v in rec.items()} for rec in frame.to_dict(orient="records")]
 
 
 def progress(engine: Engine, actor: Actor, cid: int, *, now: dt.datetime | None = None, lang: str = "zh") -> Row:

@@ -97,6 +97,7 @@ def _daily(
 
     from zhicheng.air import city_daily, daily_aqi
     from zhicheng.air.errors import AirInputError
+    from zhicheng.air.iaqi import as_standard
     from zhicheng.air.io import read_hourly
 
     if standard == "EPA2024" and city:
@@ -111,9 +112,9 @@ def _daily(
     with console.status("reading hourly data…"):
         hourly = read_hourly(inputs, _units(units))
     with console.status(f"daily AQI of {len(hourly):,} hourly rows…"):
-        table = daily_aqi(hourly, standard=standard, hour_label=hour_label)
+        table = daily_aqi(hourly, standard=as_standard(standard), hour_label=hour_label)
     if city:
-        town = city_daily(table, city=city, standard=standard)
+        town = city_daily(table, city=city, standard=as_standard(standard))
         table = pd.concat(
             [table, town[[c for c in table.columns if c in town.columns]]], ignore_index=True
         )

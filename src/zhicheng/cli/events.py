@@ -18,9 +18,12 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from zhicheng.cli import events_extra, events_grid
 from zhicheng.cli.common import DbOption, console, handle_errors, init_store, store_location
 
 app = typer.Typer(help="City events (Open311): list, show, transition, replay LA 311.", no_args_is_help=True)
+app.add_typer(events_grid.app, name="grid")
+events_extra.register(app)
 
 #: The project's copies of the real LA 311 files (see data/service_requests/PROVENANCE.md).
 LA311_DIR = Path(__file__).resolve().parents[3] / "data" / "service_requests"

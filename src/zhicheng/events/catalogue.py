@@ -20,6 +20,11 @@ from zhicheng.events.errors import CatalogueError, EventError, EventNotFound
 from zhicheng.settings import Settings
 
 PACKAGED = Path(__file__).with_name("services.yaml")
+#: Catalogues shipped with the platform, by the name a jurisdiction selects them with.
+PACKAGED_CATALOGUES: dict[str, Path] = {
+    "default": PACKAGED,
+    "cn-12345": Path(__file__).with_name("catalogue_cn12345.yaml"),
+}
 
 Datatype = Literal["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]
 
@@ -92,6 +97,8 @@ class Catalogue(_Frozen):
     version: str
     services: tuple[Service, ...]
     departments: tuple[Department, ...]
+    name_zh: str | None = None
+    name_en: str | None = None
 
     def service(self, code: str) -> Service:
         """The service ``code``; :class:`EventError` (404) when unknown."""
@@ -126,7 +133,8 @@ def _merge_defaults(raw: dict[str, Any]) -> dict[str, Any]:
             entry.setdefault("duplicate", defaults.get("duplicate"))
         services.append(entry)
     return {"version": str(raw.get("version", "")), "services": services,
-            "departments": raw.get("departments") or []}
+            "departments": raw.get("departments") or [], "name_zh": raw.get("name_zh"),
+            "name_en": raw.get("name_en")}
 
 
 def _cross_checks(cat: Catalogue, file: str) -> list[Problem]:
@@ -188,6 +196,34 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
     """
     p = Path(path or Settings().events_catalogue or PACKAGED)
     return _load_cached(str(p), p.stat().st_mtime)
+
+
+def jurisdictions(settings: Settings | None = None) -> dict[str, str]:
+    """Every jurisdiction id the server knows → the catalogue it uses (packaged name or path).
+
+    The packaged catalogues answer to their own names (``default``, ``cn-12345``); the setting
+    ``ZHICHENG_EVENTS_JURISDICTIONS`` (JSON, e.g. ``{"beijing.gov.cn": "cn-12345", "110100":
+    "cn-12345"}``) adds a city's jurisdiction ids or unit codes.
+    """
+    settings = settings or Settings()
+    return {**{name: name for name in PACKAGED_CATALOGUES}, **settings.events_jurisdictions}
+
+
+def catalogue_for(jurisdiction_id: str | None, settings: Settings | None = None) -> Catalogue:
+    """The catalogue of ``jurisdiction_id``; without one, the server's default catalogue.
+
+    Raises :class:`EventNotFound` (404) for an unknown id, as GeoReport v2 lists "404 -
+    jurisdiction_id provided was not found".
+    """
+    settings = settings or Settings()
+    if not jurisdiction_id:
+        return load_catalogue(settings.events_catalogue or PACKAGED)
+    target = jurisdictions(settings).get(jurisdiction_id)
+    if target is None:
+        raise EventNotFound(f"jurisdiction_id {jurisdiction_id!r} not found")
+    if target == "default":
+        return load_catalogue(settings.events_catalogue or PACKAGED)
+    return load_catalogue(PACKAGED_CATALOGUES.get(target, Path(target)))
 
 
 def _check_one(a: Attribute, value: str, problems: list[Problem]) -> str | float:

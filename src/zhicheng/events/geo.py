@@ -144,7 +144,8 @@ def locate_points(cells: GridCells, lon: FloatArray, lat: FloatArray) -> list[st
 
 
 _CACHE: dict[tuple[str, tuple[Any, ...]], GridCells] = {}
-_GRID_WHERE = (units.c.level == "grid") & units.c.boundary.is_not(None)
+#: A city's own cells: H3 cells (code ``H3-…``, see :mod:`zhicheng.events.grid`) are found by index.
+_GRID_WHERE = (units.c.level == "grid") & units.c.boundary.is_not(None) & ~units.c.code.like("H3-%")
 #: A cheap fingerprint of the grid cells: the cache is rebuilt when it changes.
 _GRID_STAMP = sa.select(
     sa.func.count(), sa.func.max(units.c.code), sa.func.sum(sa.func.length(units.c.boundary))

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from zhicheng.errors import Problem
 from zhicheng.events.catalogue import Catalogue, load_catalogue
 from zhicheng.events.errors import EventError
-from zhicheng.events.geo import load_grid_cells
+from zhicheng.events.grid import assign_cells
 from zhicheng.events.service import now_utc
 from zhicheng.store.bulk import bulk_insert
 from zhicheng.store.schema import ingest_batches
@@ -190,23 +190,20 @@ def _existing_ids(conn: sa.Connection, ids: pd.Series) -> set[str]:
 
 def bulk_load_events(
     engine: Engine, frame: pd.DataFrame, source: str, checksum: str, actor: str = "replay",
-    progress: Progress | None = None,
+    progress: Progress | None = None, city: str | None = None,
 ) -> ReplayResult:
     """Write event rows (as from :func:`read_la311`) and their history in one transaction.
 
     Rows whose ``request_id`` is already stored are skipped (a replay can be run twice). Grid
-    cells are found for all located rows at once by point-in-polygon.
+    cells are found for all located rows at once: the city's own cells by point-in-polygon, else
+    H3 cells under ``city`` (:func:`zhicheng.events.grid.assign_cells`).
     """
     with engine.begin() as conn:
         existing = _existing_ids(conn, frame["request_id"])
         new = frame[~frame["request_id"].isin(existing)].copy()
         if new.empty:
             return ReplayResult(source, len(frame), 0, len(frame), None)
-        located = new["lat"].notna() & new["lon"].notna()
-        cells = load_grid_cells(conn)
-        new["grid_code"] = None
-        if cells.codes and located.any():
-            new.loc[located, "grid_code"] = cells.locate(new.loc[located, "lon"], new.loc[located, "lat"])
+        new["grid_code"] = assign_cells(conn, new["lon"].to_numpy(dtype=float), new["lat"].to_numpy(dtype=float), city)
         batch_id = conn.execute(ingest_batches.insert().values(
             source=source, checksum=checksum, kind="events", ingested_by=actor, ingested_at=now_utc(),
             row_count=len(new), note="service requests replayed into the event workflow",
@@ -239,8 +236,9 @@ def file_checksum(path: str | Path) -> str:
 
 
 def load_la311(
-    engine: Engine, path: str | Path, actor: str = "replay", progress: Progress | None = None
+    engine: Engine, path: str | Path, actor: str = "replay", progress: Progress | None = None,
+    city: str | None = None,
 ) -> ReplayResult:
     """Check and load one MyLA311 file; see :func:`read_la311` and :func:`bulk_load_events`."""
     frame = read_la311(path)
-    return bulk_load_events(engine, frame, str(Path(path).name), file_checksum(path), actor, progress)
+    return bulk_load_events(engine, frame, str(Path(path).name), file_checksum(path), actor, progress, city)

@@ -23,7 +23,8 @@ from sqlalchemy.engine import Engine
 from zhicheng.errors import Problem
 from zhicheng.events.catalogue import Catalogue, Service, load_catalogue, validate_attributes
 from zhicheng.events.errors import EventConflict, EventError, EventForbidden, EventNotFound
-from zhicheng.events.geo import haversine_m, load_grid_cells
+from zhicheng.events.geo import haversine_m
+from zhicheng.events.grid import assign_cells
 from zhicheng.events.workflow import (
     OPEN_STATES,
     SOURCES,
@@ -66,6 +67,8 @@ class NewEvent:
     source: str = "citizen"
     source_ref: str | None = None
     requested_at: datetime | None = None
+    #: Responsible department when not the service's own (a surge goes to the surged category's).
+    department: str | None = None
 
 
 @dataclass(frozen=True)
@@ -229,7 +232,7 @@ def create_event(
     with _writing(engine), engine.begin() as conn:
         grid = dup_id = dup_public = None
         if new.lat is not None and new.lon is not None:
-            grid = load_grid_cells(conn).locate(new.lon, new.lat)[0]
+            grid = assign_cells(conn, [new.lon], [new.lat])[0]
             dup_id = find_duplicate(conn, service, new.lat, new.lon, at)
         if dup_id is not None:
             dup_public = public_id_of(conn.execute(_REQUEST_ID, {"id": dup_id}).scalar_one(), dup_id)
@@ -241,14 +244,14 @@ def create_event(
             "zipcode": new.zipcode, "media_url": new.media_url,
             "attributes": json.dumps(answers, ensure_ascii=False) if answers else None,
             "contact": json.dumps(new.contact, ensure_ascii=False) if new.contact else None,
-            "department": service.department, "grid_code": grid, "duplicate_of": dup_id,
+            "department": new.department or service.department, "grid_code": grid, "duplicate_of": dup_id,
             "status_notes": notes, "reopen_count": 0, "requested_at": at, "updated_at": at,
             "expected_at": expected, "resolved_at": None, "closed_at": None, "batch_id": None,
         }).scalar_one()
         conn.execute(_INSERT_HISTORY, {
             "event_id": event_id, "at": at, "from_status": None, "to_status": "submitted", "actor": actor,
             "role": role, "note": f"{new.source} report" + (f"; {notes}" if notes else ""),
-            "department": service.department, "grid_code": grid,
+            "department": new.department or service.department, "grid_code": grid,
         })
     return Created(int(event_id), str(event_id), token, _notice(service, expected, dup_public),
                    expected, grid, dup_public)
@@ -455,6 +458,7 @@ def open_event_from_alert(engine: Engine, alert: dict[str, Any]) -> int:
         attributes=answers, source="sensor",
         source_ref=str(alert["id"]) if alert.get("id") is not None else None,
         requested_at=when if isinstance(when, datetime) else None,
+        department=str(alert["department"]) if alert.get("department") else None,
     )
     return create_event(engine, new, actor=str(alert.get("station") or "sensor"), role="sensor",
                         catalogue=catalogue).id

@@ -144,12 +144,13 @@ def _ancestors(conn: sa.Connection) -> dict[str, list[str]]:
     return chains
 
 
-def event_indicators(engine: Engine, period: str, city_code: str | None = None) -> pd.DataFrame:
+def event_indicators(engine: Engine, period: str, city_code: str | None = None, cells: bool = True) -> pd.DataFrame:
     """``D2.R1.I1`` [%] and ``D2.R1.I2`` [h] for ``period`` per unit.
 
     Every grid cell with closed events counts for itself and for each unit above it
     (``units.parent_code``); ``city_code``, when given, gets all events of the period, with or
-    without a grid cell. Units without closed events get no value.
+    without a grid cell. Units without closed events get no value. With ``cells`` false only
+    ``city_code`` gets values (the grid cells' own statistics are then read per cell instead).
 
     Returns columns unit_code, indicator_id, period, value.
 
@@ -163,7 +164,7 @@ def event_indicators(engine: Engine, period: str, city_code: str | None = None) 
         frame = event_frame(conn, start, end)
         chains = _ancestors(conn)
     parts = []
-    gridded = frame[frame["grid_code"].notna()].copy()
+    gridded = frame[frame["grid_code"].notna()].copy() if cells else frame.iloc[:0]
     if not gridded.empty:
         # The city (when named) is counted once below, from every event of the period.
         gridded["unit_code"] = gridded["grid_code"].map(
@@ -188,13 +189,13 @@ def event_indicators(engine: Engine, period: str, city_code: str | None = None) 
 
 
 def store_event_indicators(
-    engine: Engine, period: str, city_code: str | None = None, actor: str = "events"
+    engine: Engine, period: str, city_code: str | None = None, actor: str = "events", cells: bool = True
 ) -> int:
     """Compute :func:`event_indicators` and write them into ``indicator_values`` (one batch).
 
     Earlier values of the same unit, indicator and period are replaced. Returns the row count.
     """
-    values = event_indicators(engine, period, city_code)
+    values = event_indicators(engine, period, city_code, cells)
     with engine.begin() as conn:
         known = {c for (c,) in conn.execute(sa.select(units.c.code))}
         missing = sorted(set(values["unit_code"]) - known)

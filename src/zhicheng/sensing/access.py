@@ -31,16 +31,13 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from zhicheng.sensing.errors import Forbidden, Unauthorized
-from zhicheng.sensing.model import DATASTREAM, OBSERVATION, THING
+from zhicheng.sensing.model import DATASTREAM, MULTI_DATASTREAM, OBSERVATION, THING
 from zhicheng.sensing.paths import Resource, Step, parse_path
 
 #: Roles that register and change devices (every entity set).
 DEVICE_ROLES = ("operator", "device_manager")
 #: Roles that may write at all (``admin`` may do everything).
 WRITER_ROLES = ("sensor", *DEVICE_ROLES)
-_LINK_ONLY = {"@iot.id"}
-
-
 class ScopedActor(Protocol):
     """A caller with a role and, perhaps, the Things or the department its token is bound to."""
 
@@ -96,8 +93,10 @@ def _check_sensor(conn: sa.Connection | None, actor: ScopedActor, method: str, p
         raise Forbidden(refusal)
     if resource is None:  # CreateObservations
         streams = _create_observations_streams(body)
+        multis = _create_observations_streams(body, "MultiDatastream")
         if conn is not None and is_bound(actor):
             _require_streams(conn, actor, streams)
+            _require_streams(conn, actor, multis, multi=True)
         return
     step = resource.step
     if step.etype is not OBSERVATION or resource.ref or resource.prop is not None or step.single:
@@ -107,15 +106,17 @@ def _check_sensor(conn: sa.Connection | None, actor: ScopedActor, method: str, p
     if conn is None or not is_bound(actor):
         return
     parent = step.parent
-    if parent is not None and parent.etype is DATASTREAM:
-        table = DATASTREAM.table
+    if parent is not None and parent.etype in (DATASTREAM, MULTI_DATASTREAM):
+        table = parent.etype.table
         ids = [int(i) for i in conn.execute(sa.select(table.c.id).where(parent.cond)).scalars()]
-    elif parent is None and isinstance(body, dict) and isinstance(body.get("Datastream"), dict):
-        ids = [body["Datastream"].get("@iot.id")]
-    else:
-        raise Forbidden("a bound sensor token posts Observations to its own Datastreams "
-                        "(Datastreams(id)/Observations, or with Datastream {\"@iot.id\": id})")
-    _require_streams(conn, actor, ids)
+        _require_streams(conn, actor, ids, multi=parent.etype is MULTI_DATASTREAM)
+        return
+    for nav, multi in (("Datastream", False), ("MultiDatastream", True)):
+        if parent is None and isinstance(body, dict) and isinstance(body.get(nav), dict):
+            _require_streams(conn, actor, [body[nav].get("@iot.id")], multi=multi)
+            return
+    raise Forbidden("a bound sensor token posts Observations to its own Datastreams "
+                    "(Datastreams(id)/Observations, or with Datastream {\"@iot.id\": id})")
 
 
 def _plain_observation_body(body: Any) -> None:
@@ -126,34 +127,41 @@ def _plain_observation_body(body: Any) -> None:
         raise Forbidden("a sensor token creates new Observations; it cannot move existing ones")
     for nav in ("Datastream", "FeatureOfInterest", "MultiDatastream"):
         value = body.get(nav)
-        if isinstance(value, dict) and set(value) - _LINK_ONLY:
+        if isinstance(value, dict) and "@iot.id" not in value:
             raise Forbidden(f"{nav}: a sensor token links an existing {nav} by @iot.id; it creates none")
 
 
-def _create_observations_streams(body: Any) -> list[Any]:
+def _create_observations_streams(body: Any, nav: str = "Datastream") -> list[Any]:
+    """The ids of the ``nav`` entities (Datastream or MultiDatastream) a CreateObservations body names.
+
+    A member with ``@iot.id`` links an existing entity (the writer ignores its other members);
+    one without would create an entity, which a sensor may not.
+    """
     if not isinstance(body, list):
         return []
     streams = []
     for item in body:
-        ds = item.get("Datastream") if isinstance(item, dict) else None
+        ds = item.get(nav) if isinstance(item, dict) else None
         if isinstance(ds, dict):
-            if set(ds) - _LINK_ONLY:
-                raise Forbidden("Datastream: a sensor token links an existing Datastream by @iot.id; it creates none")
+            if "@iot.id" not in ds:
+                raise Forbidden(f"{nav}: a sensor token links an existing {nav} by @iot.id; it creates none")
             streams.append(ds.get("@iot.id"))
     return streams
 
 
-def _require_streams(conn: sa.Connection, actor: ScopedActor, ids: Iterable[Any]) -> None:
+def _require_streams(conn: sa.Connection, actor: ScopedActor, ids: Iterable[Any],
+                     multi: bool = False) -> None:
     wanted = {i for i in ids if type(i) is int}
     if not wanted:
         return  # no Datastream named: the write itself answers 400
-    table = DATASTREAM.table
+    table = (MULTI_DATASTREAM if multi else DATASTREAM).table
     rows = conn.execute(sa.select(table.c.id, table.c.thing_id).where(table.c.id.in_(wanted)))
     owners = {int(ds): int(thing) for ds, thing in rows}
     allowed = scope(conn, actor)
     foreign = sorted(i for i, thing in owners.items() if thing not in allowed)
     if foreign:
-        raise Forbidden(f"Datastream {foreign[0]} is not one of this token's Things' Datastreams")
+        kind = "MultiDatastream" if multi else "Datastream"
+        raise Forbidden(f"{kind} {foreign[0]} is not one of this token's Things' {kind}s")
 
 
 # --- bound device managers: their Things and what hangs from them ------------------------------
@@ -163,6 +171,7 @@ def _check_bound_manager(conn: sa.Connection, actor: ScopedActor, method: str, b
                          resource: Resource | None) -> None:
     if resource is None:  # CreateObservations
         _require_streams(conn, actor, _create_observations_streams(body))
+        _require_streams(conn, actor, _create_observations_streams(body, "MultiDatastream"), multi=True)
         return
     step = resource.step
     creates = method.upper() == "POST"
@@ -185,11 +194,16 @@ def _things_of(conn: sa.Connection, step: Step) -> set[int] | None:
     """The Things whose entities ``step`` addresses; None for entity types not owned by a Thing."""
     if step.etype is THING:
         query = sa.select(THING.table.c.id).where(step.cond)
-    elif step.etype is DATASTREAM:
-        query = sa.select(DATASTREAM.table.c.thing_id).where(step.cond)
+    elif step.etype in (DATASTREAM, MULTI_DATASTREAM):
+        query = sa.select(step.etype.table.c.thing_id).where(step.cond)
     elif step.etype is OBSERVATION:
-        obs, ds = OBSERVATION.table, DATASTREAM.table
-        query = sa.select(ds.c.thing_id).select_from(obs.join(ds, obs.c.datastream_id == ds.c.id)).where(step.cond)
+        obs, ds, mds = OBSERVATION.table, DATASTREAM.table, MULTI_DATASTREAM.table
+        query = (
+            sa.select(sa.func.coalesce(ds.c.thing_id, mds.c.thing_id))
+            .select_from(obs.outerjoin(ds, obs.c.datastream_id == ds.c.id)
+                         .outerjoin(mds, obs.c.multi_datastream_id == mds.c.id))
+            .where(step.cond)
+        )
     else:
         return None
     return {int(t) for t in conn.execute(query.distinct()).scalars()}

@@ -25,6 +25,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from zhicheng.air.editions import daily_aqi
+from zhicheng.air.iaqi import as_standard
 from zhicheng.air.realtime import hourly_aqi
 from zhicheng.sensing.alerts import POLLUTANT_OF
 from zhicheng.sensing.errors import NotFound
@@ -213,7 +214,7 @@ def current_aqi(conn: sa.Connection, standard: str | None = None) -> list[dict[s
         )
     hourly = pd.concat(frames, ignore_index=True)
     hourly = _complete_hours(hourly)
-    aqi = hourly_aqi(hourly[["station", "time", *POLLUTANTS]], standard=standard)
+    aqi = hourly_aqi(hourly[["station", "time", *POLLUTANTS]], standard=as_standard(standard))
     table = pd.concat([hourly, aqi], axis=1)
     last_rows = table[table["utc_hour"] == table["station"].map(latest)]
     meta = _station_meta(conn, list(latest))
@@ -313,7 +314,7 @@ def daily_station_aqi(
     hourly = hourly_frame(conn, streams, since, until)
     if hourly.empty:
         return []
-    days = daily_aqi(hourly[["station", "time", *POLLUTANTS]], standard=standard)
+    days = daily_aqi(hourly[["station", "time", *POLLUTANTS]], standard=as_standard(standard))
     keep = [c for c in days.columns if c != "station"]
     out = []
     for _, row in days.iterrows():

@@ -29,6 +29,7 @@ import numpy.typing as npt
 import sqlalchemy as sa
 
 from zhicheng.air.aqi import level_index
+from zhicheng.air.breakpoints import Pollutant, Standard
 from zhicheng.air.iaqi import iaqi
 from zhicheng.sensing.errors import NotFound, bad
 from zhicheng.sensing.timefmt import format_instant
@@ -40,11 +41,11 @@ log = logging.getLogger(__name__)
 ON_ALERT_OPENED: list[Callable[[dict[str, Any]], None]] = []
 
 #: ObservedProperty names (as the air stations use them) → the air module's pollutant codes.
-POLLUTANT_OF = {"PM2.5": "pm25", "PM10": "pm10", "SO2": "so2", "NO2": "no2", "CO": "co", "O3": "o3"}
+POLLUTANT_OF: dict[str, Pollutant] = {"PM2.5": "pm25", "PM10": "pm10", "SO2": "so2", "NO2": "no2", "CO": "co", "O3": "o3"}
 KINDS = ("threshold", "aqi_level")
 COMPARISONS = ("gt", "ge", "lt", "le")
 #: The edition alerts index readings by (the one in force since 2026-03-01).
-ALERT_STANDARD = "HJ633-2026"
+ALERT_STANDARD: Standard = "HJ633-2026"
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@ from zhicheng.store import (  # noqa: F401
     schema_carbon,
     schema_evaluation,
     schema_events,
+    schema_readiness,
     schema_sensing,
     schema_survey,
     schema_uncertainty,
+    schema_warnings,
 )

@@ -52,12 +52,56 @@ def alert_event(conn: sa.Connection, alert: dict[str, Any]) -> dict[str, Any]:
 
 
 def open_event_for_alert(engine: Engine, alert: dict[str, Any]) -> int:
-    """Open a city event (source ``sensor``) in ``engine``'s store from a sensor alert; its id."""
+    """Open a city event (source ``sensor``) in ``engine``'s store from a sensor alert; its id.
+
+    With ``ZHICHENG_WARNINGS_FROM_ALERTS`` on (the default) the alert also drafts a public warning
+    (CAP 1.2) around the station, for a reviewer to publish or reject.
+    """
     from zhicheng.events import open_event_from_alert
+    from zhicheng.settings import Settings
 
     with engine.connect() as conn:
         described = alert_event(conn, alert)
-    return open_event_from_alert(engine, described)
+    event_id = open_event_from_alert(engine, described)
+    if Settings().warnings_from_alerts and described.get("lat") is not None:
+        draft_warning_for_alert(engine, described)
+    return event_id
+
+
+#: Radius of the area a station's alert warns [km].
+WARNING_RADIUS_KM = 5.0
+
+
+def draft_warning_for_alert(engine: Engine, described: dict[str, Any], kind: str = "observed") -> int:
+    """Draft a CAP warning (Env, awaiting review) from an alert described as :func:`alert_event` does.
+
+    ``kind`` ``observed`` (a sensor alert: urgency Immediate, certainty Observed) or ``forecast``
+    (a predicted episode: Expected, Likely). Returns the warning's id.
+    """
+    from zhicheng.events.cap import InfoBlock
+    from zhicheng.events.warnings import WarningDraft, create_warning
+
+    station = str(described.get("station") or "")
+    pollutant = str(described.get("pollutant") or "")
+    forecast = kind == "forecast"
+    zh_event, en_event = ("重污染天气预警", "Heavy air pollution forecast") if forecast else ("空气质量超标", "Air-quality alert")
+    where_zh, where_en = (f"{station}监测站周边 {WARNING_RADIUS_KM:g} 公里", f"{WARNING_RADIUS_KM:g} km around {station} station")
+    info = (
+        InfoBlock("zh-CN", zh_event, f"{where_zh}{'预计出现' if forecast else '出现'}空气污染{('（' + pollutant + '）') if pollutant else ''}",
+                  str(described.get("message") or ""), "儿童、老年人及心脏病、肺病患者减少户外活动。"),
+        InfoBlock("en-US", en_event, f"Air pollution {'expected' if forecast else 'observed'} {where_en}"
+                  + (f" ({pollutant})" if pollutant else ""), str(described.get("message") or ""),
+                  "Children, older people and those with heart or lung disease should limit outdoor activity."),
+    )
+    draft = WarningDraft(
+        event_code=str(described.get("service_code") or ALERT_SERVICE), category="Env",
+        urgency="Expected" if forecast else "Immediate", severity="Severe",
+        certainty="Likely" if forecast else "Observed", area_desc_zh=where_zh, area_desc_en=where_en,
+        circle=f"{float(described['lat']):.5f},{float(described['lon']):.5f} {WARNING_RADIUS_KM:g}",
+        response_type="Prepare" if forecast else "Avoid", info=info,
+        source="forecast" if forecast else "alert", source_ref=str(described.get("id") or "") or None,
+    )
+    return int(create_warning(engine, draft, actor=station or "sensor", role=None)["id"])
 
 
 def _on_alert_opened(alert: dict[str, Any]) -> None:

@@ -19,8 +19,8 @@ import httpx
 import pytest
 import uvicorn
 
-from tests.api.sta_helpers import station_body
 from tests.conftest import postgres_database, postgres_url
+from tests.support.sta import station_body
 from zhicheng.api import create_app
 from zhicheng.auth import create_token
 

@@ -11,7 +11,7 @@ from frost_sta_client.model.ext.unitofmeasurement import UnitOfMeasurement
 from frost_sta_client.service.auth_handler import AuthHandler
 
 from tests.api.conformance.conftest import Sta
-from tests.api.sta_helpers import OM_MEASUREMENT, station_body
+from tests.support.sta import OM_MEASUREMENT, station_body
 
 
 def _service(sta: Sta, role: str = "device_manager") -> fsc.SensorThingsService:

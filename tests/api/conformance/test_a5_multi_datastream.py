@@ -10,6 +10,7 @@ from typing import Any
 
 import frost_sta_client as fsc
 import pytest
+import requests
 from frost_sta_client.service.auth_handler import AuthHandler
 
 from tests.api.conformance.conftest import Sta
@@ -276,7 +277,15 @@ def test_frost_client_reads_and_creates(sta: Sta, weather: dict[str, Any]) -> No
     assert service.observations().find(obs.id).result == [3.0, 39, 5.5]
     listed = mds.get_observations().query().filter("phenomenonTime eq 2017-02-05T00:00:00Z").list()
     assert [o.id for o in listed] == [obs.id]
-    service.delete(obs)
+    # A sensor token creates Observations only; removing one is an operator's right (issue 14).
+    with pytest.raises(requests.HTTPError) as refused:
+        service.delete(obs)
+    assert refused.value.response.status_code == 403
+    operator = fsc.SensorThingsService(
+        sta.root, auth_handler=AuthHandler(username="operator", password=sta.tokens["operator"])
+    )
+    operator.delete(obs)
+    assert sta.http("operator").get(f"/Observations({obs.id})").status_code == 404
 
 
 def test_delete_rules(sta: Sta) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +21,8 @@ from pydantic import SecretStr
 
 from tests.api.conformance.conftest import _free_port
 from tests.api.conformance.mqtt_support import Client, mosquitto, wait_for_port, wait_until
-from tests.api.sta_helpers import station_body
 from tests.conftest import postgres_database, postgres_url
+from tests.support.sta import station_body
 from zhicheng.api import create_app
 from zhicheng.auth import create_token
 from zhicheng.settings import Settings
@@ -164,8 +163,13 @@ def test_a7_embedded_broker_checks_tokens_per_topic(mqtt_server: MqttServer) -> 
         pytest.skip("the external broker's own ACLs decide who may publish")
     viewer = Client(mqtt_server.mqtt_port, mqtt_server.tokens["viewer"])
     viewer.publish(f"v1.1/Datastreams({mqtt_server.datastream})/Observations", {"result": 5, "phenomenonTime": "2017-06-01T00:00:00Z"}).wait_for_publish(10)
-    time.sleep(1.0)
-    assert _count(mqtt_server, "month(phenomenonTime) eq 6") == 0  # a viewer may not write
+    # A device's message sent after the viewer's arrives: the viewer's was handled before it.
+    device = Client(mqtt_server.mqtt_port, _password(mqtt_server))
+    device.publish(f"v1.1/Datastreams({mqtt_server.datastream})/Observations",
+                   {"result": 6, "phenomenonTime": "2015-06-01T00:00:00Z"}).wait_for_publish(10)
+    assert wait_until(lambda: _count(mqtt_server, "year(phenomenonTime) eq 2015") == 1)
+    device.close()
+    assert _count(mqtt_server, "year(phenomenonTime) eq 2017 and month(phenomenonTime) eq 6") == 0  # a viewer may not write
     viewer.close()
     stranger = Client(mqtt_server.mqtt_port, "zc_not-a-token")
     assert stranger.refused  # an unknown token is turned away at CONNECT
@@ -212,10 +216,10 @@ def test_a7_a_bound_sensor_writes_only_its_own_datastreams(mqtt_server: MqttServ
         other_ds = c.get(f"/Things({other})/Datastreams").json()["value"][0]["@iot.id"]
         own = c.get(f"/Datastreams({mqtt_server.datastream})/Thing").json()["@iot.id"]
     device = Client(mqtt_server.mqtt_port, create_token(engine, "sensor", "Nongzhanguan only", things=[own]))
-    device.publish(f"v1.1/Datastreams({other_ds})/Observations", {"result": 7, "phenomenonTime": "2017-07-01T00:00:00Z"}).wait_for_publish(10)
-    device.publish(f"v1.1/Datastreams({mqtt_server.datastream})/Observations", {"result": 8, "phenomenonTime": "2017-07-01T01:00:00Z"}).wait_for_publish(10)
-    assert wait_until(lambda: _count(mqtt_server, "month(phenomenonTime) eq 7") == 1)
-    time.sleep(0.5)
+    device.publish(f"v1.1/Datastreams({other_ds})/Observations", {"result": 7, "phenomenonTime": "2031-07-01T00:00:00Z"}).wait_for_publish(10)
+    device.publish(f"v1.1/Datastreams({mqtt_server.datastream})/Observations", {"result": 8, "phenomenonTime": "2031-07-01T01:00:00Z"}).wait_for_publish(10)
+    assert wait_until(lambda: _count(mqtt_server, "year(phenomenonTime) eq 2031") == 1)
+    # The allowed message was sent after the refused one and has arrived: the refusal is settled.
     others = httpx.get(f"{mqtt_server.root}/Datastreams({other_ds})/Observations", params={"$count": "true", "$top": 0}).json()
     assert others["@iot.count"] == 0
     device.close()

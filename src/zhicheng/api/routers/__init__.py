@@ -10,11 +10,13 @@ from zhicheng.api.routers import (
     evaluation,
     events,
     export,
+    grid,
     health,
     open311,
     sta,
     survey,
+    warnings,
 )
 
-ROUTERS: list[APIRouter] = [health.router, sta.router, sta.air_router, alerts.router, evaluation.router, cockpit.router, events.router, open311.router, survey.router,
-                            campaign.router, carbon.router, export.router]
+ROUTERS: list[APIRouter] = [health.router, sta.router, sta.air_router, alerts.router, evaluation.router, cockpit.router, events.router, open311.router, open311.discovery_router, survey.router,
+                            campaign.router, carbon.router, grid.router, warnings.router, export.router]

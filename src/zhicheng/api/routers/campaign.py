@@ -16,6 +16,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from zhicheng import campaign as svc
+from zhicheng.api import campaign_models as cm
 from zhicheng.api.deps import EngineDep, require_role
 from zhicheng.api.errors import http_status
 from zhicheng.auth import Principal
@@ -54,10 +55,10 @@ def actor(principal: Principal) -> svc.Actor:
 
 
 def settings_of(request: Request) -> svc.CampaignSettings:
-    """The campaign settings of the app (``app.state.campaign_settings``, else from the environment)."""
+    """The app's settings (``app.state.campaign_settings`` when set, else ``app.state.settings``)."""
     found: svc.CampaignSettings | None = getattr(request.app.state, "campaign_settings", None)
     if found is None:
-        found = svc.CampaignSettings()
+        found = getattr(request.app.state, "settings", None) or svc.CampaignSettings()
         request.app.state.campaign_settings = found
     return found
 
@@ -128,13 +129,13 @@ class Review(BaseModel):
     reason: str | None = Field(default=None, max_length=4000)
 
 
-@router.get("/api/campaigns")
+@router.get("/api/campaigns", response_model=None, responses={200: {"model": list[cm.CampaignListed]}})
 def list_campaigns(engine: EngineDep, _: Member) -> list[dict[str, Any]]:
     """Every campaign with its assignment count and submissions by state."""
     return svc.list_campaigns(engine)
 
 
-@router.post("/api/campaigns", status_code=201)
+@router.post("/api/campaigns", status_code=201, response_model=None, responses={201: {"model": cm.CampaignDetail}})
 def create_campaign(body: CampaignCreate, engine: EngineDep, who: Reviewer, lang: Lang = "zh") -> dict[str, Any]:
     """Create an open campaign over the built-in framework."""
     cid = call(svc.create_campaign, engine, actor(who), name=body.name, period=body.period,
@@ -142,39 +143,39 @@ def create_campaign(body: CampaignCreate, engine: EngineDep, who: Reviewer, lang
     return svc.get_campaign(engine, cid, lang=lang)
 
 
-@router.get("/api/campaigns/mine")
+@router.get("/api/campaigns/mine", response_model=None, responses={200: {"model": list[cm.Item]}})
 def mine(engine: EngineDep, who: Analyst, lang: Lang = "zh") -> list[dict[str, Any]]:
     """The caller's assigned indicator × unit items in open campaigns, soonest deadline first."""
     return call(svc.my_assignments, engine, actor(who), lang=lang)
 
 
-@router.get("/api/campaigns/notifications")
+@router.get("/api/campaigns/notifications", response_model=None, responses={200: {"model": cm.Notifications}})
 def notifications(engine: EngineDep, who: Member, lang: Lang = "zh") -> dict[str, Any]:
     """The caller's digest: due and overdue items, returned submissions, what awaits review."""
     return call(svc.notifications, engine, actor(who), lang=lang)
 
 
-@router.get("/api/campaigns/{cid}")
+@router.get("/api/campaigns/{cid}", response_model=None, responses={200: {"model": cm.CampaignDetail}})
 def get_campaign(cid: CampaignId, engine: EngineDep, _: Member, lang: Lang = "zh") -> dict[str, Any]:
     """A campaign with its units and assignments."""
     return call(svc.get_campaign, engine, cid, lang=lang)
 
 
-@router.post("/api/campaigns/{cid}/assignments")
+@router.post("/api/campaigns/{cid}/assignments", response_model=None, responses={200: {"model": list[cm.Assignment]}})
 def assign(cid: CampaignId, body: Assignments, engine: EngineDep, who: Reviewer) -> list[dict[str, Any]]:
     """Assign indicators to departments (re-assigning changes the entry); returns every assignment."""
     specs = [svc.AssignmentSpec(a.indicator_id, a.department, tuple(a.assignees)) for a in body.assignments]
     return call(svc.assign, engine, actor(who), cid, specs)
 
 
-@router.post("/api/campaigns/{cid}/close")
+@router.post("/api/campaigns/{cid}/close", response_model=None, responses={200: {"model": cm.CampaignDetail}})
 def close(cid: CampaignId, engine: EngineDep, who: Reviewer, lang: Lang = "zh") -> dict[str, Any]:
     """Close a campaign (nothing more is submitted or reviewed)."""
     call(svc.close_campaign, engine, actor(who), cid)
     return svc.get_campaign(engine, cid, lang=lang)
 
 
-@router.get("/api/campaigns/{cid}/progress")
+@router.get("/api/campaigns/{cid}/progress", response_model=None, responses={200: {"model": cm.Progress}})
 def progress(cid: CampaignId, engine: EngineDep, who: Member, lang: Lang = "zh") -> dict[str, Any]:
     """Progress per department and indicator: counts by state, completion, overdue."""
     return call(svc.progress, engine, actor(who), cid, lang=lang)
@@ -197,7 +198,7 @@ def export(cid: CampaignId, engine: EngineDep, _: Reviewer, format: Literal["csv
     return Response(buffer.getvalue(), media_type=media, headers=headers)
 
 
-@router.get("/api/campaigns/{cid}/provenance")
+@router.get("/api/campaigns/{cid}/provenance", response_model=None, responses={200: {"model": list[cm.ProvenanceLink]}})
 def provenance(cid: CampaignId, engine: EngineDep, who: Member, run: Annotated[int, Query(ge=1, le=MAX_ID)]) -> list[dict[str, Any]]:
     """Each approved submission beside the stored value, its batch and the run's raw value and score."""
     return call(svc.run_provenance, engine, actor(who), cid, run)
@@ -219,14 +220,14 @@ def _uploads(files: list[UploadFile] | None) -> list[tuple[str, Any]]:
     return [(f.filename or "evidence", f.file) for f in files or [] if f.filename or f.size]
 
 
-@router.get("/api/campaigns/{cid}/submissions")
+@router.get("/api/campaigns/{cid}/submissions", response_model=None, responses={200: {"model": list[cm.SubmissionListed]}})
 def list_submissions(cid: CampaignId, engine: EngineDep, who: Member, status: str | None = None,
                      department: str | None = None) -> list[dict[str, Any]]:
     """Submissions the caller may read (analysts: their department's)."""
     return call(svc.list_submissions, engine, actor(who), cid, status=status, department=department)
 
 
-@router.post("/api/campaigns/{cid}/submissions")
+@router.post("/api/campaigns/{cid}/submissions", response_model=None, responses={200: {"model": cm.SubmissionDetail}})
 def save_submission(
     cid: CampaignId,
     engine: EngineDep,
@@ -257,19 +258,19 @@ def save_submission(
                 submit=action == "submit")
 
 
-@router.get("/api/campaigns/{cid}/submissions/{sid}")
+@router.get("/api/campaigns/{cid}/submissions/{sid}", response_model=None, responses={200: {"model": cm.SubmissionDetail}})
 def get_submission(cid: CampaignId, sid: SubmissionId, engine: EngineDep, who: Member) -> dict[str, Any]:
     """One submission with its evidence and history (403 for other departments)."""
     return call(svc.get_submission, engine, actor(who), cid, sid)
 
 
-@router.post("/api/campaigns/{cid}/submissions/{sid}/submit")
+@router.post("/api/campaigns/{cid}/submissions/{sid}/submit", response_model=None, responses={200: {"model": cm.SubmissionDetail}})
 def submit(cid: CampaignId, sid: SubmissionId, engine: EngineDep, who: Analyst) -> dict[str, Any]:
     """Hand in a draft (→ submitted) or a returned submission (→ resubmitted)."""
     return call(svc.submit, engine, actor(who), cid, sid)
 
 
-@router.post("/api/campaigns/{cid}/submissions/{sid}/evidence")
+@router.post("/api/campaigns/{cid}/submissions/{sid}/evidence", response_model=None, responses={200: {"model": cm.SubmissionDetail}})
 def add_evidence(cid: CampaignId, sid: SubmissionId, engine: EngineDep, store: StoreDep, who: Analyst,
                  files: Annotated[list[UploadFile], File(description="PDF, XLSX, PNG or JPEG")]) -> dict[str, Any]:
     """Attach evidence files (all or none)."""
@@ -288,14 +289,14 @@ def download_evidence(cid: CampaignId, sid: SubmissionId, eid: EvidenceId, engin
                         content_disposition_type="attachment", headers=EVIDENCE_HEADERS)
 
 
-@router.delete("/api/campaigns/{cid}/submissions/{sid}/evidence/{eid}")
+@router.delete("/api/campaigns/{cid}/submissions/{sid}/evidence/{eid}", response_model=None, responses={200: {"model": cm.SubmissionDetail}})
 def remove_evidence(cid: CampaignId, sid: SubmissionId, eid: EvidenceId, engine: EngineDep, store: StoreDep,
                     who: Analyst) -> dict[str, Any]:
     """Detach an evidence file from a draft or returned submission."""
     return call(svc.remove_evidence, engine, store, actor(who), cid, sid, eid)
 
 
-@router.post("/api/campaigns/{cid}/approve")
+@router.post("/api/campaigns/{cid}/approve", response_model=None, responses={200: {"model": cm.ApprovalResult}})
 def approve(cid: CampaignId, body: Review, engine: EngineDep, who: Reviewer) -> dict[str, Any]:
     """Approve submissions in bulk; their values go into the store as one ingest batch."""
     result = call(svc.approve, engine, actor(who), cid, body.submission_ids)
@@ -303,7 +304,7 @@ def approve(cid: CampaignId, body: Review, engine: EngineDep, who: Reviewer) -> 
             "values_new": result.values_new, "values_updated": result.values_updated}
 
 
-@router.post("/api/campaigns/{cid}/return")
+@router.post("/api/campaigns/{cid}/return", response_model=None, responses={200: {"model": list[cm.SubmissionListed]}})
 def return_submissions(cid: CampaignId, body: Review, engine: EngineDep, who: Reviewer) -> list[dict[str, Any]]:
     """Send submissions back to their departments with a reason (all or none)."""
     return call(svc.return_submissions, engine, actor(who), cid, body.submission_ids, body.reason or "")

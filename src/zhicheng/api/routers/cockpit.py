@@ -8,12 +8,14 @@ import threading
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
+from zhicheng.api import read_models as rm
 from zhicheng.api.conditional import send
 from zhicheng.api.deps import EngineDep, PrincipalDep, PublicReader, SettingsDep
 from zhicheng.api.routers.evaluation import (
     JSON,
+    JSONBytes,
     Lang,
     RunId,
     UnitCode,
@@ -86,26 +88,32 @@ def static_file(path: str, request: Request) -> Response:
     return FileResponse(target, media_type=_TYPES.get(target.suffix), headers={"Cache-Control": cache})
 
 
-@router.get("/api/cockpit/access")
+class GeoJSONBytes(JSONResponse):
+    """GeoJSON sent as bytes already encoded (RFC 7946 media type)."""
+
+    media_type = "application/geo+json"
+
+
+@router.get("/api/cockpit/access", response_model=rm.Access)
 def access(settings: SettingsDep, principal: PrincipalDep) -> dict[str, bool]:
     """Whether reads need a token here and whether the caller presented a valid one (never 401s)."""
     return {"open_reads": settings.open_reads, "authenticated": principal.role is not None}
 
 
-@router.get("/api/cockpit/overview", response_class=Response, responses=JSON)
+@router.get("/api/cockpit/overview", response_class=JSONBytes, response_model=rm.Overview, responses=JSON)
 async def overview(request: Request, run_id: RunId = None, unit: UnitCode = None, lang: Lang = "zh") -> Response:
     """Everything the overview shows in one answer: run, unit, index, domains, map values, ranking."""
     return await json_answer(request, "overview", run_id, unit, lang)
 
 
-@router.get("/api/cockpit/geo", response_class=Response, responses=JSON)
+@router.get("/api/cockpit/geo", response_class=GeoJSONBytes, response_model=rm.Boundaries, responses=JSON)
 def geojson(request: Request, engine: EngineDep, _: PublicReader, run_id: RunId = None) -> Response:
     """Boundaries of the run's units as a GeoJSON FeatureCollection (property ``code``)."""
     plain, packed = answer(report_service(request, engine).geojson, run_id)
     return send(request, plain, packed, "application/geo+json", {"Cache-Control": "no-cache"})
 
 
-@router.get("/api/cockpit/live", response_class=Response, responses=JSON)
+@router.get("/api/cockpit/live", response_class=JSONBytes, response_model=rm.Live, responses=JSON)
 async def live(request: Request, lang: Lang = "zh") -> Response:
     """Station air quality (real-time AQI), open and overdue events, active alerts (≤ 10 s old)."""
     return await json_answer(request, "live", lang)

@@ -1,6 +1,7 @@
 """Evaluation results, read-only: runs, rankings, goal-tree nodes, units, indicator values.
 
-Answers are pre-encoded JSON from :class:`zhicheng.views.ReportService`. A cached answer is sent
+Answers are pre-encoded JSON from :class:`zhicheng.views.ReportService`, described in the OpenAPI
+schema by the response models of :mod:`zhicheng.api.read_models`. A cached answer is sent
 straight from the event loop (one small query checks it is current); only a miss goes to a worker
 thread to be computed, so a wall of screens reading the same answers costs almost nothing.
 """
@@ -10,10 +11,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
+from zhicheng.api import read_models as rm
 from zhicheng.api.conditional import send
 from zhicheng.api.deps import get_principal, get_settings, public_read
 from zhicheng.api.errors import http_status
@@ -26,12 +28,17 @@ Lang = Annotated[Literal["zh", "en"], Query(description="Language of names: zh (
 RunId = Annotated[int | None, Query(alias="run", ge=1, le=2**31 - 1, description="Evaluation run id (default: newest)")]
 UnitCode = Annotated[str | None, Query(max_length=64, description="Unit code (default: best ranked)")]
 
-#: OpenAPI of the answers sent as pre-encoded JSON bytes.
+#: OpenAPI of the errors of the answers sent as pre-encoded JSON bytes (200: the route's model).
 JSON: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"application/json": {}}, "description": "Successful Response"},
     401: {"description": "Reads need a bearer token on this server (open_reads is off)"},
     404: {"description": "No such run, unit or goal-tree node"},
 }
+
+
+class JSONBytes(JSONResponse):
+    """JSON sent as bytes already encoded (the route's ``response_model`` describes them; never rendered)."""
+
+    media_type = "application/json"
 
 
 def report_service(request: Request, engine: Engine | None = None) -> ReportService:
@@ -69,13 +76,13 @@ async def json_answer(request: Request, name: str, *args: Any) -> Response:
     return send(request, plain, packed, "application/json", {"Cache-Control": "no-cache"})
 
 
-@router.get("/runs", response_class=Response, responses=JSON)
+@router.get("/runs", response_class=JSONBytes, response_model=list[rm.RunListed], responses=JSON)
 async def list_runs(request: Request) -> Response:
     """Every evaluation run, newest first: period, framework version, number of units."""
     return await json_answer(request, "runs")
 
 
-@router.get("/ranking", response_class=Response, responses=JSON)
+@router.get("/ranking", response_class=JSONBytes, response_model=rm.Ranking, responses=JSON)
 async def ranking(
     request: Request, run_id: RunId = None,
     code: Annotated[str | None, Query(max_length=64, description="Goal-tree node (default: the index)")] = None,
@@ -85,20 +92,21 @@ async def ranking(
     return await json_answer(request, "ranking", run_id, code, lang)
 
 
-@router.get("/nodes/{code}", response_class=Response, responses=JSON)
+@router.get("/nodes/{code}", response_class=JSONBytes, response_model=rm.NodePage, responses=JSON)
 async def node(request: Request, code: str, run_id: RunId = None, unit: UnitCode = None,
                lang: Lang = "zh") -> Response:
     """A domain, requirement or indicator: the unit's score, its children, every unit's score."""
     return await json_answer(request, "node", code, run_id, unit, lang)
 
 
-@router.get("/units/{unit}", response_class=Response, responses=JSON)
+@router.get("/units/{unit}", response_class=JSONBytes, response_model=rm.UnitPage, responses=JSON)
 async def unit_page(request: Request, unit: str, run_id: RunId = None, lang: Lang = "zh") -> Response:
     """A unit: index, grade and rank, domain scores, strengths, weaknesses, gaps that lift it most."""
     return await json_answer(request, "unit", unit, run_id, lang)
 
 
-@router.get("/indicators/{indicator_id}/values", response_class=Response, responses=JSON)
+@router.get("/indicators/{indicator_id}/values", response_class=JSONBytes, response_model=rm.IndicatorValues,
+            responses=JSON)
 async def indicator_values(
     request: Request, indicator_id: str, run_id: RunId = None, unit: UnitCode = None,
     period: Annotated[str | None, Query(max_length=16, description="Period of the across-units view")] = None,

@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from zhicheng.api.errors import http_status
 from zhicheng.auth import Principal, bearer_token, principal_for
 from zhicheng.errors import Problem
-from zhicheng.events.catalogue import Catalogue, load_catalogue
+from zhicheng.events.catalogue import Catalogue, catalogue_for
 from zhicheng.events.errors import EventError, EventForbidden, EventNotFound
 from zhicheng.events.open311 import (
     RequestQuery,
@@ -134,7 +134,8 @@ def _check_reader(request: Request) -> None:
 def _submitter(request: Request, api_key: str | None) -> tuple[Principal, str]:
     """Who submits and the event source their key implies; EventError 400/403 otherwise."""
     if not api_key:
-        raise EventError("api_key is required to submit a service request")
+        # GeoReport v2, Errors: "403 - Missing or Invalid API Key (specify in error message)".
+        raise EventForbidden("api_key is required to submit a service request")
     public = request.app.state.settings.open311_public_key
     if public is not None and hmac.compare_digest(api_key.encode(), public.get_secret_value().encode()):
         return Principal(name="open311-public", role=None), "citizen"
@@ -187,7 +188,11 @@ def _submit(request: Request, items: list[tuple[str, str]]) -> Created:
     principal, source = _submitter(request, dict(items).get("api_key"))
     request.state.principal = principal
     new = _new_event(items, source)
-    return create_event(request.app.state.engine, new, principal.name, principal.role, _catalogue(request))
+    catalogue = _catalogue(request, dict(items).get("jurisdiction_id") or "")
+    if new.service_code and not catalogue.has(new.service_code):
+        # GeoReport v2, POST Service Request: "404 - service_code or jurisdiction_id was not found".
+        raise EventNotFound(f"service_code {new.service_code!r} not found")
+    return create_event(request.app.state.engine, new, principal.name, principal.role, catalogue)
 
 
 @router.post("/requests.{fmt}", summary="POST Service Request")
@@ -201,18 +206,24 @@ async def post_request(fmt: str, request: Request) -> Response:
         created = await run_in_threadpool(_submit, request, items)
     except EventError as exc:
         return _from_error(fmt, exc)
-    payload = [{
-        "service_request_id": created.public_id, "token": created.token,
-        "service_notice": created.service_notice, "account_id": None,
-    }]
+    # GeoReport v2, POST Service Request: service_request_id "should not be returned if token is
+    # returned" and token "should not be returned if service_request_id is returned". Services of
+    # type realtime answer the id; a server set to batch answers the token.
+    answer: dict[str, Any] = (
+        {"token": created.token} if request.app.state.settings.open311_type == "batch"
+        else {"service_request_id": created.public_id}
+    )
+    payload = [{**answer, "service_notice": created.service_notice, "account_id": None}]
     return _render(fmt, payload, "service_requests", "request")
 
 
 # --- reads -----------------------------------------------------------------------------------
 
 
-def _catalogue(request: Request) -> Catalogue:
-    return load_catalogue(request.app.state.settings.events_catalogue)
+def _catalogue(request: Request, jurisdiction_id: str | None = None) -> Catalogue:
+    """The catalogue of the request's ``jurisdiction_id`` (query or form), else the default."""
+    jid = jurisdiction_id if jurisdiction_id is not None else request.query_params.get("jurisdiction_id")
+    return catalogue_for(jid or None, request.app.state.settings)
 
 
 @router.get("/services.{fmt}", summary="GET Service List")
@@ -221,7 +232,9 @@ def get_services(fmt: str, request: Request) -> Response:
 
     def build() -> Response:
         _check_reader(request)
-        return _render(fmt, [service_record(s) for s in _catalogue(request).services], "services", "service")
+        kind = request.app.state.settings.open311_type
+        records = [{**service_record(s), "type": kind} for s in _catalogue(request).services]
+        return _render(fmt, records, "services", "service")
 
     return _guard(fmt, build)
 
@@ -280,3 +293,72 @@ def get_token(token: str, fmt: str, request: Request) -> Response:
         return _render(fmt, [record], "service_requests", "request")
 
     return _guard(fmt, build)
+
+
+# --- service discovery and malformed paths ------------------------------------------------------
+
+#: GeoReport v2 specification token (Service Discovery, ``endpoints.endpoint.specification``).
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+MEDIA_TYPES = ("text/xml", "application/json")
+#: Resources of the endpoint, reached as ``<name>.<format>``.
+RESOURCES = ("services", "requests", "tokens", "discovery")
+
+
+def discovery_record(request: Request) -> dict[str, Any]:
+    """The Service Discovery document (wiki.open311.org/Service_Discovery: every field required)."""
+    base = str(request.base_url).rstrip("/")
+    changeset = _catalogue(request).version
+    return {
+        "changeset": changeset,
+        "contact": "城市运行管理中心 / city operations centre: see the server's README, Open311 section",
+        "key_service": "api_key: a token from `zhicheng token create --role operator` or the city's public "
+                       "submission key (ZHICHENG_OPEN311_PUBLIC_KEY)",
+        "endpoints": [{
+            "specification": SPECIFICATION, "url": f"{base}/open311/v2", "changeset": changeset,
+            "type": "production", "formats": list(MEDIA_TYPES),
+        }],
+    }
+
+
+def _discovery_xml(record: dict[str, Any]) -> bytes:
+    top = ET.Element("discovery")
+    for key in ("changeset", "contact", "key_service"):
+        ET.SubElement(top, key).text = record[key]
+    endpoints = ET.SubElement(top, "endpoints")
+    for e in record["endpoints"]:
+        node = ET.SubElement(endpoints, "endpoint")
+        for key in ("specification", "url", "changeset", "type"):
+            ET.SubElement(node, key).text = e[key]
+        formats = ET.SubElement(node, "formats")
+        for f in e["formats"]:
+            ET.SubElement(formats, "format").text = f
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(top, encoding="utf-8")
+
+
+discovery_router = APIRouter(tags=["open311"])
+
+
+@discovery_router.get("/open311/discovery.{fmt}", summary="Service Discovery")
+@router.get("/discovery.{fmt}", summary="Service Discovery")
+def get_discovery(fmt: str, request: Request) -> Response:
+    """The Service Discovery file: specification, endpoint URL, changeset and formats."""
+    if fmt not in FORMATS:
+        return errors("json", 400, [f"format must be json or xml, got {fmt!r}"])
+    record = discovery_record(request)
+    if fmt == "xml":
+        return Response(_discovery_xml(record), media_type="text/xml; charset=utf-8")
+    return Response(_dumps(record), media_type="application/json; charset=utf-8")
+
+
+@router.api_route("/{rest:path}", methods=["GET", "POST"], include_in_schema=False)
+def malformed_path(rest: str) -> Response:
+    """Any other path under the endpoint, in the standard's errors format.
+
+    GeoReport v2, Errors: "The HTTP error codes should always be 404 for resources that don't
+    exist [...] and basically 400 for any other error"; a known resource without its
+    ``.<format>`` is such an other error ("400 - The URL request is invalid").
+    """
+    name = rest.split("/", 1)[0]
+    if name in RESOURCES and "." not in rest.rsplit("/", 1)[-1]:
+        return errors("json", 400, [f"the URL request is invalid: add the format, e.g. {rest}.json or {rest}.xml"])
+    return errors("json", 404, [f"no resource {rest!r} on this Open311 endpoint"])

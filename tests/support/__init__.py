@@ -1,0 +1,1 @@
+"""Helpers shared by the tests of several packages (workspaces, scenarios, browser and server helpers)."""
