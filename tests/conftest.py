@@ -62,3 +62,14 @@ def wide_cli_console() -> Iterator[None]:
     console.width = 200
     yield
     console.width = before
+
+
+@pytest.fixture(scope="session")
+def report_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, int]:
+    """A small built store shared by the export and report tests: its SQLite path and run id."""
+    from tests.report.report_store import build_report_store
+
+    path = tmp_path_factory.mktemp("report-store") / "store.db"
+    engine, run_id = build_report_store(path)
+    engine.dispose()
+    return str(path), run_id

@@ -18,7 +18,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 
 #: Floors from the bottom up; a package may import its own floor's shared packages and any floor below.
 SHARED = {"errors", "settings", ""}  # "" is the package's own __init__ (the version)
-CORES = {"goals", "index", "air", "readers"}
+CORES = {"goals", "index", "air", "readers", "numfmt"}
 STORE = {"store", "auth"}
 SERVICES = {"evaluate", "sensing", "events", "survey", "campaign", "views", "carbon", "archive", "report"}
 WORKSPACE = {"workspace"}

@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     #: The Spark cluster the analytics submit to (``spark://host:7077``); ``local[*]`` runs Spark
     #: inside this process.
     spark_master: str = "local[*]"
+    #: Folder the server writes reports (``/api/reports``) to; unset, ``<store>-reports`` next to a
+    #: SQLite store, else ``./reports``.
+    reports_dir: str | None = None
     #: Folder of the campaigns' content-addressed evidence files; unset, an ``evidence`` folder next
     #: to the SQLite store (or ``./evidence`` for a PostgreSQL store).
     evidence_dir: str | None = None
@@ -85,6 +88,17 @@ class Settings(BaseSettings):
             if database and database != ":memory:":
                 return Path(database).expanduser().resolve().parent / "evidence"
         return Path("evidence").resolve()
+
+    def reports_root(self, engine: Engine | None = None) -> Path:
+        """The reports folder for a store: the setting, else ``<store>-reports`` next to a SQLite file."""
+        if self.reports_dir:
+            return Path(self.reports_dir).expanduser().resolve()
+        if engine is not None and engine.url.get_backend_name() == "sqlite":
+            database = engine.url.database
+            if database and database != ":memory:":
+                db = Path(database).expanduser().resolve()
+                return db.with_name(db.stem + "-reports")
+        return Path("reports").resolve()
 
 
 def get_settings() -> Settings:

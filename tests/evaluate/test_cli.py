@@ -63,7 +63,7 @@ def test_ingest_evaluate_results_and_gaps(workspace: tuple[CliRunner, str, Path]
     records = json.loads(js.output)
     assert {r["code"]: r["gap"] for r in records} == {"D4.R1.I2": pytest.approx(20000), "D4.R2.I1": pytest.approx(5)}
     out = tmp / "results.xlsx"
-    xl = runner.invoke(app, ["results", "--format", "xlsx", "--out", str(out), "--db", db])
+    xl = runner.invoke(app, ["results", "--level", "all", "--format", "xlsx", "--out", str(out), "--db", db])
     assert xl.exit_code == 0
     assert list(pd.read_excel(out, sheet_name=None)) == ["index", "domain", "requirement", "indicator"]
     table = runner.invoke(app, ["results", "--level", "domain", "--db", db])

@@ -56,7 +56,7 @@ class CampaignDetail(CampaignRecord):
     """A campaign with its units, assignments and maturity grades."""
 
     units: list[str]
-    unit_names: dict[str, str] = Field(default_factory=dict, description="Unit code → name in the asked language")
+    unit_names: dict[str, str] | None = Field(None, description="Unit code → its name in the page's language")
     assignments: list[Assignment]
     grades: list[Grade]
 
@@ -120,6 +120,8 @@ class Item(BaseModel):
     indicator_id: str
     department: str
     unit_code: str
+    unit_name_zh: str | None = None
+    unit_name_en: str | None = None
     submission_id: float | None = None
     status: str = Field(description="missing, draft, submitted, returned, resubmitted or approved")
     value: float | None = None
@@ -130,8 +132,6 @@ class Item(BaseModel):
     indicator_name: str | None = None
     kind: str | None = None
     unit: str | None = None
-    unit_name_zh: str | None = None
-    unit_name_en: str | None = None
     days_left: float
     overdue: bool
 
@@ -176,6 +176,8 @@ class Submission(BaseModel):
     assignment_id: int
     indicator_id: str
     unit_code: str
+    unit_name_zh: str | None = None
+    unit_name_en: str | None = None
     department: str
     status: str = Field(description="draft, submitted, returned, resubmitted or approved")
     value: float | None = None
@@ -201,8 +203,6 @@ class SubmissionListed(Submission):
     """A submission in a list, with its number of evidence files."""
 
     evidence_count: int
-    unit_name_zh: str | None = None
-    unit_name_en: str | None = None
 
 
 class EvidenceFile(BaseModel):

@@ -90,8 +90,8 @@ class NodeInfo(NodeRef):
     direction: int | None = None
     target: float | None = None
     definition: str | None = None
-    unit_label: str | None = Field(None, description="The unit of measure named in the asked language")
-    definition_text: str | None = Field(None, description="The definition's part in the asked language")
+    unit_label: str | None = Field(None, description="The unit of measure in the page's language")
+    definition_text: str | None = Field(None, description="The definition in the page's language")
 
 
 # --------------------------------------------------------------------------- scores
@@ -124,8 +124,8 @@ class Score(Evidence):
     target: float | None = None
     gap: float | None = None
     lift: float | None = None
-    change: float | None = Field(None, description="Change since the run's base period (raw value of an indicator, else the score)")
-    cagr: float | None = Field(None, description="Compound annual growth rate since the base period [fraction per year]")
+    change: float | None = None
+    cagr: float | None = Field(None, description="Compound annual growth rate from the base period [fraction a year]")
     value_period: str | None = None
 
 
@@ -135,7 +135,7 @@ class IndexScore(Score):
     units_ranked: int
     rank_interval: list[float] | None = Field(None, description="Rank interval [Q5, Q95] of an uncertainty analysis")
     next_grade: NextGrade | None = None
-    at_top_grade: bool | None = Field(None, description="The unit holds the framework's top grade")
+    at_top_grade: bool | None = None
 
 
 class IndicatorScore(Score):
@@ -175,8 +175,8 @@ class Ranking(_Model):
     rows: list[RankingRow]
 
 
-class TrendPoint(_Model):
-    """A node's score for one unit in one period (the newest run of the period)."""
+class NodeTrendPoint(_Model):
+    """A node's score for a unit in one period (the newest run of that period)."""
 
     period: str
     run_id: int
@@ -186,7 +186,7 @@ class TrendPoint(_Model):
 
 
 class TrendSeries(_Model):
-    """One node's scores over the periods of a unit's trend."""
+    """One node's scores over the trend's periods (None where a period has none)."""
 
     code: str
     name: str
@@ -201,8 +201,8 @@ class UnitTrend(_Model):
     series: list[TrendSeries]
 
 
-class SubUnitValue(_Model):
-    """A district's newest value of one indicator."""
+class ChildValue(_Model):
+    """An indicator value of a district or county."""
 
     indicator_id: str
     name: str
@@ -213,21 +213,21 @@ class SubUnitValue(_Model):
     batch_id: int | None = None
 
 
-class SubUnit(_Model):
-    """A unit below the page's unit (a district or county): its score when the run has it, its values."""
+class ChildUnit(_Model):
+    """A district or county (区县) of the unit: its score where the run has one, its values."""
 
     code: str
     name: str
     level: str | None = None
     score: float | None = None
     rank: int | None = None
-    values: list[SubUnitValue]
+    values: list[ChildValue]
 
 
-class SubUnits(_Model):
-    """The units below a unit (区县)."""
+class UnitChildren(_Model):
+    """The unit's own districts and counties."""
 
-    units: list[SubUnit]
+    units: list[ChildUnit]
 
 
 class NodePage(_Model):
@@ -239,7 +239,7 @@ class NodePage(_Model):
     own: Score | None = None
     children: list[Score]
     across: list[RankingRow]
-    trend: list[TrendPoint] = []
+    trend: list[NodeTrendPoint] = []
     grades: list[Grade]
 
 
@@ -248,16 +248,16 @@ class UnitPage(_Model):
 
     run: Run
     unit: Unit
+    trend: UnitTrend | None = None
+    children: UnitChildren | None = None
     index: IndexScore | None = None
+    at_top_grade: bool | None = None
     domains: list[Score]
     requirements: list[Score]
     indicators: list[IndicatorScore]
     strengths: list[IndicatorScore]
     weaknesses: list[IndicatorScore]
     gaps: list[IndicatorScore]
-    at_top_grade: bool = False
-    trend: UnitTrend | None = None
-    children: SubUnits | None = None
     grades: list[Grade]
 
 
@@ -339,17 +339,17 @@ class Scores(_Model):
     units: dict[str, list[float | None]]
 
 
+class Measure(_Model):
+    """A unit of measure: its label in the page's language and the decimals it is shown with."""
+
+    label: str
+    decimals: int
+
+
 class MapInfo(_Model):
     """What the map can show."""
 
     units_with_boundary: int
-
-
-class Measure(_Model):
-    """A unit of measure as the pages show it: its label in the asked language, its decimals."""
-
-    label: str
-    decimals: int
 
 
 class Overview(_Model):
@@ -369,7 +369,7 @@ class Overview(_Model):
     ranking: list[RankingRow]
     has_intervals: bool
     map: MapInfo
-    measures: dict[str, Measure] = Field(default_factory=dict, description="Units of measure: label and decimals")
+    measures: dict[str, Measure] | None = None
 
 
 class Access(_Model):
@@ -389,8 +389,8 @@ class OverdueEvent(_Model):
     department: str | None = None
     address: str | None = None
     expected_at: str | None = None
-    service_name: str | None = Field(None, description="The service's name in the asked language")
-    department_name: str | None = Field(None, description="The department's name in the asked language")
+    service_name: str | None = None
+    department_name: str | None = None
 
 
 class EventsPanel(_Model):
@@ -413,7 +413,7 @@ class ActiveAlert(_Model):
     message: str | None = None
     rule: str
     datastream: str
-    station: str | None = Field(None, description="The station's name in the asked language")
+    station: str | None = None
     observed_property: str | None = None
 
 

@@ -79,6 +79,9 @@ def install(app: FastAPI) -> None:
                 yield state
         finally:
             await asyncio.to_thread(_join_warm, app)
+            jobs = getattr(app.state, "report_jobs", None)
+            if jobs is not None:  # the report worker finishes what it renders, then stops
+                await asyncio.to_thread(jobs.close)
 
     app.router.lifespan_context = lifespan
 

@@ -12,6 +12,7 @@ from zhicheng.cli import (
     events,
     framework,
     index,
+    report,
     sensors,
     server,
     survey,
@@ -35,6 +36,7 @@ app.add_typer(carbon.app, name="carbon")
 app.add_typer(archive.app, name="archive")
 workspace.register(app)
 server.register(app)
+report.register(app)
 
 
 def main() -> None:

@@ -280,30 +280,32 @@ def cmd_results(
     fmt: Annotated[str, typer.Option("--format", "-f", help="table | csv | xlsx | json")] = "table",
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output file (csv, json: stdout by default).")] = None,
     run: Annotated[int | None, typer.Option("--run", help="Run id (default: the latest).")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="XLSX headers and labels: zh | en")] = "zh",
     db: DbOption = None,
 ) -> None:
-    """Show or export the results of an evaluation run."""
+    """Show or export the results of an evaluation run: exactly the level asked (or all)."""
     from zhicheng.evaluate.errors import EvaluationError
-    from zhicheng.evaluate.results import export_results, read_results
+    from zhicheng.evaluate.export import export, results_table
 
     if fmt not in {"table", "csv", "xlsx", "json"}:
         raise EvaluationError(f"unknown format {fmt!r}: use table, csv, xlsx or json")
     if level not in (*LEVELS, "all"):
         raise EvaluationError(f"unknown level {level!r}: use one of {', '.join(LEVELS)} or all")
+    if lang not in ("zh", "en"):
+        raise EvaluationError(f"unknown language {lang!r}: use zh or en")
+    if fmt == "xlsx" and out is None:
+        raise EvaluationError("--format xlsx needs --out FILE.xlsx")
     engine = _engine(db)
-    as_level = None if level == "all" or fmt == "xlsx" else level
     code = _unit_code(engine, unit, run) if unit is not None else None
-    frame = read_results(engine, run, level=as_level, unit=code)
+    frame, levels = results_table(engine, run, level, code)
     if fmt == "table":
         _results_table(frame)
         return
-    if fmt == "xlsx" and out is None:
-        raise EvaluationError("--format xlsx needs --out FILE.xlsx")
+    written = export(frame, out, fmt, levels=levels, lang=lang)
     if out is None:
-        text = frame.to_csv(index=False) if fmt == "csv" else frame.to_json(orient="records", force_ascii=False, indent=1)
+        text = str(written)
         sys.stdout.write(text + ("" if text.endswith("\n") else "\n"))
         return
-    export_results(frame, out, fmt)
     console.print(f"wrote {out}", highlight=False)
 
 

@@ -13,10 +13,11 @@ from zhicheng.api.routers import (
     grid,
     health,
     open311,
+    reports,
     sta,
     survey,
     warnings,
 )
 
 ROUTERS: list[APIRouter] = [health.router, sta.router, sta.air_router, alerts.router, evaluation.router, cockpit.router, events.router, open311.router, open311.discovery_router, survey.router,
-                            campaign.router, carbon.router, grid.router, warnings.router, export.router]
+                            campaign.router, carbon.router, grid.router, warnings.router, export.router, reports.router]

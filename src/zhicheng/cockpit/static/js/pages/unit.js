@@ -3,8 +3,63 @@ import { UNIT_KEY, api, controls, go, here, state, t } from "../state.js";
 import * as charts from "../charts.js";
 import { amount, esc, link, nodePath, percent, score, scoreValue, signed, unitLabel } from "../format.js";
 import { emptyState, exportLinks, gradeText, scoreOrNoData } from "../components.js";
+import { TOKEN_KEY, request } from "../http.js";
 
 let unitCode = null; // the page's unit (its tables' exports name it)
+
+// The report button: queue a city report (/api/reports), poll its job, offer the file.
+const REPORT_WORDS = {
+  zh: { make: "生成评估报告 (PDF)", queued: "排队中…", running: "正在生成…", done: "下载报告", failed: "生成失败" },
+  en: { make: "Make the evaluation report (PDF)", queued: "Queued…", running: "Rendering…", done: "Download the report", failed: "Failed" },
+};
+const POLL_MS = 1000;
+
+async function download(job) {
+  const headers = {};
+  const token = localStorage.getItem(TOKEN_KEY);
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const response = await fetch(job.download, { headers });
+  if (!response.ok) throw new Error(response.statusText);
+  return URL.createObjectURL(await response.blob());
+}
+
+function reportButton(box, code) {
+  const words = REPORT_WORDS[state.lang] ?? REPORT_WORDS.zh;
+  const button = document.createElement("button");
+  button.type = "button";
+  button.dataset.testid = "report-button";
+  button.textContent = words.make;
+  const status = document.createElement("span");
+  status.setAttribute("role", "status");
+  status.dataset.testid = "report-status";
+  status.className = "muted";
+  box.replaceChildren(button, document.createTextNode(" "), status);
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    status.replaceChildren(document.createTextNode(words.queued));
+    try {
+      let job = await request(state.lang, "/api/reports", {
+        method: "POST", body: { kind: "city", unit: code, run: state.run, lang: state.lang, format: "pdf" },
+      });
+      while (job.status === "queued" || job.status === "running") {
+        status.textContent = words[job.status];
+        await new Promise((done) => setTimeout(done, POLL_MS));
+        job = await request(state.lang, `/api/reports/${encodeURIComponent(job.id)}`);
+      }
+      if (job.status !== "done") throw new Error(job.error ?? words.failed);
+      const link = document.createElement("a");
+      link.href = await download(job);
+      link.download = `report-${code}-${state.lang}.pdf`;
+      link.dataset.testid = "report-download";
+      link.textContent = words.done;
+      status.replaceChildren(link);
+    } catch (error) {
+      status.textContent = `${words.failed}: ${error.message}`;
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
 
 function indicatorRows(items, withLift) {
   return items.map((i) => {
@@ -73,6 +128,7 @@ export async function renderUnit(main, [code], { stale }) {
         ${idx.rank_interval ? `<div class="sub">${esc(t("interval"))}: ${esc(idx.rank_interval[0])}–${esc(idx.rank_interval[1])}</div>` : ""}</div>
       <div class="kpi"><div class="label">${esc(t("coverage"))}</div><div class="value">${percent(idx.coverage)}</div></div>
     </section>
+    <p id="unit-report" class="report-action"></p>
     <div class="grid" style="margin-top:14px">
       <section class="card span-6" aria-labelledby="h-radar"><h2 id="h-radar">${esc(t("radar"))}</h2><div id="unit-radar" class="chart tall" data-testid="radar"></div><p class="muted small" id="radar-missing" data-testid="radar-missing"></p></section>
       <section class="card span-6" aria-labelledby="h-dom"><h2 id="h-dom">${esc(t("domain"))}</h2>${exportLinks("domains", { unit: code })}
@@ -95,6 +151,7 @@ export async function renderUnit(main, [code], { stale }) {
     noDataText: t("noData"),
     series: trend.series.slice(1).filter((s) => s.scores.some((v) => v !== null)).map((s) => ({ name: s.name, data: s.scores.map((v) => (v === null ? "-" : scoreValue(v))) })),
   });
+  reportButton(document.getElementById("unit-report"), code);
   charts.radar(document.getElementById("unit-radar"), {
     axes: data.domains.map((d) => ({ code: d.code, name: d.name })),
     series: [{ name: data.unit.name, values: data.domains.map((d) => d.score) }],
