@@ -13,14 +13,14 @@ import secrets
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal, get_args
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from zhicheng.errors import ZhichengError
-from zhicheng.store.schema_api import api_token_things, api_tokens
+from zhicheng.store.schema_api import api_token_things, api_tokens, sessions
 
 Role = Literal["admin", "analyst", "operator", "device_manager", "sensor", "viewer", "reviewer"]
 ROLES: tuple[str, ...] = get_args(Role)
@@ -153,6 +153,7 @@ def rotate_token(engine: Engine, token_id: int, expires_at: datetime | None = No
             conn.execute(api_token_things.insert(), [{"token_id": new_id, "thing_id": t} for t in things])
         conn.execute(api_tokens.update().where(api_tokens.c.id == token_id).values(revoked_at=datetime.now(UTC)))
     _token_cache.clear()
+    _session_cache.clear()
     return token
 
 
@@ -178,6 +179,7 @@ def revoke_token(engine: Engine, token_id: int) -> None:
             .values(revoked_at=datetime.now(UTC))
         )
     _token_cache.clear()
+    _session_cache.clear()
     if done.rowcount != 1:
         raise TokenError(f"no active token with id {token_id}")
 
@@ -216,3 +218,87 @@ def _lookup(engine: Engine, token_hash: str) -> Principal | None:
             sa.select(api_token_things.c.thing_id).where(api_token_things.c.token_id == row.id)
         ).scalars())
     return Principal(name=row.name, role=row.role, token_id=row.id, department=row.department, things=things)
+
+
+# --- cockpit sign-in sessions -------------------------------------------------------------------
+
+#: Name of the HTTP-only cookie that carries a sign-in session.
+SESSION_COOKIE = "zc_session"
+#: Header in which every write riding the session cookie echoes the session's CSRF token.
+CSRF_HEADER = "x-csrf-token"
+_session_cache: dict[tuple[int, str], tuple[float, tuple[Principal, str, datetime] | None]] = {}
+
+
+@dataclass(frozen=True)
+class Session:
+    """A sign-in session: the cookie value (shown once), its CSRF token, who and until when."""
+
+    cookie: str
+    csrf: str
+    principal: Principal
+    expires_at: datetime
+
+
+def create_session(engine: Engine, token: str, hours: float) -> Session:
+    """Exchange a live token for a session of ``hours``; :class:`TokenError` for a bad token."""
+    principal = principal_for(engine, token)
+    if principal is None or principal.token_id is None:
+        raise TokenError("unknown or revoked token")
+    cookie = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(24)
+    now = datetime.now(UTC)
+    expires = now + timedelta(hours=hours)
+    with engine.begin() as conn:
+        conn.execute(sa.delete(sessions).where(sessions.c.expires_at < now))  # tidy old sessions
+        conn.execute(sessions.insert().values(
+            session_hash=hash_token(cookie), token_id=principal.token_id, csrf=csrf,
+            created_at=now, expires_at=expires,
+        ))
+    return Session(cookie=cookie, csrf=csrf, principal=principal, expires_at=expires)
+
+
+def session_for(engine: Engine, cookie: str) -> tuple[Principal, str, datetime] | None:
+    """(principal, CSRF token, expiry) of a live session cookie; None when unknown, expired or revoked.
+
+    A revoked token ends its sessions; lookups are reused for :data:`TOKEN_CACHE_SECONDS`.
+    """
+    key = (id(engine), hash_token(cookie))
+    now = time.monotonic()
+    cached = _session_cache.get(key)
+    if cached is not None and cached[0] > now:
+        found = cached[1]
+    else:
+        with engine.connect() as conn:
+            row = conn.execute(
+                sa.select(api_tokens.c.id, api_tokens.c.name, api_tokens.c.role, api_tokens.c.department,
+                          api_tokens.c.expires_at.label("token_expires"),
+                          sessions.c.csrf, sessions.c.expires_at)
+                .select_from(sessions.join(api_tokens, api_tokens.c.id == sessions.c.token_id))
+                .where(sessions.c.session_hash == key[1], api_tokens.c.revoked_at.is_(None))
+            ).first()  # fmt: skip
+            things = frozenset() if row is None else frozenset(int(t) for t in conn.execute(
+                sa.select(api_token_things.c.thing_id).where(api_token_things.c.token_id == row.id)
+            ).scalars())
+        found = None
+        if row is not None:
+            # the session ends with its token: at the session's end or the token's, whichever is first
+            ends = [_aware(row.expires_at)] + ([_aware(row.token_expires)] if row.token_expires is not None else [])
+            who = Principal(name=row.name, role=row.role, token_id=row.id, department=row.department, things=things)
+            found = (who, str(row.csrf), min(ends))
+        if len(_session_cache) > 10_000:
+            _session_cache.clear()
+        _session_cache[key] = (now + TOKEN_CACHE_SECONDS, found)
+    if found is None or found[2] <= datetime.now(UTC):
+        return None
+    return found
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def end_session(engine: Engine, cookie: str) -> None:
+    """Sign out: the session's cookie is no longer accepted (at once, in every process)."""
+    with engine.begin() as conn:
+        conn.execute(sa.delete(sessions).where(sessions.c.session_hash == hash_token(cookie)))
+    _session_cache.pop((id(engine), hash_token(cookie)), None)

@@ -22,8 +22,13 @@ class Settings(BaseSettings):
 
     #: The store: a SQLite file path or an SQLAlchemy URL (``postgresql+psycopg://…``).
     db: str = str(Path("zhicheng.db"))
-    #: Reads of evaluation results and public environment data need no token when true.
+    #: Reads of evaluation results and public environment data (air, alerts, the map) need no
+    #: sign-in when true; city events always need a role that may read them (viewer and up).
     open_reads: bool = True
+    #: How long a cockpit sign-in lasts [h] before the session cookie is refused.
+    session_hours: float = 8.0
+    #: The city's time zone: the cockpit shows every time in it (IANA name).
+    time_zone: str = "Asia/Shanghai"
     #: An Open311 ``api_key`` that lets anyone (a city app, a kiosk) submit citizen reports through
     #: ``POST requests``; unset, only tokens with role operator, admin or sensor may submit.
     open311_public_key: SecretStr | None = None
@@ -59,6 +64,9 @@ class Settings(BaseSettings):
     #: The bridge's user name and password at the external broker, when it asks for them.
     mqtt_username: str | None = None
     mqtt_password: SecretStr | None = None
+    #: The cockpit's national base map (GeoJSON as ``data/basemap/build.py`` writes it); unset, the
+    #: shipped one (``data/basemap/china.geojson``). A public deployment needs its own map approval.
+    basemap: str | None = None
     #: Where observations past the hot window are archived as Parquet: a folder, or an fsspec URL
     #: (``s3://bucket/zhicheng``, ``gs://…``; the filesystem's package installed). Unset: no archive.
     archive: str | None = None

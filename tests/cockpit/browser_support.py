@@ -7,5 +7,6 @@ from tests.support.browser import (  # noqa: F401
     LiveServer,
     serve,
     shot,
+    sign_in,
     wait_ready,
 )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import Engine
 
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, LiveServer, serve
 from tests.support.cockpit_workspace import add_live_data, build_workspace
@@ -23,14 +26,32 @@ def cockpit_assets() -> None:
         pytest.fail(f"{CHROMIUM} missing: install Debian's chromium (.ci/run does)")
 
 
-@pytest.fixture(scope="module")
-def workspace_server(tmp_path_factory: pytest.TempPathFactory, cockpit_assets: None) -> Iterator[LiveServer]:
-    """A server over eight real cities with one evaluation run, two air stations, events, an alert."""
-    engine = init_store(f"sqlite:///{tmp_path_factory.mktemp('cockpit') / 'store.db'}")
+@pytest.fixture(scope="session")
+def workspace_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """The workspace every cockpit test shares, built once: eight real cities with one evaluation
+    run, two air stations, events and an alert (a SQLite file that modules copy)."""
+    path = tmp_path_factory.mktemp("cockpit-built") / "store.db"
+    engine = init_store(f"sqlite:///{path}")
     built = build_workspace(engine)
     add_live_data(engine, datetime.now(UTC))
+    engine.dispose()  # the last connection closed: the WAL is folded into the file
+    return path, built
+
+
+def copy_workspace(workspace_file: tuple[Path, dict[str, Any]], folder: Path) -> Engine:
+    """A store of one's own holding the shared workspace (tests that write do not disturb others)."""
+    target = folder / "store.db"
+    shutil.copyfile(workspace_file[0], target)
+    return init_store(f"sqlite:///{target}")
+
+
+@pytest.fixture(scope="module")
+def workspace_server(tmp_path_factory: pytest.TempPathFactory, cockpit_assets: None,
+                     workspace_file: tuple[Path, dict[str, Any]]) -> Iterator[LiveServer]:
+    """A server over the shared workspace (a copy per module)."""
+    engine = copy_workspace(workspace_file, tmp_path_factory.mktemp("cockpit"))
     for url in serve(engine):
-        yield LiveServer(url=url, engine=engine, built=built)
+        yield LiveServer(url=url, engine=engine, built=workspace_file[1])
     engine.dispose()
 
 

@@ -59,7 +59,8 @@ def test_overview_shows_the_api_numbers(page: Any, workspace_server: LiveServer)
     # Map: every unit's boundary, coloured by its index score.
     chart = chart_option(page, "[data-testid=map]")
     # (with a geo component ECharts appends the regions it drew without data, value-less)
-    by_code = {d["name"]: d["value"] for d in chart["series"][0]["data"] if "value" in d}
+    # (the base map's provinces and lines are value-less data of their own, marked ``base``)
+    by_code = {d["name"]: d["value"] for d in chart["series"][0]["data"] if "value" in d and not d.get("base")}
     assert sorted(by_code) == workspace_server.built["units"]
     for code, values in data["scores"]["units"].items():
         assert by_code[code] == numbers.score(values[0])
@@ -85,7 +86,8 @@ def test_overview_shows_the_api_numbers(page: Any, workspace_server: LiveServer)
     # A laptop screen: the same page reflows, nothing scrolls sideways.
     page.set_viewport_size({"width": 1366, "height": 768})
     # The page reflows after the resize event (charts resize themselves): wait until it has.
-    page.wait_for_function("window.innerWidth === 1366 && document.documentElement.scrollWidth <= 1366",
+    # (a function, not an expression string: the page's CSP forbids the eval a string would need)
+    page.wait_for_function("() => window.innerWidth === 1366 && document.documentElement.scrollWidth <= 1366",
                            timeout=10_000)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     shot(page, "overview-laptop")
@@ -190,18 +192,29 @@ def test_laptop_size_and_empty_workspace(page: Any, empty_server: LiveServer) ->
         assert page.get_by_test_id("empty-state").is_visible()
 
 
-def test_a_server_with_closed_reads_asks_for_a_token(page: Any, tmp_path: Path) -> None:
+def test_a_server_with_closed_reads_asks_to_sign_in_and_keeps_no_token(page: Any, tmp_path: Path) -> None:
     engine = init_store(f"sqlite:///{tmp_path / 'store.db'}")
     build_workspace(engine)
     token = create_token(engine, "viewer", "wall screen")
     for url in serve(engine, Settings(open_reads=False)):
-        page.goto(url + "/")
+        # a deep link: the prompt, then sign-in, then back to the page asked for
+        page.goto(url + "/unit/320100?run=1")
         wait_ready(page)
-        page.locator("#token-input").fill(token)
-        page.locator("#token-input").press("Enter")
+        assert page.get_by_test_id("signin-prompt").is_visible()
+        assert "登录" in page.get_by_test_id("signin-prompt").inner_text()
+        page.get_by_test_id("signin-link").click()
         wait_ready(page)
-        assert page.get_by_test_id("kpi-index").is_visible()
-        assert page.evaluate("localStorage.getItem('zhicheng.token')") == token
+        page.locator("#signin-token").fill(token)
+        page.locator("#signin-token").press("Enter")
+        page.wait_for_url("**/unit/320100?run=1")
+        wait_ready(page)
+        assert page.get_by_test_id("unit-title").is_visible()
+        assert "wall screen" in page.get_by_test_id("who").inner_text()
+        storage = page.evaluate("JSON.stringify(Object.assign({}, localStorage, sessionStorage))")
+        assert token not in storage
+        cookie = next(c for c in page.context.cookies() if c["name"] == "zc_session")
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+        assert "zc_session" not in page.evaluate("document.cookie")
     engine.dispose()
 
 

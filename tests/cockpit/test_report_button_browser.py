@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.cockpit.browser_support import LiveServer, shot, wait_ready
+from tests.cockpit.browser_support import LiveServer, shot, sign_in, wait_ready
 from zhicheng.auth import create_token
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -14,10 +14,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 def test_the_report_button_makes_a_pdf(page: Any, workspace_server: LiveServer) -> None:
     token = create_token(workspace_server.engine, "analyst", "report-button")
+    sign_in(page, workspace_server.url, token)  # the session cookie, as the sign-in page sets it
     page.goto(workspace_server.url + "/unit/440300")
-    wait_ready(page)
-    page.evaluate("(t) => localStorage.setItem('zhicheng.token', t)", token)
-    page.reload()
     wait_ready(page)
     button = page.get_by_test_id("report-button")
     assert button.inner_text() == "生成评估报告 (PDF)"

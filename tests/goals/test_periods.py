@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from zhicheng.goals.periods import PERIOD_FORMS, is_period
+from zhicheng.goals.periods import PERIOD_FORMS, is_period, period_kind
 
 
 @pytest.mark.parametrize("text", ["2024", "2024-06", "2024-06-30", "2024Q2", "2024H1", " 2024Q4 "])
@@ -19,3 +19,11 @@ def test_other_text_is_not_a_period(text: str) -> None:
 
 def test_the_forms_are_named_for_messages() -> None:
     assert PERIOD_FORMS == "YYYY, YYYY-MM, YYYY-MM-DD, YYYYQn or YYYYHn"
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("2024", "year"), ("2024H2", "half"), ("2024Q3", "quarter"), ("2024-06", "month"), ("2024-06-30", "day"),
+    ("2024/06", None), ("", None),
+])
+def test_a_period_says_what_it_spans(text: str, kind: str | None) -> None:
+    assert period_kind(text) == kind

@@ -21,7 +21,7 @@ CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "cockpit" / "artifacts"  # git-ignored
 @dataclass
 class LiveServer:
     """A running server: its base URL and its store."""
@@ -69,3 +69,11 @@ def wait_ready(page: Any) -> None:
     # The overview's live panel fills in after its charts (body[data-live] "0" until it has).
     page.wait_for_function("() => document.body.dataset.ready === '1' && document.body.dataset.live !== '0'",
                            timeout=15_000)
+
+
+def sign_in(page: Any, base_url: str, token: str) -> dict[str, Any]:
+    """Sign the page's browser context in (POST /api/session sets the session cookie there)."""
+    response = page.request.post(base_url + "/api/session", data={"token": token})
+    assert response.status == 201, response.text()
+    answer: dict[str, Any] = response.json()
+    return answer

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.engine import Engine
 
-from zhicheng.auth import ANONYMOUS, Principal, principal_for, request_token
+from zhicheng.auth import (
+    ANONYMOUS,
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    Principal,
+    principal_for,
+    request_token,
+    session_for,
+)
 from zhicheng.settings import Settings
 
 
@@ -24,12 +33,39 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+#: Methods that change something: with the session cookie they must carry the CSRF header.
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def session_principal(request: Request) -> Principal | None:
+    """The caller signed in by the session cookie; None without a live session.
+
+    A write (POST, PUT, PATCH, DELETE) riding the cookie must echo the session's CSRF token in
+    the ``X-CSRF-Token`` header, else 403: another site can make a browser send the cookie, but
+    cannot read the token.
+    """
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    found = session_for(request.app.state.engine, cookie)
+    if found is None:
+        return None
+    principal, csrf, _ = found
+    if request.method in WRITES and not hmac.compare_digest(request.headers.get(CSRF_HEADER, ""), csrf):
+        raise HTTPException(403, "this write rides the sign-in cookie and needs the X-CSRF-Token header")
+    return principal
+
+
 def get_principal(request: Request) -> Principal:
-    """The caller named by the token (Bearer or Basic); anonymous without one; 401 for a bad one."""
+    """The caller named by the token (Bearer or Basic) or the sign-in cookie; anonymous without.
+
+    A bad token is 401; a bad or expired cookie counts as anonymous (the cockpit asks to sign in).
+    """
     header = request.headers.get("authorization", "")
     if not header:
-        request.state.principal = ANONYMOUS
-        return ANONYMOUS
+        signed = session_principal(request) or ANONYMOUS
+        request.state.principal = signed
+        return signed
     token = request_token(header)
     if token is None:
         raise HTTPException(

@@ -422,6 +422,7 @@ class AlertsPanel(_Model):
 
     available: bool
     active: int | None = None
+    total: int | None = Field(None, description="Every alert raised (open and ended)")
     alerts: list[ActiveAlert] | None = Field(None, alias="list")
 
 

@@ -78,6 +78,9 @@ def install(app: FastAPI) -> None:
             async with previous(asgi_app) as state:
                 yield state
         finally:
+            watching = getattr(app.state, "change_watcher", None)
+            if watching is not None:
+                await watching.stop()  # the live streams' shared watcher
             await asyncio.to_thread(_join_warm, app)
             jobs = getattr(app.state, "report_jobs", None)
             if jobs is not None:  # the report worker finishes what it renders, then stops

@@ -145,15 +145,14 @@ def _micros(t: dt.datetime) -> int:
 
 
 def _batch(rows: Sequence[Any]) -> pa.RecordBatch:
-    columns: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
-    for row in rows:
-        m = row._mapping
-        for name in SCHEMA.names:
-            v = m[name]
-            if name in JSON_COLUMNS and v is not None:
-                v = json.dumps(v, ensure_ascii=False, separators=(",", ":"))
-            columns[name].append(v)
-    return pa.RecordBatch.from_pydict(columns, schema=SCHEMA)
+    """Rows selected in :data:`SCHEMA` order as one Arrow batch (columns transposed at once)."""
+    columns = [list(c) for c in zip(*rows, strict=True)]
+    for i, name in enumerate(SCHEMA.names):
+        if name in JSON_COLUMNS:
+            columns[i] = [None if v is None else json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+                          for v in columns[i]]
+    return pa.RecordBatch.from_arrays([pa.array(c, type=f.type) for c, f in zip(columns, SCHEMA, strict=True)],
+                                      schema=SCHEMA)
 
 
 @dataclass(frozen=True)

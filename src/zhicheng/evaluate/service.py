@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -25,6 +24,7 @@ from zhicheng.evaluate.config import MethodConfig
 from zhicheng.evaluate.errors import EvaluationError
 from zhicheng.evaluate.ranking import Ranked, base_scores, rank_period
 from zhicheng.evaluate.scoring import LEVEL_NAMES, Tree, score_period
+from zhicheng.goals.periods import period_kind
 from zhicheng.index.results import rank_desc
 from zhicheng.store.bulk import bulk_insert
 from zhicheng.store.schema import (
@@ -40,8 +40,6 @@ from zhicheng.store.values import read_values
 
 if TYPE_CHECKING:
     from zhicheng.goals.model import Framework
-
-_YEAR = re.compile(r"^\d{4}$")
 
 
 @dataclass(frozen=True)
@@ -80,7 +78,7 @@ def _framework(framework: Framework | None) -> Framework:
 
 def _window(period: str, lookback: int) -> list[str]:
     """The periods a value may come from, latest first (years only; others exactly)."""
-    if lookback and _YEAR.match(period):
+    if lookback and period_kind(period) == "year":
         year = int(period)
         return [str(year - k) for k in range(lookback + 1)]
     return [period]
@@ -115,7 +113,7 @@ def suggest_period(engine: Engine, *, framework: Framework | None = None, lookba
     if counts.empty:
         raise EvaluationError("the store holds no values of the framework's indicators: ingest data first")
     wide = counts.pivot(index="period", columns="indicator_id", values="n").fillna(0).sort_index()
-    if lookback and all(_YEAR.match(p) for p in wide.index):
+    if lookback and all(period_kind(p) == "year" for p in wide.index):
         years = wide.index.astype(int)
         full = wide.reindex([str(y) for y in range(years.min(), years.max() + 1)], fill_value=0)
         wide = full.rolling(lookback + 1, min_periods=1).max()
@@ -338,7 +336,7 @@ def evaluate(
 
 
 def _years(period: str, base_period: str) -> float | None:
-    if _YEAR.match(period) and _YEAR.match(base_period):
+    if period_kind(period) == period_kind(base_period) == "year":
         return float(int(period) - int(base_period))
     return None
 

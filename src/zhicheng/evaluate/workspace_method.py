@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from zhicheng.evaluate.config import MethodConfig, stored_config
 from zhicheng.evaluate.errors import EvaluationError
+from zhicheng.goals.periods import period_kind
 from zhicheng.store.schema_evaluation import workspace_settings
 
 #: The settings key of the stored method.
@@ -36,7 +37,7 @@ class StoredMethod:
 
     def base_period(self, period: str) -> str | None:
         """The trend base of ``period`` (``trend_years`` earlier), for year periods."""
-        if self.trend_years and period.isdigit():
+        if self.trend_years and period_kind(period) == "year":
             return str(int(period) - self.trend_years)
         return None
 

@@ -63,6 +63,9 @@ def volume_series(engine: Engine, freq: Freq = "h", by: Sequence[str] = ("servic
     frame["period"] = at.dt.floor("h" if freq == "h" else "D").dt.tz_localize(None)
     counts = frame.groupby(["period", *by], dropna=False).size().rename("count")
     full = pd.date_range(frame["period"].min(), frame["period"].max(), freq=freq)
+    if not by:
+        total = counts.reindex(full, fill_value=0)
+        return pd.DataFrame({"period": full, "count": total.to_numpy().astype(int)})
     keys = counts.reset_index()[list(by)].drop_duplicates()
     grid = keys.merge(pd.DataFrame({"period": full}), how="cross")
     out = grid.merge(counts.reset_index(), on=["period", *by], how="left")
@@ -225,3 +228,35 @@ def detect_surges(series: pd.DataFrame, freq: Freq, keys: Sequence[str], min_tot
             row.update(period=last["period"], observed=int(last["count"]), forecast=float(mu[0]), upper=float(hi[0]))
             out.append(row)
     return pd.DataFrame(out, columns=[*keys, "period", "observed", "forecast", "upper"])
+
+
+def volume_view(series: pd.DataFrame, freq: Freq, coverage: float = COVERAGE) -> dict[str, list[dict[str, object]]]:
+    """History with its rolling forecast band, the next season's forecast, and the surges in history.
+
+    ``series``: columns period, count of one series. History periods before two seasons have no
+    band; ``ahead`` covers one season after the last period (hourly: the lag of the day before is
+    known for it).
+    """
+    m = SEASON[freq]
+    s = series.sort_values("period").reset_index(drop=True)
+    bt = backtest_volume(s, freq) if len(s) >= 2 * m + 1 else pd.DataFrame(columns=["period", "forecast", "lower", "upper"])
+    hist = s.merge(bt[["period", "forecast", "lower", "upper"]], on="period", how="left")
+    periods = pd.DatetimeIndex(s["period"])
+    ahead: list[dict[str, object]] = []
+    if len(s) >= 2 * m:
+        model = fit_volume(periods, s["count"].to_numpy(), freq)
+        step = pd.Timedelta(hours=1) if freq == "h" else pd.Timedelta(days=1)
+        future = pd.DatetimeIndex([periods[-1] + step * (k + 1) for k in range(m)])
+        mu, lo, hi = model.interval(future, s["count"].to_numpy()[-m:], coverage)
+        ahead = [{"period": p.isoformat(), "forecast": float(a), "lower": float(b), "upper": float(c)}
+                 for p, a, b, c in zip(future, mu, lo, hi, strict=True)]
+
+    def clean(v: object) -> object:
+        return None if isinstance(v, float) and not np.isfinite(v) else v
+
+    history = [{"period": pd.Timestamp(r["period"]).isoformat(), "count": int(r["count"]),
+                "forecast": clean(float(r["forecast"])), "lower": clean(float(r["lower"])),
+                "upper": clean(float(r["upper"])),
+                "surge": bool(np.isfinite(r["upper"]) and r["count"] > r["upper"])}
+               for r in hist.to_dict("records")]
+    return {"history": history, "ahead": ahead, "surges": [h for h in history if h["surge"]]}

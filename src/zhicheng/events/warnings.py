@@ -280,7 +280,7 @@ def feed_entries(engine: Engine, link: str) -> list[FeedEntry]:
     return out
 
 
-def reach_indicator(engine: Engine, year: int) -> float | None:
+def reach_indicator(engine: Engine, year: int, unit_code: str | None = None) -> float | None:
     """D2.R3.I1 [%]: mean over the year's published alerts of residents reached / residents warned × 100.
 
     References
@@ -294,7 +294,8 @@ def reach_indicator(engine: Engine, year: int) -> float | None:
         rows = conn.execute(sa.select(public_warnings.c.residents_in_area, public_warnings.c.residents_reached).where(
             public_warnings.c.state == "published", public_warnings.c.msg_type == "Alert",
             public_warnings.c.sent >= utc(start), public_warnings.c.sent < utc(end),
-            public_warnings.c.residents_in_area > 0, public_warnings.c.residents_reached.is_not(None))).all()
+            public_warnings.c.residents_in_area > 0, public_warnings.c.residents_reached.is_not(None),
+            *([public_warnings.c.unit_code == unit_code] if unit_code else []))).all()
     if not rows:
         return None
     return float(sum(100.0 * r.residents_reached / r.residents_in_area for r in rows) / len(rows))

@@ -8,13 +8,31 @@ store's keys. A period is a year ``2024``, a half-year ``2024H1``, a quarter ``2
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 #: A period of indicator values: YYYY, YYYY-MM, YYYY-MM-DD, YYYYQn or YYYYHn.
 PERIOD = re.compile(r"^\d{4}(-\d{2}|-\d{2}-\d{2}|Q[1-4]|H[12])?$")
 #: The forms of :data:`PERIOD`, as said in error messages.
 PERIOD_FORMS = "YYYY, YYYY-MM, YYYY-MM-DD, YYYYQn or YYYYHn"
+#: What a period spans.
+PeriodKind = Literal["year", "half", "quarter", "month", "day"]
 
 
 def is_period(text: str) -> bool:
     """Whether ``text`` (surrounding blanks ignored) is a period in one of :data:`PERIOD_FORMS`."""
     return PERIOD.match(str(text).strip()) is not None
+
+
+def period_kind(text: str) -> PeriodKind | None:
+    """What the period ``text`` spans (a year, half-year, quarter, month or day); None when it is no period."""
+    found = PERIOD.match(str(text).strip())
+    if found is None:
+        return None
+    tail = found.group(1) or ""
+    if not tail:
+        return "year"
+    if tail[0] == "H":
+        return "half"
+    if tail[0] == "Q":
+        return "quarter"
+    return "month" if len(tail) == 3 else "day"

@@ -198,6 +198,104 @@ def list_alerts(
     return [alert_json(r) for r in conn.execute(stmt).mappings()]
 
 
+#: Observations shown around an alert [µs]: from this long before its start to after its end.
+CONTEXT_US = 3 * 3_600_000_000
+#: At most this many observations in an alert's detail.
+CONTEXT_LIMIT = 500
+
+
+def _history_select() -> sa.Select[Any]:
+    a, r, d, t, op = s.alerts, s.alert_rules, s.sta_datastreams, s.sta_things, s.sta_observed_properties
+    return (
+        sa.select(a, r.c.name.label("rule_name"), r.c.kind.label("rule_kind"),
+                  d.c.name.label("datastream_name"), d.c.unit_of_measurement,
+                  t.c.id.label("thing_id"), t.c.name.label("station"),
+                  op.c.name.label("observed_property"))
+        .select_from(a.join(r, r.c.id == a.c.rule_id).join(d, d.c.id == a.c.datastream_id)
+                     .join(t, t.c.id == d.c.thing_id)
+                     .join(op, op.c.id == d.c.observed_property_id))
+    )  # fmt: skip
+
+
+def _history_json(row: Mapping[Any, Any]) -> dict[str, Any]:
+    unit = row["unit_of_measurement"] if isinstance(row["unit_of_measurement"], dict) else {}
+    return {
+        **alert_json(row),
+        "rule_name": row["rule_name"],
+        "rule_kind": row["rule_kind"],
+        "datastream_name": row["datastream_name"],
+        "thing_id": row["thing_id"],
+        "station": row["station"],
+        "observed_property": row["observed_property"],
+        "unit": unit.get("symbol"),
+    }
+
+
+def alert_history(
+    conn: sa.Connection,
+    active: bool | None = None,
+    thing_id: int | None = None,
+    rule_id: int | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """Every alert raised (open and ended), newest first, with its rule, Datastream and station.
+
+    ``total`` counts all alerts matching the filters; ``alerts`` is the page asked for.
+    """
+    a, d = s.alerts, s.sta_datastreams
+    conds: list[sa.ColumnElement[bool]] = []
+    if active is not None:
+        conds.append(a.c.ended_at.is_(None) if active else a.c.ended_at.is_not(None))
+    if thing_id is not None:
+        conds.append(d.c.thing_id == thing_id)
+    if rule_id is not None:
+        conds.append(a.c.rule_id == rule_id)
+    total = conn.execute(
+        sa.select(sa.func.count()).select_from(a.join(d, d.c.id == a.c.datastream_id)).where(*conds)
+    ).scalar_one()
+    rows = conn.execute(
+        _history_select().where(*conds)
+        .order_by(a.c.started_at.desc(), a.c.id.desc()).limit(limit).offset(offset)
+    ).mappings()  # fmt: skip
+    return {"total": int(total), "limit": limit, "offset": offset,
+            "alerts": [_history_json(r) for r in rows]}
+
+
+def alert_detail(conn: sa.Connection, alert_id: int) -> dict[str, Any]:
+    """One alert: its rule, station and the readings around it (those that breached marked).
+
+    ``observations`` are the Datastream's readings from :data:`CONTEXT_US` before the start to
+    as long after the end (or the latest reading while it is open), at most
+    :data:`CONTEXT_LIMIT`; ``breach`` says whether the rule's test holds for each.
+    """
+    row = conn.execute(_history_select().where(s.alerts.c.id == alert_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"alert {alert_id} does not exist")
+    out = _history_json(row)
+    rule = get_rule(conn, int(row["rule_id"]))
+    o = s.sta_observations
+    hi = row["ended_at"] if row["ended_at"] is not None else row["peak_at"]
+    stmt = (
+        sa.select(o.c.phenomenon_time_start, o.c.result_number)
+        .where(o.c.datastream_id == row["datastream_id"], o.c.result_number.is_not(None),
+               o.c.phenomenon_time_start >= row["started_at"] - CONTEXT_US)
+        .order_by(o.c.phenomenon_time_start).limit(CONTEXT_LIMIT)
+    )  # fmt: skip
+    if row["ended_at"] is not None:
+        stmt = stmt.where(o.c.phenomenon_time_start <= hi + CONTEXT_US)
+    readings = conn.execute(stmt).all()
+    values = np.array([float(v) for _, v in readings], dtype=np.float64)
+    rule_row = {**rule, "op_name": row["observed_property"]}
+    mask = breach_mask(rule_row, values) if len(values) else np.zeros(0, dtype=bool)
+    out["rule"] = rule
+    out["observations"] = [
+        {"at": format_instant(int(t)), "value": float(v), "breach": bool(b)}
+        for (t, v), b in zip(readings, mask, strict=True)
+    ]
+    return out
+
+
 # --- evaluation -------------------------------------------------------------------------------
 
 

@@ -410,6 +410,10 @@ def _array_problems(i: int, item: Any, rows: bool = True) -> list[Problem]:
         not in ("Datastream", "components", "dataArray", "dataArray@iot.count", "MultiDatastream")
     ]
     key = "MultiDatastream" if "MultiDatastream" in item and "Datastream" not in item else "Datastream"
+    if "MultiDatastream" in item and "Datastream" in item:
+        problems.append(
+            Problem(f"{where}: a data array has a Datastream or a MultiDatastream, not both", column="MultiDatastream")
+        )
     ds = item.get(key)
     if not isinstance(ds, dict) or not is_id(ds.get("@iot.id")):
         problems.append(

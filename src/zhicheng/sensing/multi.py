@@ -131,6 +131,20 @@ def after_link_change(conn: sa.Connection, nav: Nav, here_id: int, there_id: int
     check_constraints(conn, mds_id, f"MultiDatastream({mds_id})")
 
 
+def with_parent(nav: Nav, body: Any, parent_id: int) -> Any:
+    """``POST /ObservedProperties(1)/MultiDatastreams``: that ObservedProperty put in the body.
+
+    It comes last among the body's ObservedProperties (unless named already), so that the
+    constraints hold when the MultiDatastream is created.
+    """
+    if nav.link is not LINK or nav.link_here != "observed_property_id" or not isinstance(body, dict):
+        return body
+    ops = body.get("ObservedProperties", [])
+    if not isinstance(ops, list) or any(isinstance(o, dict) and o.get("@iot.id") == parent_id for o in ops):
+        return body
+    return {**body, "ObservedProperties": [*ops, {"@iot.id": parent_id}]}
+
+
 def delete_with_observed_property(conn: sa.Connection, observed_property_id: int) -> None:
     """Deleting an ObservedProperty deletes the MultiDatastreams it is part of (OGC 18-088 §10.4)."""
     ids = sa.select(LINK.c.multi_datastream_id).where(LINK.c.observed_property_id == observed_property_id)

@@ -222,7 +222,8 @@ def _post(conn: sa.Connection, call: Call, resource: Resource) -> Answer:
     if target is OBSERVATION and nav.link is None and _new_observation(call.body):
         row = observation_row(conn, call.body, given=given)
         return _created(conn, target, reader.entity_json(target, row, call.base, None))
-    new_id = writer.create(conn, target, call.body, given=given)
+    body = multi.with_parent(nav, call.body, parent_id)
+    new_id = writer.create(conn, target, body, given=given)
     if nav.link is not None:
         writer.link(conn, nav, parent_id, [new_id])
         multi.after_link_change(conn, nav, parent_id, new_id)

@@ -14,6 +14,8 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from zhicheng.store.changes import note_write
+
 #: Rows handed to the driver per ``executemany`` call (bounded memory for big frames).
 CHUNK_ROWS = 200_000
 
@@ -77,6 +79,7 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> in
     if unknown:
         raise ValueError(f"columns {unknown} are not in table {table.name}")
     dbapi_error = conn.dialect.loaded_dbapi.Error
+    note_write(conn, table.name)  # the driver-level paths bypass SQLAlchemy's statement events
     try:
         if conn.dialect.name == "postgresql":
             _copy_postgres(conn, table, frame)

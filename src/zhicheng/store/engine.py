@@ -64,4 +64,7 @@ def init_store(db: str | Path | Engine) -> Engine:
     engine = db if isinstance(db, Engine) else open_store(db)
     with engine.begin() as conn:
         command.upgrade(alembic_config(conn), "head")
+    from zhicheng.store import changes
+
+    changes.install(engine)  # after the migrations: their writes need no counters
     return engine

@@ -43,3 +43,29 @@ audit_log = sa.Table(
     sa.Column("detail", sa.Text, nullable=True),
     sa.Index("ix_audit_log_at", "at"),
 )
+
+#: Cockpit sign-in sessions: a token exchanged for an HTTP-only cookie. Only the cookie's SHA-256
+#: is kept; ``csrf`` is the per-session token every cookie-borne write must echo in a header.
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("session_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column(
+        "token_id", sa.Integer, sa.ForeignKey("api_tokens.id", ondelete="CASCADE"), nullable=False,
+        index=True,
+    ),
+    sa.Column("csrf", sa.String(64), nullable=False),
+    utc_timestamp("created_at"),
+    utc_timestamp("expires_at"),
+)
+
+#: One counter per kind of live data (``sensing``, ``alerts``, ``events``), bumped in the same
+#: transaction as every write to those tables: live pages poll it (or are notified) to refresh,
+#: whichever process wrote.
+store_changes = sa.Table(
+    "store_changes",
+    metadata,
+    sa.Column("topic", sa.String(32), primary_key=True),
+    sa.Column("counter", sa.BigInteger, nullable=False, server_default="0"),
+)

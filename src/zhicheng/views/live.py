@@ -102,6 +102,7 @@ def alerts_summary(conn: Connection, lang: str = "zh") -> dict[str, Any]:
     rules = int(conn.execute(sa.select(sa.func.count()).select_from(r)).scalar_one())
     active_filter = a.c.ended_at.is_(None)
     active = int(conn.execute(sa.select(sa.func.count()).select_from(a).where(active_filter)).scalar_one())
+    total = int(conn.execute(sa.select(sa.func.count()).select_from(a)).scalar_one())
     rows = conn.execute(
         sa.select(a.c.id, a.c.started_at, a.c.peak_value, a.c.message, r.c.name.label("rule"),
                   d.c.name.label("datastream"), t.c.name.label("thing"), t.c.properties,
@@ -116,7 +117,7 @@ def alerts_summary(conn: Connection, lang: str = "zh") -> dict[str, Any]:
          "started_at": datetime.fromtimestamp(row["started_at"] / 1e6, UTC).isoformat()}
         for row in rows
     ]
-    return {"available": rules > 0 or active > 0, "active": active, "list": listed}
+    return {"available": rules > 0 or total > 0, "active": active, "total": total, "list": listed}
 
 
 def air_summary(conn: Connection, air: AirSource, lang: str) -> dict[str, Any]:

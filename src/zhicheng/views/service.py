@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
 
+from zhicheng.store.changes import counters
 from zhicheng.views import drill, geo, live, overview, queries
 from zhicheng.views.cache import Generation, ReadCache, store_generation
 from zhicheng.views.context import (
@@ -173,7 +174,7 @@ class ReportService:
     def live(self, lang: str = "zh") -> dict[str, Any]:
         """Live air quality, events and alerts, reused for :data:`LIVE_TTL_S` seconds at most."""
         check_lang(lang)
-        window = int(time.monotonic() // LIVE_TTL_S)
+        window = self._live_window()
 
         def compute() -> dict[str, Any]:
             with self.engine.connect() as conn:
@@ -181,10 +182,20 @@ class ReportService:
 
         return self.cache.get(("live", lang, window), (0, 0, 0, ""), compute)
 
+    def _live_window(self) -> tuple[int, tuple[tuple[str, int], ...]]:
+        """The live answers' cache window: the time slot and the store's change counters.
+
+        A write to the sensing, alert or event tables (by any process) moves a counter, so the
+        next read after it is fresh; without writes an answer is reused for the slot.
+        """
+        with self.engine.connect() as conn:
+            moved = tuple(sorted(counters(conn).items()))
+        return int(time.monotonic() // LIVE_TTL_S), moved
+
     def _encoded_key(self, read: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Hashable, Generation]:
         name = getattr(read, "__name__", repr(read))
         if name == "live":
-            return ("encoded", name, args, int(time.monotonic() // LIVE_TTL_S)), (0, 0, 0, "")
+            return ("encoded", name, args, self._live_window()), (0, 0, 0, "")
         with self.engine.connect() as conn:
             return ("encoded", name, args), store_generation(conn)
 

@@ -128,3 +128,27 @@ def alert_events(engine: Engine) -> Iterator[None]:
         yield
     finally:
         ALERT_STORE.reset(token)
+
+
+def alert_page(conn: sa.Connection, alert_id: int) -> dict[str, Any]:
+    """An alert's page: rule, station, the readings around it and the city event it opened.
+
+    ``event`` is the event opened from the alert (public id, state, due time), or None when no
+    event was opened (an alert written outside a wired request or command).
+    """
+    from zhicheng.events.service import public_id_of
+    from zhicheng.sensing.alerts import alert_detail
+    from zhicheng.store.schema_events import events
+
+    page = alert_detail(conn, alert_id)
+    row = conn.execute(
+        sa.select(events.c.id, events.c.request_id, events.c.status, events.c.expected_at)
+        .where(events.c.source == "sensor", events.c.service_code == ALERT_SERVICE,
+               events.c.source_ref == str(alert_id))
+        .order_by(events.c.id).limit(1)
+    ).first()  # fmt: skip
+    page["event"] = None if row is None else {
+        "id": public_id_of(row.request_id, row.id), "status": row.status,
+        "expected_at": row.expected_at.isoformat() if row.expected_at is not None else None,
+    }
+    return page

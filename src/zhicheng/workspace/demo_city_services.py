@@ -62,6 +62,11 @@ def load_la311_demo(engine: Engine, data: Path) -> tuple[SourceSummary, dict[str
         # not stored as ~1,000 more units to evaluate.
         if not _event_values_current(engine, year):
             stored += store_event_indicators(engine, year, LA_UNIT, actor="demo", cells=False)
+    # 事件预判: surges in the last hour of the latest file against the hourly forecast band (once).
+    from zhicheng.workspace.forecasts import raise_surge_alerts
+
+    latest = events.c.source_ref == f"la311:{Path(LA311_FILES[-1]).name}"
+    surges = raise_surge_alerts(engine, "h", by_cell=False, where=latest)
     with engine.connect() as conn:
         per_service = {str(k): int(v) for k, v in conn.execute(
             sa.select(events.c.service_code, sa.func.count()).where(events.c.source_ref.like("la311:%"))
@@ -72,7 +77,7 @@ def load_la311_demo(engine: Engine, data: Path) -> tuple[SourceSummary, dict[str
         "Los Angeles 311 service requests", ", ".join(LA311_FILES), sum(r.read for r in results), 1,
         ", ".join(years) or "–", sum(r.loaded for r in results) + stored + placed,
         f"{sum(per_service.values()):,} events in {len(per_service)} services on {cells:,} H3 grid cells; "
-        f"D2.R1 indicators for {', '.join(years)}")
+        f"D2.R1 indicators for {', '.join(years)}; {len(surges)} surge(s) in the last hour")
     return summary, per_service
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 import frost_sta_client as fsc
+import httpx
 import pytest
 import requests
 from frost_sta_client.service.auth_handler import AuthHandler
 
 from tests.api.conformance.conftest import Sta
 from tests.api.sta_helpers import OM_MEASUREMENT
+from zhicheng.auth import create_token
 
 CLASS = "http://www.opengis.net/spec/iot_sensing/1.1/req/multi-datastream"
 COMPLEX = "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_ComplexObservation"
@@ -135,6 +137,15 @@ def test_observed_properties_keep_their_order(sta: Sta) -> None:
     mid = r.json()["@iot.id"]
     names = [o["name"] for o in c.get(f"/MultiDatastreams({mid})/ObservedProperties").json()["value"]]
     assert names == ["dew point", "pressure"]
+    # Created under an ObservedProperty: that one is among (last of) its ObservedProperties.
+    under = c.post(
+        f"/ObservedProperties({first['@iot.id']})/MultiDatastreams",
+        json={**body, "name": "Tiantan mast 2", "ObservedProperties": [{"@iot.id": second["@iot.id"]}]},
+    )
+    assert under.status_code == 201, under.text
+    ops = c.get(f"/MultiDatastreams({under.json()['@iot.id']})/ObservedProperties").json()["value"]
+    assert [o["name"] for o in ops] == ["dew point", "pressure"]
+    assert c.delete(f"/MultiDatastreams({under.json()['@iot.id']})").status_code == 200
     expanded = c.get(f"/MultiDatastreams({mid})", params={"$expand": "ObservedProperties($select=name)"}).json()
     assert [o["name"] for o in expanded["ObservedProperties"]] == ["dew point", "pressure"]
     assert c.delete(f"/MultiDatastreams({mid})").status_code == 200
@@ -249,6 +260,11 @@ def test_data_array(sta: Sta, weather: dict[str, Any]) -> None:
     assert [a == "error" for a in answer] == [False, True, False, False, False, True, True]
     in_park = c.get(answer[4].removeprefix(sta.root) + "/FeatureOfInterest").json()
     assert in_park["@iot.id"] == sta.ids["park"]
+    both = c.post(
+        "/CreateObservations",
+        json=[{"Datastream": {"@iot.id": 1}, "MultiDatastream": {"@iot.id": mid}, "components": ["result"], "dataArray": [[[1, 2, 3]]]}],
+    )
+    assert both.status_code == 400 and "not both" in both.text
     doc = c.get(
         f"/MultiDatastreams({mid})/Observations",
         params={"$resultFormat": "dataArray", "$select": "phenomenonTime,result", "$filter": "day(phenomenonTime) eq 4", "$orderby": "phenomenonTime"},
@@ -271,7 +287,9 @@ def test_frost_client_reads_and_creates(sta: Sta, weather: dict[str, Any]) -> No
     assert [u["symbol"] for u in mds.unit_of_measurements] == ["°C", "%", "m/s"]
     names = [o.name for o in mds.get_observed_properties().query().list()]
     assert names == ["air temperature", "relative humidity", "wind speed"]
-    obs = fsc.Observation(result=[3.0, 39, 5.5], phenomenon_time="2017-02-05T00:00:00Z", multi_datastream=mds)
+    # A sensor token links the MultiDatastream by id only (the client would send all it read).
+    link = fsc.MultiDatastream(id=mds.id)
+    obs = fsc.Observation(result=[3.0, 39, 5.5], phenomenon_time="2017-02-05T00:00:00Z", multi_datastream=link)
     service.create(obs)
     assert isinstance(obs.id, int)
     assert service.observations().find(obs.id).result == [3.0, 39, 5.5]
@@ -310,3 +328,23 @@ def test_writes_need_a_writing_token(sta: Sta, weather: dict[str, Any]) -> None:
     path = f"/MultiDatastreams({weather['@iot.id']})/Observations"
     assert sta.http(None).post(path, json=body).status_code == 401
     assert sta.http("viewer").post(path, json=body).status_code == 403
+
+
+def test_bound_sensor_writes_only_its_things_multi_datastreams(sta: Sta, weather: dict[str, Any]) -> None:
+    # A sensor token bound to Dongsi: Observations into Dongsi's MultiDatastream, none into Tiantan's,
+    # whichever way it asks (the MultiDatastream's path, a link in the body, CreateObservations).
+    token = create_token(sta.app.state.engine, "sensor", "dongsi-mast", things=[sta.ids["dongsi"]])
+    bound = httpx.Client(base_url=sta.root, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    other = sta.http().post("/MultiDatastreams", json=_weather(sta, sta.ids["tiantan"], name="Tiantan roof"))
+    assert other.status_code == 201, other.text
+    mine, theirs = weather["@iot.id"], other.json()["@iot.id"]
+    body = {"result": [1.0, 50, 1.0], "phenomenonTime": "2017-02-07T00:00:00Z"}
+    assert bound.post(f"/MultiDatastreams({mine})/Observations", json=body).status_code == 201
+    assert bound.post(f"/MultiDatastreams({theirs})/Observations", json=body).status_code == 403
+    assert bound.post("/Observations", json={**body, "MultiDatastream": {"@iot.id": theirs}}).status_code == 403
+    array = {"components": ["phenomenonTime", "result"], "dataArray": [["2017-02-07T01:00:00Z", [1.0, 50, 1.0]]]}
+    assert bound.post("/CreateObservations", json=[{"MultiDatastream": {"@iot.id": theirs}, **array}]).status_code == 403
+    assert bound.post("/CreateObservations", json=[{"MultiDatastream": {"@iot.id": mine}, **array}]).status_code == 201
+    assert bound.post("/MultiDatastreams", json=_weather(sta, sta.ids["dongsi"])).status_code == 403
+    assert sta.http().delete(f"/MultiDatastreams({theirs})").status_code == 200
+    bound.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 
 from zhicheng.api.deps import EngineDep, PublicReader, require_role
@@ -18,6 +19,7 @@ from zhicheng.auth import Principal
 from zhicheng.sensing import alerts as service
 from zhicheng.sensing.errors import SensingError
 from zhicheng.sensing.timefmt import parse_instant
+from zhicheng.workspace.alerts import alert_page
 
 router = APIRouter(prefix="/api/alerts", tags=["alerts"])
 Operator = Annotated[Principal, Depends(require_role("operator"))]
@@ -125,3 +127,72 @@ def list_alerts(
     return run_work(
         engine, lambda conn: service.list_alerts(conn, active, since_us, rule_id, limit)
     )
+
+
+class AlertRow(AlertOut):
+    """An alert of the history, with its rule, Datastream and station."""
+
+    rule_name: str
+    rule_kind: str
+    datastream_name: str
+    thing_id: int
+    station: str
+    observed_property: str
+    unit: str | None
+
+
+class AlertHistory(BaseModel):
+    """One page of every alert raised, newest first."""
+
+    total: int
+    limit: int
+    offset: int
+    alerts: list[AlertRow]
+
+
+class Reading(BaseModel):
+    """A reading of the alert's Datastream and whether it breached the rule."""
+
+    at: str
+    value: float
+    breach: bool
+
+
+class OpenedEvent(BaseModel):
+    """The city event an alert opened."""
+
+    id: str
+    status: str
+    expected_at: str | None
+
+
+class AlertDetail(AlertRow):
+    """An alert's page: rule, readings around it, the event it opened."""
+
+    rule: RuleOut
+    observations: list[Reading]
+    event: OpenedEvent | None
+
+
+@router.get("/history", response_model=AlertHistory)
+def alert_history(
+    engine: EngineDep,
+    _: PublicReader,
+    active: Annotated[bool | None, Query(description="true: open only; false: ended only")] = None,
+    thing_id: Annotated[int | None, Query(ge=0, le=2**53, description="one station (Thing)")] = None,
+    rule_id: Annotated[int | None, Query(ge=1, le=2**53)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+) -> dict[str, Any]:
+    """Every alert raised (open and ended), newest first, with rule, Datastream and station."""
+    return run_work(
+        engine, lambda conn: service.alert_history(conn, active, thing_id, rule_id, limit, offset)
+    )
+
+
+@router.get("/{alert_id}", response_model=AlertDetail)
+def alert_detail(
+    alert_id: Annotated[int, PathParam(ge=0, le=2**53)], engine: EngineDep, _: PublicReader
+) -> dict[str, Any]:
+    """One alert: its rule, the readings that triggered it and the city event it opened."""
+    return run_work(engine, lambda conn: alert_page(conn, alert_id))

@@ -74,10 +74,21 @@ def _records(frame: Any) -> list[dict[str, Any]]:
 
 @router.get("/api/carbon/units")
 async def list_units(engine: EngineDep, _: PublicReader, lang: Lang = "zh") -> list[dict[str, Any]]:
-    """Every unit with a CO2 inventory: code, name, level, dataset, years and peaking status."""
-    from zhicheng.carbon import report
+    """Every unit with a CO2 inventory: code, name, level, dataset, years and peaking status.
 
-    return await _call(lambda: report.units_list(workspace(engine), lang))
+    A store without inventories answers an empty list (the carbon page then says so), not 404.
+    """
+    from zhicheng.carbon import report
+    from zhicheng.carbon.service import CarbonNotFound
+
+    def units() -> list[dict[str, Any]]:
+        try:
+            ws = workspace(engine)
+        except CarbonNotFound:
+            return []
+        return list(report.units_list(ws, lang))
+
+    return await _call(units)
 
 
 @router.get("/api/carbon/units/{code}")

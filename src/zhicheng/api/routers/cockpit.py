@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
+import json
 import logging
 import threading
+import time
+from collections.abc import AsyncIterator
+from functools import lru_cache
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response, StreamingResponse
 
 from zhicheng.api import read_models as rm
+from zhicheng.api.changes import watcher
 from zhicheng.api.conditional import send
 from zhicheng.api.deps import EngineDep, PrincipalDep, PublicReader, SettingsDep
 from zhicheng.api.routers.evaluation import (
@@ -23,14 +29,15 @@ from zhicheng.api.routers.evaluation import (
     json_answer,
     report_service,
 )
-from zhicheng.cockpit import STATIC_DIR
+from zhicheng.cockpit import BASEMAP_FILE, STATIC_DIR
 from zhicheng.views import ReportService
 
 router = APIRouter(tags=["cockpit"])
 log = logging.getLogger(__name__)
 
 #: Client-side routes that all load the same page shell (the page picks its view from the path).
-PAGES = ("/", "/ranking", "/compare", "/domain/{code}", "/requirement/{code}", "/indicator/{code}", "/unit/{code}")
+PAGES = ("/", "/ranking", "/compare", "/domain/{code}", "/requirement/{code}", "/indicator/{code}", "/unit/{code}",
+         "/station/{code}", "/events", "/event/{code}", "/alerts", "/alert/{code}", "/signin")
 _TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css",
           ".html": "text/html", ".json": "application/json", ".svg": "image/svg+xml"}
 
@@ -118,3 +125,62 @@ async def live(request: Request, lang: Lang = "zh") -> Response:
     """Station air quality (real-time AQI), open and overdue events, active alerts (≤ 10 s old)."""
     return await json_answer(request, "live", lang)
 
+
+
+@lru_cache(maxsize=4)
+def _basemap_bytes(path: str) -> tuple[bytes, bytes, str]:
+    body = Path(path).read_bytes()
+    return body, gzip.compress(body, compresslevel=9), hashlib.sha256(body).hexdigest()[:32]
+
+
+@router.get("/api/cockpit/basemap", response_class=Response, responses=JSON)
+def basemap(request: Request, settings: SettingsDep) -> Response:
+    """The national base map (provinces, South China Sea inset, maritime line) as GeoJSON, gzip."""
+    path = settings.basemap or str(BASEMAP_FILE)
+    try:
+        plain, packed, tag = _basemap_bytes(path)
+    except OSError:
+        raise HTTPException(404, f"base map file {path} is missing") from None
+    etag = f'"{tag}"'
+    headers = {"Cache-Control": "public, max-age=86400", "ETag": etag, "Vary": "Accept-Encoding"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return Response(packed, media_type="application/geo+json", headers=headers)
+    return Response(plain, media_type="application/geo+json", headers=headers)
+
+
+#: A comment line at least this often keeps proxies from closing a quiet stream [s].
+STREAM_HEARTBEAT_S = 15.0
+#: A stream ends after this long [s]; the browser's EventSource reconnects by itself (``retry``).
+STREAM_MAX_S = 300.0
+
+
+@router.get("/api/cockpit/stream", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}}}})
+async def stream(request: Request, _: PublicReader) -> StreamingResponse:
+    """Server-sent events of the store's change counters (event ``changes``).
+
+    Sent at once and whenever a write to the sensing, alert or event tables, by any process,
+    moves them; the live pages refresh what changed. One watcher per server reads the counters
+    for every stream (:mod:`zhicheng.api.changes`).
+    """
+    watch = watcher(request.app)
+
+    async def events() -> AsyncIterator[str]:
+        yield "retry: 3000\n\n"
+        seen = 0  # the watcher's version 0 has no counters yet: wait for its first read
+        started = time.monotonic()
+        while time.monotonic() - started < STREAM_MAX_S:
+            if await request.is_disconnected():
+                return
+            version, now = await watch.wait(seen, STREAM_HEARTBEAT_S)
+            if version != seen and now is not None:
+                seen = version
+                yield f"event: changes\ndata: {json.dumps(now, separators=(',', ':'))}\n\n"
+            else:
+                yield ": still here\n\n"
+
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(events(), media_type="text/event-stream", headers=headers)

@@ -7,14 +7,15 @@ need operator (admin may do everything). Refused transitions change nothing.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from zhicheng.api.deps import EngineDep, require_role
+from zhicheng.api.deps import EngineDep, SettingsDep, require_role
 from zhicheng.api.errors import http_status
 from zhicheng.auth import Principal
+from zhicheng.events.catalogue import load_catalogue
 from zhicheng.events.errors import EventError
 from zhicheng.events.service import (
     EventFilter,
@@ -189,6 +190,32 @@ def events_stats(
     rows = frame.reset_index().rename(columns={frame.index.name: "key"})
     out = rows.astype(object).where(rows.notna(), None).to_dict("records")
     return [StatRow.model_validate({**r, "key": str(r["key"])}) for r in out]
+
+
+class CatalogueEntry(BaseModel):
+    """A service of the catalogue as the event pages name it."""
+
+    code: str
+    name: str
+    group: str
+    department: str
+    department_name: str | None
+    sla_hours: float
+
+
+@router.get("/catalogue", response_model=list[CatalogueEntry])
+def events_catalogue(
+    settings: SettingsDep, _: Reader, lang: Annotated[Literal["zh", "en"], Query()] = "zh"
+) -> list[CatalogueEntry]:
+    """The city's event types (services) with their names in ``lang``, department and SLA [h]."""
+    catalogue = load_catalogue(settings.events_catalogue)
+    departments = {d.code: (d.name_en if lang == "en" else d.name_zh) for d in catalogue.departments}
+    return [
+        CatalogueEntry(code=s.code, name=s.name_en if lang == "en" else s.name_zh, group=s.group,
+                       department=s.department, department_name=departments.get(s.department),
+                       sla_hours=s.sla_hours)
+        for s in catalogue.services
+    ]
 
 
 @router.get("/{event_id}", response_model=EventDetail)

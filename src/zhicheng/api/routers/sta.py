@@ -477,6 +477,29 @@ def air_stations(
     return run_work(engine, lambda conn: airlive.current_aqi(conn, standard))
 
 
+@air_router.get("/stations/{thing_id}", summary="One station's current hourly AQI")
+def air_station(
+    thing_id: Annotated[int, Path(ge=0, le=2**53)],
+    engine: EngineDep,
+    _: PublicReader,
+    standard: Standard = None,
+) -> dict[str, Any]:
+    """The station's name, location and latest hour (concentrations, IAQIs, AQI, level, colour)."""
+    return run_work(engine, lambda conn: airlive.station_current(conn, thing_id, standard))
+
+
+@air_router.get("/stations/{thing_id}/hourly", summary="A station's hourly (real-time) AQI")
+def air_station_hourly(
+    thing_id: Annotated[int, Path(ge=0, le=2**53)],
+    engine: EngineDep,
+    _: PublicReader,
+    hours: Annotated[int, Query(ge=1, le=24 * 31, description="hours up to the latest")] = 72,
+    standard: Standard = None,
+) -> list[dict[str, Any]]:
+    """The last ``hours`` hours of the station, oldest first (HJ 633 real-time AQI)."""
+    return run_work(engine, lambda conn: airlive.station_hourly_aqi(conn, thing_id, hours, standard))
+
+
 @air_router.get("/stations/{thing_id}/daily", summary="A station's daily AQI")
 def air_station_daily(
     thing_id: Annotated[int, Path(ge=0, le=2**53)],

@@ -1,20 +1,33 @@
 // The cockpit's shell: state (run, unit, language), routing, data loading and the header controls.
 import * as charts from "./charts.js";
 import { esc } from "./format.js";
-import { ApiError, TOKEN_KEY } from "./http.js";
+import { ApiError, loadSession, signOut } from "./http.js";
+import { clearLive } from "./live.js";
+import { signinPrompt, signinUrl } from "./ops.js";
+import { renderAlert, renderAlerts } from "./pages/alerts.js";
 import { renderCompare } from "./pages/compare.js";
+import { renderEvent, renderEvents } from "./pages/events.js";
 import { renderNode } from "./pages/node.js";
 import { renderOverview } from "./pages/overview.js";
 import { renderRanking } from "./pages/ranking.js";
+import { renderSignin } from "./pages/signin.js";
+import { renderStation } from "./pages/station.js";
 import { renderUnit } from "./pages/unit.js";
-import { LANG_KEY, UNIT_KEY, api, forgetPrefetched, go, onNavigate, prefetchOverview, readLocation, state, t } from "./state.js";
+import { LANG_KEY, UNIT_KEY, forgetPrefetched, go, onNavigate, prefetchOverview, readLocation, state, t } from "./state.js";
 
+// [path, page, public]: public pages are readable without sign-in when the server's open_reads is on.
 const ROUTES = [
-  [/^\/$/, () => renderOverview],
-  [/^\/ranking$/, () => renderRanking],
-  [/^\/compare$/, () => renderCompare],
-  [/^\/(domain|requirement|indicator)\/([^/]+)$/, () => renderNode],
-  [/^\/unit\/([^/]+)$/, () => renderUnit],
+  [/^\/$/, () => renderOverview, true],
+  [/^\/ranking$/, () => renderRanking, true],
+  [/^\/compare$/, () => renderCompare, true],
+  [/^\/(domain|requirement|indicator)\/([^/]+)$/, () => renderNode, true],
+  [/^\/unit\/([^/]+)$/, () => renderUnit, true],
+  [/^\/station\/([^/]+)$/, () => renderStation, true],
+  [/^\/alerts$/, () => renderAlerts, true],
+  [/^\/alert\/([^/]+)$/, () => renderAlert, true],
+  [/^\/events$/, () => renderEvents, true], // the page itself asks for a role that may read events
+  [/^\/event\/([^/]+)$/, () => renderEvent, true],
+  [/^\/signin$/, () => renderSignin, true],
 ];
 
 function applyStaticText() {
@@ -28,30 +41,48 @@ function applyStaticText() {
   document.title = `${t("brand")} · zhicheng 智城`;
 }
 
+const NAV_PATHS = { overview: /^\/$/, ranking: /^\/ranking$/, compare: /^\/compare$/, events: /^\/events?(\/|$)/, alerts: /^\/alerts?(\/|$)/ };
+
 function markNav() {
   const path = window.location.pathname;
   for (const a of document.querySelectorAll("[data-nav]")) {
-    const current = (a.dataset.nav === "overview" && path === "/") || (a.dataset.nav === "ranking" && path === "/ranking")
-      || (a.dataset.nav === "compare" && path === "/compare");
-    if (current) a.setAttribute("aria-current", "page");
+    if (NAV_PATHS[a.dataset.nav]?.test(path)) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   }
 }
 
-function showError(main, err) {
-  if (err instanceof ApiError && err.status === 401) {
-    main.innerHTML = `<section class="error"><p>${esc(t("needToken"))}</p>
-      <form id="token-form" class="row"><label for="token-input">${esc(t("tokenLabel"))}</label>
-      <input id="token-input" type="password" autocomplete="off" required>
-      <button type="submit">${esc(t("tokenSave"))}</button></form></section>`;
-    document.getElementById("token-form").addEventListener("submit", (e) => {
-      e.preventDefault();
-      localStorage.setItem(TOKEN_KEY, document.getElementById("token-input").value.trim());
-      access = null;
+/** The header's sign-in state: who is signed in and a sign-out button, or a sign-in link. */
+function showWho() {
+  const who = document.getElementById("who");
+  const session = state.session;
+  if (session?.authenticated) {
+    who.innerHTML = `<span data-testid="who">${esc(t("signinAs", { name: session.name, role: t(`role.${session.role}`) }))}</span>
+      ${session.via === "cookie" ? `<button type="button" id="sign-out" data-testid="sign-out">${esc(t("nav.signout"))}</button>` : ""}`;
+    document.getElementById("sign-out")?.addEventListener("click", async () => {
+      await signOut(state.lang);
+      state.session = await loadSession(state.lang);
       state.controls = null;
       forgetPrefetched();
-      render();
+      go("/");
     });
+  } else {
+    const back = window.location.pathname === "/signin" ? "/" : window.location.pathname + window.location.search;
+    who.innerHTML = `<a href="${esc(signinUrl(back))}" data-link data-testid="signin-nav">${esc(t("nav.signin"))}</a>`;
+  }
+}
+
+async function session() {
+  if (state.session === null) {
+    state.session = await loadSession(state.lang);
+    state.timeZone = state.session.time_zone ?? state.timeZone;
+  }
+  return state.session;
+}
+
+function showError(main, err) {
+  if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
+    // never a 401 body: the reader is asked to sign in (and comes back here afterwards)
+    signinPrompt(main, err.status === 403);
     return;
   }
   const key = err instanceof ApiError && err.status === 404 ? "notFound" : "failed";
@@ -60,12 +91,6 @@ function showError(main, err) {
 }
 
 let generation = 0;
-let access = null; // the server's answer to "do reads need a token?", asked once per page load
-
-async function needsToken() {
-  if (access === null) access = await api("/api/cockpit/access");
-  return !access.open_reads && !access.authenticated;
-}
 
 export async function render() {
   const mine = ++generation;
@@ -73,17 +98,28 @@ export async function render() {
   applyStaticText();
   markNav();
   charts.disposeAll();
+  clearLive();
   document.body.dataset.ready = "0";
   delete document.body.dataset.live;
   const main = document.getElementById("main");
   const path = window.location.pathname;
   const route = ROUTES.find(([re]) => re.test(path));
   try {
-    if (await needsToken()) throw new ApiError(401, t("needToken"));
+    const who = await session();
+    if (mine !== generation) return;
+    showWho();
     if (!route) throw new ApiError(404, path);
-    const match = path.match(route[0]);
-    const page = route[1]();
-    await page(main, match.slice(1).map(decodeURIComponent), { stale: () => mine !== generation });
+    const isSignin = path === "/signin";
+    if (!isSignin && !who.authenticated && (!who.open_reads || !route[2])) {
+      signinPrompt(main);
+    } else {
+      const match = path.match(route[0]);
+      const page = route[1]();
+      await page(main, match.slice(1).map(decodeURIComponent), {
+        stale: () => mine !== generation,
+        onSignedIn: () => { state.controls = null; },
+      });
+    }
     if (mine !== generation) return;
     await charts.allRendered();
   } catch (err) {

@@ -4,6 +4,7 @@
 // a value that is missing is drawn as "no data" (never as 0) and a chart with nothing to draw
 // says so (noData).
 import { esc, score, scoreValue } from "./format.js";
+import { escapeHtml } from "./dom.js";
 
 const TEXT = "#e8f0fa";
 const MUTED = "#a9bdd6";
@@ -168,14 +169,53 @@ export function bars(el, { items, label, targetName, markLine, onBar, horizontal
 
 const NO_DATA = "#3b4656";
 
-export function choropleth(el, { mapName, geojson, data, names, label, seriesName, onUnit, selected, noDataText }) {
+const BASE_LAND = "#1b2a3d";
+const BASE_BORDER = "#4b6584";
+const MARITIME = "#7fa7d1";
+
+/** The national base map (GeoJSON from ``/api/cockpit/basemap``), or null when the server has none. */
+let basemapLoad = null;
+
+export function loadBasemap() {
+  basemapLoad ??= fetch("/api/cockpit/basemap", { headers: { Accept: "application/geo+json" } })
+    .then((response) => (response.ok ? response.json() : null))
+    .catch(() => null);
+  return basemapLoad;
+}
+
+/** One map of the base map's features (provinces, inset, maritime line, inset frame) and the units on top. */
+export function onBasemap(basemap, units) {
+  if (!basemap) return units;
+  return { type: "FeatureCollection", features: [...basemap.features, ...units.features] };
+}
+
+/** Styles of the base map's regions: land, the maritime boundary line and the inset's frame. */
+function baseRegions(basemap) {
+  if (!basemap) return [];
+  return basemap.features.map((f) => {
+    const kind = f.properties.kind;
+    const line = kind === "maritime" || kind === "frame";
+    return {
+      name: f.properties.code, silent: true,
+      itemStyle: line
+        ? { borderColor: kind === "maritime" ? MARITIME : BASE_BORDER, borderWidth: kind === "maritime" ? 1.6 : 1, areaColor: "transparent" }
+        : { areaColor: BASE_LAND, borderColor: BASE_BORDER, borderWidth: 0.6 },
+      emphasis: { disabled: true }, select: { disabled: true }, tooltip: { show: !line },
+    };
+  });
+}
+
+export function choropleth(el, { mapName, geojson, data, names, units, label, seriesName, onUnit, selected, noDataText }) {
   if (!window.echarts.getMap(mapName)) window.echarts.registerMap(mapName, geojson);
+  const base = geojson.features.filter((f) => f.properties.kind);
+  const baseNames = Object.fromEntries(base.map((f) => [f.properties.code, f.properties.name]));
   const chart = make(el, {
     tooltip: {
       trigger: "item",
       formatter: (p) => (p.seriesType === "scatter"
         ? `${esc(p.name)}<br>AQI ${esc(p.value[2] ?? "—")}`
-        : `${esc(names[p.name] ?? p.name)}<br>${esc(seriesName)}: ${typeof p.value === "number" && !Number.isNaN(p.value) ? score(p.value) : esc(noDataText ?? "—")}`),
+        : baseNames[p.name] !== undefined ? esc(baseNames[p.name])
+          : `${esc(names[p.name] ?? p.name)}<br>${esc(seriesName)}: ${typeof p.value === "number" && !Number.isNaN(p.value) ? score(p.value) : esc(noDataText ?? "—")}`),
     },
     visualMap: {
       min: 0, max: 100, calculable: true, left: 10, bottom: 10, orient: "vertical", seriesIndex: 0,
@@ -185,17 +225,21 @@ export function choropleth(el, { mapName, geojson, data, names, label, seriesNam
       map: mapName, nameProperty: "code", roam: true,
       itemStyle: { borderColor: "#0b1420", borderWidth: 0.8, areaColor: "#24374f" },
       emphasis: { label: { show: false }, itemStyle: { areaColor: ACCENT2 } },
-      regions: selected ? [{ name: selected, itemStyle: { borderColor: ACCENT2, borderWidth: 2.5 } }] : [],
+      regions: [...baseRegions({ features: base }),
+        ...(selected ? [{ name: selected, itemStyle: { borderColor: ACCENT2, borderWidth: 2.5 } }] : [])],
     },
     series: [{
       type: "map", geoIndex: 0, name: seriesName,
       // Units without a score are drawn in a neutral grey, never in a colour of the scale.
-      data: data.map((d) => (d.value === null
+      data: [...data.map((d) => (d.value === null
         ? { name: d.code, value: NaN, itemStyle: { areaColor: NO_DATA } }
         : { name: d.code, value: scoreValue(d.value) })),
+      // The base map's land and lines in their own colours, outside the scale (property ``base``).
+      ...base.map((f) => ({ name: f.properties.code, value: NaN, base: true, ...baseRegions({ features: [f] })[0] }))],
     }],
   }, label);
-  if (onUnit) chart.on("click", (p) => p.seriesType === "map" && p.name && onUnit(p.name));
+  const clickable = units ?? new Set(data.map((d) => d.code));
+  if (onUnit) chart.on("click", (p) => p.seriesType === "map" && clickable.has(p.name) && onUnit(p.name));
   return chart;
 }
 
@@ -268,4 +312,53 @@ export function groupedBars(el, { categories, series, label, noDataText = "—",
   }, label);
   if (onCategory) chart.on("click", (p) => onCategory(categories[p.dataIndex]));
   return chart;
+}
+
+/** Vertical bars each in its own colour (AQI in its HJ 633 level colour); ``null`` values are gaps. */
+export function levelBars(el, { x, y, colours, label, name }) {
+  return make(el, {
+    grid: { left: 50, right: 20, top: 20, bottom: 50 },
+    tooltip: { trigger: "axis", valueFormatter: (v) => (typeof v === "number" ? String(v) : "—") },
+    xAxis: { type: "category", data: x, axisLabel: { color: MUTED, hideOverlap: true } },
+    yAxis: { type: "value", name, nameTextStyle: { color: MUTED }, axisLabel: { color: MUTED }, splitLine: { lineStyle: { color: LINE } } },
+    series: [{
+      type: "bar", name, barMaxWidth: 18,
+      data: y.map((v, i) => (v === null || v === undefined ? "-" : { value: v, itemStyle: { color: colours[i] ?? "#888" } })),
+    }],
+  }, label);
+}
+
+/** Readings over time; those that breached the rule drawn in red, the threshold as a dashed line. */
+export function readings(el, { x, y, breach, threshold, label, name }) {
+  return make(el, {
+    grid: { left: 60, right: 30, top: 30, bottom: 50 },
+    tooltip: { trigger: "axis" },
+    xAxis: { type: "category", data: x, axisLabel: { color: MUTED, hideOverlap: true } },
+    yAxis: { type: "value", scale: true, axisLabel: { color: MUTED }, splitLine: { lineStyle: { color: LINE } } },
+    series: [{
+      type: "line", name, lineStyle: { color: ACCENT, width: 2 }, symbolSize: 7,
+      data: y.map((v, i) => ({ value: v, itemStyle: { color: breach[i] ? "#ff5252" : ACCENT } })),
+      markLine: threshold === null || threshold === undefined ? undefined : {
+        symbol: "none", silent: true, lineStyle: { color: ACCENT2, type: "dashed" }, label: { color: ACCENT2 }, data: [{ yAxis: threshold }],
+      },
+    }],
+  }, label);
+}
+
+/** One place on the base map (and the units' boundaries), centred and zoomed on it. */
+export function pointMap(el, { mapName, geojson, lon, lat, name, label }) {
+  if (!window.echarts.getMap(mapName)) window.echarts.registerMap(mapName, geojson);
+  const base = geojson.features.filter((f) => f.properties.kind);
+  return make(el, {
+    tooltip: { trigger: "item", formatter: (p) => escapeHtml(p.name) },
+    geo: {
+      map: mapName, nameProperty: "code", roam: true, center: [lon, lat], zoom: 24, silent: true,
+      itemStyle: { borderColor: BASE_BORDER, borderWidth: 0.8, areaColor: "#24374f" },
+      regions: baseRegions({ features: base }),
+    },
+    series: [{
+      type: "scatter", coordinateSystem: "geo", name, symbolSize: 16, itemStyle: { color: ACCENT2, borderColor: "#000" },
+      data: [{ name, value: [lon, lat] }],
+    }],
+  }, label);
 }

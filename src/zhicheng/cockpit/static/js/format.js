@@ -74,6 +74,14 @@ export function amount(value, lang, unit) {
   return fixed(value, unit === undefined ? DEFAULT_DECIMALS : decimalsOf(unit), lang);
 }
 
+/**
+ * A pollutant concentration as HJ 663-2013 §5.2 reports it: mg/m³ (CO) to one decimal, µg/m³
+ * (the others) as whole numbers; ``unit`` is the unit's symbol.
+ */
+export function concentration(value, lang, unit) {
+  return fixed(value, unit === "mg/m³" || unit === "mg/m3" ? 1 : 0, lang);
+}
+
 /** A share [0–1] as a whole percentage. */
 export function percent(share) {
   return missing(share) ? "—" : `${(share * 100).toFixed(0)}%`;

@@ -1,4 +1,6 @@
 // Words of the cockpit's own interface, in Chinese (default) and English.
+import { OPS_STRINGS } from "./words_ops.js";
+
 // Names of domains, requirements, indicators and units come from the server in the chosen language.
 export const STRINGS = {
   zh: {
@@ -72,6 +74,7 @@ export const STRINGS = {
 };
 
 export function translate(lang, key, vars = {}) {
-  const text = (STRINGS[lang] && STRINGS[lang][key]) ?? STRINGS.zh[key] ?? key;
+  const text = (STRINGS[lang] && STRINGS[lang][key]) ?? (OPS_STRINGS[lang] && OPS_STRINGS[lang][key])
+    ?? STRINGS.zh[key] ?? OPS_STRINGS.zh[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, k) => (k in vars ? String(vars[k]) : `{${k}}`));
 }

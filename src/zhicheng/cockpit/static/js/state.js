@@ -13,6 +13,8 @@ export const state = {
   run: null,
   unit: null,
   controls: null, // the overview answer the header's selectors were filled from
+  timeZone: "Asia/Shanghai", // the city's time zone (the server's setting, read with the session)
+  session: null, // who is signed in: {authenticated, name, role, csrf, open_reads, …} from GET /api/session
 };
 
 export function t(key, vars) {
@@ -143,3 +145,7 @@ export function go(url) {
   renderer();
 }
 
+/** Draw the current page again (same URL, no new history entry): live updates of whole pages. */
+export function refresh() {
+  renderer();
+}

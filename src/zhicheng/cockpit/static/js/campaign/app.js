@@ -1,6 +1,6 @@
 // The campaign pages' shell (城市自评): language, token, API calls, routing between the three pages.
 import { esc } from "../format.js";
-import { ApiError, TOKEN_KEY } from "../http.js";
+import { ApiError, loadSession, signIn, signOut } from "../http.js";
 import { renderBoard, renderCampaigns } from "./board.js";
 import { renderMine } from "./mine.js";
 import { renderSubmit } from "./submit.js";
@@ -28,9 +28,19 @@ function showTokenForm(main) {
     <form id="token-form" class="row"><label for="token-input">${esc(t("tokenLabel"))}</label>
     <input id="token-input" type="password" autocomplete="off" required>
     <button type="submit">${esc(t("tokenSave"))}</button></form></section>`;
-  document.getElementById("token-form").addEventListener("submit", (e) => {
+  document.getElementById("token-form").addEventListener("submit", async (e) => {
     e.preventDefault();
-    localStorage.setItem(TOKEN_KEY, document.getElementById("token-input").value.trim());
+    // the token is exchanged for an HTTP-only session cookie; the page keeps no token
+    const field = document.getElementById("token-input");
+    document.body.dataset.ready = "0"; // busy until the signed-in page is drawn
+    try {
+      await signIn(state.lang, field.value.trim());
+    } catch (err) {
+      showError(main, err instanceof ApiError && err.status === 401 ? new ApiError(403, t("needToken")) : err);
+      document.body.dataset.ready = "1";
+      return;
+    }
+    field.value = "";
     state.me = null;
     render();
   });
@@ -68,7 +78,7 @@ export async function render() {
   }
   try {
     if (!route) throw new ApiError(404, path);
-    if (!localStorage.getItem(TOKEN_KEY)) throw new ApiError(401, "token");
+    if (!(await loadSession(state.lang)).authenticated) throw new ApiError(401, "token");
     await whoAmI();
     await route[1](main, path.match(route[0]).slice(1), { stale: () => mine !== generation });
   } catch (err) {
@@ -97,8 +107,8 @@ function setup() {
     localStorage.setItem(LANG_KEY, state.lang);
     render();
   });
-  document.getElementById("sign-out").addEventListener("click", () => {
-    localStorage.removeItem(TOKEN_KEY);
+  document.getElementById("sign-out").addEventListener("click", async () => {
+    await signOut(state.lang);
     state.me = null;
     document.getElementById("who").textContent = "";
     document.getElementById("sign-out").hidden = true;

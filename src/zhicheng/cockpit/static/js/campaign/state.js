@@ -1,7 +1,7 @@
 // The campaign pages' shared state and helpers (language, API calls, status pills, times,
 // navigation). Pages import this module, never the shell (app.js), so that modules form no cycle.
 import { esc } from "../format.js";
-import { ApiError, TOKEN_KEY, request } from "../http.js";
+import { ApiError, request } from "../http.js";
 import { translate } from "./i18n.js";
 
 export const LANG_KEY = "zhicheng.lang";
@@ -15,15 +15,14 @@ export function t(key, vars) {
   return translate(state.lang, key, vars);
 }
 
-/** Call the server's API with the saved token; ``body`` is FormData (multipart) or an object (JSON). */
+/** Call the server's API (signed in by the session cookie); ``body`` is FormData (multipart) or an object (JSON). */
 export function api(path, options = {}) {
   return request(state.lang, path, options);
 }
 
-/** Download an evidence file with the token and hand it to the browser as a file to save. */
+/** Download an evidence file (signed in by the session cookie) and hand it to the browser as a file to save. */
 export async function download(url, filename) {
-  const token = localStorage.getItem(TOKEN_KEY);
-  const response = await fetch(url, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  const response = await fetch(url, { credentials: "same-origin" }); // the sign-in cookie
   if (!response.ok) throw new ApiError(response.status, response.statusText);
   const blob = await response.blob();
   const link = document.createElement("a");

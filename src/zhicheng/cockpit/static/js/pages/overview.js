@@ -3,6 +3,10 @@ import { aqiColour, emptyState, exportLinks, gradeCell, gradeText, scoreOrNoData
 import { api, controls, go, here, state, t } from "../state.js";
 import * as charts from "../charts.js";
 import { esc, link, nodePath, score } from "../format.js";
+import { aqiLevel } from "../ops.js";
+import { onLive } from "../live.js";
+import { cityTime, dataTime } from "../time.js";
+import { OPEN_STATES } from "./events.js";
 
 function kpis(data) {
   const idx = data.index;
@@ -60,36 +64,41 @@ function rankingTable(data) {
 function airPanel(air) {
   if (!air || !air.available) return `<p class="muted" data-testid="no-air">${esc(t("noAir"))}</p>`;
   const items = air.stations.map((s) => {
-    const colour = s.colour ?? (s.aqi === null ? "#666" : aqiColour(s.aqi));
-    const dark = s.aqi !== null && s.aqi > 200 ? " dark" : "";
-    const url = `/api/air/stations/${encodeURIComponent(s.id)}/daily`;
-    return `<li data-station="${esc(s.id)}"><a class="pill aqi${dark}" style="background:${esc(colour)}" href="${esc(url)}"
+    const url = `/station/${encodeURIComponent(s.id)}`;
+    return `<li data-station="${esc(s.id)}"><a class="pill aqi aqi-${esc(aqiLevel(s.aqi))}" href="${esc(url)}" data-link
       data-testid="station-aqi" aria-label="${esc(s.name)} AQI ${esc(s.aqi ?? "—")}">${esc(s.aqi ?? "—")}</a>
-      ${esc(s.name)} <span class="muted">${esc(s.level_name ?? "")}${s.primary ? ` · ${esc(t("primary"))} ${esc(s.primary)}` : ""}
-      · ${esc((s.at ?? "").slice(0, 16).replace("T", " "))}</span></li>`;
+      ${link(s.name, url, 'data-testid="station-link"')} <span class="muted">${esc(s.level_name ?? "")}${s.primary ? ` · ${esc(t("primary"))} ${esc(s.primary)}` : ""}
+      · ${esc(cityTime(s.at))}</span></li>`;
   }).join("");
+  const newest = air.stations.map((s) => s.at).filter(Boolean).sort().at(-1);
   return `<p class="muted">${esc(t("stationCount", { n: air.stations.length }))}</p>
+    ${newest ? `<p class="stamp" data-testid="air-stamp">${esc(dataTime(newest))}</p>` : ""}
     <ul class="plain" data-testid="air-list">${items}</ul>`;
 }
 
 function eventsPanel(ev) {
   if (!ev || !ev.available) return `<p class="muted" data-testid="no-events">${esc(t("noEvents"))}</p>`;
-  const rows = ev.overdue_list.map((e) => `<tr><td><a href="/api/events/${esc(encodeURIComponent(e.request_id ?? e.id))}">#${esc(e.request_id ?? e.id)}</a></td><td>${esc(e.service_name ?? e.service_code)}</td>
-    <td>${esc(e.department_name ?? e.department ?? "—")}</td><td>${esc((e.expected_at ?? "").slice(0, 16).replace("T", " "))}</td></tr>`).join("");
+  const rows = ev.overdue_list.map((e) => {
+    const id = e.request_id ?? e.id;
+    return `<tr><td>${link(`#${id}`, `/event/${encodeURIComponent(id)}`, 'data-testid="overdue-event"')}</td><td>${esc(e.service_name ?? e.service_code)}</td>
+    <td>${esc(e.department_name ?? e.department ?? "—")}</td><td>${esc(cityTime(e.expected_at))}</td></tr>`;
+  }).join("");
   return `<div class="row"><div class="kpi"><div class="label">${esc(t("openEvents"))}</div>
-      <div class="value"><a href="/api/events?status=submitted,accepted,dispatched,in_progress,reopened" data-testid="events-open">${esc(ev.open)}</a></div></div>
+      <div class="value">${link(ev.open, `/events?status=${OPEN_STATES}`, 'data-testid="events-open"')}</div></div>
     <div class="kpi"><div class="label">${esc(t("overdueEvents"))}</div>
-      <div class="value"><a class="bad" href="/api/events?overdue=true" data-testid="events-overdue">${esc(ev.overdue)}</a></div></div></div>
-    ${rows ? `<table><thead><tr><th scope="col">#</th><th scope="col">${esc(t("service"))}</th>
-    <th scope="col">${esc(t("department"))}</th><th scope="col">${esc(t("expected"))}</th></tr></thead><tbody>${rows}</tbody></table>` : ""}`;
+      <div class="value">${link(ev.overdue, `/events?status=${OPEN_STATES}&overdue=true`, 'class="bad" data-testid="events-overdue"')}</div></div></div>
+    ${rows ? `<div class="table-wrap"><table><thead><tr><th scope="col">#</th><th scope="col">${esc(t("service"))}</th>
+    <th scope="col">${esc(t("department"))}</th><th scope="col">${esc(t("expected"))}</th></tr></thead><tbody>${rows}</tbody></table></div>` : ""}`;
 }
 
 function alertsPanel(al) {
-  if (!al || !al.available || al.active === 0) return `<p class="muted" data-testid="no-alerts">${esc(t("noAlerts"))}</p>`;
-  const rows = al.list.map((a) => `<li><strong>${esc(a.rule)}</strong> · ${esc(a.station ? `${a.station} ${a.observed_property ?? ""}` : a.datastream)} ·
-    ${esc(a.started_at.slice(0, 16).replace("T", " "))}<br><span class="muted">${esc(a.message)}</span></li>`).join("");
+  if (!al || !al.available) return `<p class="muted" data-testid="no-alerts">${esc(t("noAlerts"))}</p>`;
+  const rows = al.list.map((a) => `<li data-alert="${esc(a.id)}">${link(a.rule, `/alert/${encodeURIComponent(a.id)}`, 'data-testid="active-alert"')} · ${esc(a.station ? `${a.station} ${a.observed_property ?? ""}` : a.datastream)} ·
+    ${esc(cityTime(a.started_at))}<br><span class="muted">${esc(a.message)}</span></li>`).join("");
+  const history = `<p>${link(t("alertsRaised", { n: al.total ?? al.active }), "/alerts", 'data-testid="alerts-history"')}</p>`;
+  if (al.active === 0) return `<p class="muted" data-testid="no-alerts">${esc(t("noAlerts"))}</p>${history}`;
   return `<div class="kpi"><div class="label">${esc(t("activeAlerts"))}</div>
-    <div class="value"><a class="bad" href="/api/alerts?active=true" data-testid="alerts-active">${esc(al.active)}</a></div></div><ul>${rows}</ul>`;
+    <div class="value">${link(al.active, "/alerts?active=true", 'class="bad" data-testid="alerts-active"')}</div></div><ul>${rows}</ul>${history}`;
 }
 
 function layout(data) {
@@ -105,7 +114,8 @@ function layout(data) {
       <select id="map-by">${mapOptions}</select></div>
       <div id="map" class="chart map" data-testid="map"></div></section>
     <section class="card span-5" aria-labelledby="h-rank"><h2 id="h-rank">${esc(t("ranking"))}</h2>${exportLinks("ranking")}${rankingTable(data)}</section>
-    <section class="card span-7" aria-labelledby="h-live"><h2 id="h-live">${esc(t("live"))}</h2>
+    <section class="card span-7" aria-labelledby="h-live"><div class="row"><h2 id="h-live">${esc(t("live"))}</h2>
+      <span class="spacer"></span><span class="stamp"><span class="live-dot" aria-hidden="true"></span><span id="live-updated" data-testid="live-updated"></span></span></div>
       <div class="grid" id="live">
         <div class="span-4"><h3>${esc(t("air"))}</h3><div id="live-air">…</div></div>
         <div class="span-4"><h3>${esc(t("events"))}</h3><div id="live-events">…</div></div>
@@ -149,6 +159,8 @@ function drawCharts(data, geojson) {
 let mapChart = null;
 let stations = [];
 
+let basemap = null; // the national base map (provinces, South China Sea inset), fetched once
+
 function drawMap(data, geojson, slot) {
   const el = document.getElementById("map");
   window.echarts.getInstanceByDom(el)?.dispose();
@@ -159,9 +171,10 @@ function drawMap(data, geojson, slot) {
   }
   const names = Object.fromEntries(data.units.map((u) => [u.code, u.name]));
   mapChart = charts.choropleth(el, {
-    mapName: `units-run-${data.run.id}`,
-    geojson,
+    mapName: `units-run-${data.run.id}${basemap ? "-national" : ""}`,
+    geojson: charts.onBasemap(basemap, geojson),
     names,
+    units: new Set(geojson.features.map((f) => f.properties.code)),
     label: `${t("map")}: ${data.scores.names[slot]}`,
     seriesName: data.scores.names[slot],
     // Every unit on the map, evaluated or not: those without a score are drawn as "no data".
@@ -184,6 +197,8 @@ async function drawLive(runStale, pending) {
   document.getElementById("live-air").innerHTML = airPanel(live.air);
   document.getElementById("live-events").innerHTML = eventsPanel(live.events);
   document.getElementById("live-alerts").innerHTML = alertsPanel(live.alerts);
+  const updated = document.getElementById("live-updated");
+  if (updated) updated.textContent = t("updatedAt", { time: cityTime(live.at ?? new Date().toISOString()) });
 }
 
 export async function renderOverview(main, _args, { stale }) {
@@ -195,10 +210,12 @@ export async function renderOverview(main, _args, { stale }) {
     main.innerHTML = emptyState();
     return;
   }
-  const [data, geojson] = await Promise.all([
+  const [data, geojson, national] = await Promise.all([
     state.unit && state.unit !== base.unit?.code ? api("/api/cockpit/overview", { run: state.run, unit: state.unit }) : base,
     geoPending,
+    basemap ?? charts.loadBasemap(),
   ]);
+  basemap = national;
   if (stale()) return;
   main.innerHTML = layout(data);
   main.dataset.unit = data.unit.code;
@@ -210,4 +227,6 @@ export async function renderOverview(main, _args, { stale }) {
     document.body.dataset.live = "1";
     performance.mark("zhicheng:live-rendered");
   });
+  // live means live: the panel redraws itself whenever any process writes air, alert or event data
+  onLive(["sensing", "alerts", "events"], () => drawLive(stale, api("/api/cockpit/live").catch(() => ({}))));
 }

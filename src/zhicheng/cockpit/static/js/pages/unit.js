@@ -3,7 +3,7 @@ import { UNIT_KEY, api, controls, go, here, state, t } from "../state.js";
 import * as charts from "../charts.js";
 import { amount, esc, link, nodePath, percent, score, scoreValue, signed, unitLabel } from "../format.js";
 import { emptyState, exportLinks, gradeText, scoreOrNoData } from "../components.js";
-import { TOKEN_KEY, request } from "../http.js";
+import { request } from "../http.js";
 
 let unitCode = null; // the page's unit (its tables' exports name it)
 
@@ -15,10 +15,7 @@ const REPORT_WORDS = {
 const POLL_MS = 1000;
 
 async function download(job) {
-  const headers = {};
-  const token = localStorage.getItem(TOKEN_KEY);
-  if (token) headers.Authorization = `Bearer ${token}`;
-  const response = await fetch(job.download, { headers });
+  const response = await fetch(job.download, { credentials: "same-origin" }); // the sign-in cookie
   if (!response.ok) throw new Error(response.statusText);
   return URL.createObjectURL(await response.blob());
 }
@@ -71,7 +68,7 @@ function indicatorRows(items, withLift) {
   }).join("");
 }
 
-function table(title, id, items, withLift, emptyText) {
+function indicatorTable(title, id, items, withLift, emptyText) {
   const head = withLift
     ? `<th scope="col" class="num">${esc(t("gap"))}</th><th scope="col" class="num">${esc(t("lift"))}</th>`
     : `<th scope="col" class="num">${esc(t("rank"))}</th>`;
@@ -138,9 +135,9 @@ export async function renderUnit(main, [code], { stale }) {
       <section class="card span-12" aria-labelledby="h-trend"><h2 id="h-trend">${esc(t("trend"))}</h2>
         <div id="unit-trend" class="chart" data-testid="unit-trend"></div><p class="muted">${esc(data.trend.periods.length > 1 ? t("trendNote") : t("onePeriod"))}</p></section>
       ${childrenSection(data.children)}
-      ${table(t("strengths"), "strengths", data.strengths, false)}
-      ${table(t("weaknesses"), "weaknesses", data.weaknesses, false)}
-      ${table(t("gaps"), "gaps", data.gaps, true, data.at_top_grade ? t("topGradeGaps") : undefined)}
+      ${indicatorTable(t("strengths"), "strengths", data.strengths, false)}
+      ${indicatorTable(t("weaknesses"), "weaknesses", data.weaknesses, false)}
+      ${indicatorTable(t("gaps"), "gaps", data.gaps, true, data.at_top_grade ? t("topGradeGaps") : undefined)}
     </div>`;
   const trend = data.trend;
   charts.line(document.getElementById("unit-trend"), {
