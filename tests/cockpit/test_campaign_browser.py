@@ -79,7 +79,7 @@ def _stored_files(server: CampaignServer) -> list[Path]:
 def test_analyst_fills_a_submission_with_evidence(page: Any, campaign_server: CampaignServer, tmp_path: Path) -> None:
     server = campaign_server
     _sign_in(page, server, "alice", "/campaigns/mine")
-    assert page.get_by_test_id("who").inner_text() == f"alice · analyst · {STATS}"
+    assert page.get_by_test_id("who").inner_text() == f"alice · 填报员 · {STATS}"
     rows = page.locator("[data-testid=assignment]")
     expect(rows).to_have_count(4, timeout=15_000)  # two indicators × two districts
     assert page.get_by_test_id("count-due").inner_text() == "4"
@@ -160,3 +160,20 @@ def test_reviewer_approves_from_the_progress_board(page: Any, campaign_server: C
     (sub,) = list_submissions(server.engine, REVIEWER, server.cid, status="approved")
     assert sub["value"] == 88.5 and sub["batch_id"] is not None
     shot(page, "campaign-board")
+
+
+def test_campaign_pages_speak_chinese_and_name_units(page: Any, campaign_server: CampaignServer) -> None:
+    from tests.cockpit.test_zh_labels_browser import english_words
+
+    server = campaign_server
+    _sign_in(page, server, "alice", "/campaigns/mine")
+    expect(page.locator("[data-testid=assignment]")).to_have_count(4, timeout=15_000)
+    found = {"/campaigns/mine": english_words(page) - {"alice"}}
+    table = page.get_by_test_id("my-assignments").inner_text()
+    assert not any(code in table for code in DISTRICTS)  # units by name, never by code
+    days = page.get_by_test_id("days-left").all_inner_texts()
+    assert days and all(d.endswith(" 天") and d.removesuffix(" 天").isdigit() for d in days), days
+    page.goto(server.url + f"/campaigns/{server.cid}")
+    page.wait_for_selector("body[data-ready='1'] #main > :not(.loading)", timeout=15_000)
+    found[f"/campaigns/{server.cid}"] = english_words(page) - {"alice"}
+    assert found == {k: set() for k in found}, found

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-#: Grid cells across the map's larger side; finer than any screen's pixels.
-GRID_CELLS = 2000
+#: Grid cells across the map's larger side: finer than the pixels of the map's card on any screen.
+GRID_CELLS = 500
 
 
 def _polygons(geometry: Any) -> list[Any]:

@@ -17,6 +17,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from zhicheng.api import read_models as rm
 from zhicheng.api.changes import watcher
+from zhicheng.api.conditional import send
 from zhicheng.api.deps import EngineDep, PrincipalDep, PublicReader, SettingsDep
 from zhicheng.api.routers.evaluation import (
     JSON,
@@ -62,9 +63,26 @@ for _page in PAGES:
                          response_class=HTMLResponse, name=f"page:{_page}")
 
 
+#: Static files sent gzip-compressed (text); images and fonts as they are.
+_COMPRESSIBLE = {".js", ".mjs", ".css", ".html", ".json", ".svg", ".txt"}
+#: Compressed static files by (path, mtime, size): compressed once per version of the file.
+_PACKED: dict[tuple[str, int, int], tuple[bytes, bytes]] = {}
+
+
+def _packed(target: Path) -> tuple[bytes, bytes]:
+    stat = target.stat()
+    key = (str(target), stat.st_mtime_ns, stat.st_size)
+    found = _PACKED.get(key)
+    if found is None:
+        plain = target.read_bytes()
+        found = (plain, gzip.compress(plain, compresslevel=6))
+        _PACKED[key] = found
+    return found
+
+
 @router.get("/static/{path:path}", include_in_schema=False)
-def static_file(path: str) -> FileResponse:
-    """A file of the cockpit's static folder (never outside it)."""
+def static_file(path: str, request: Request) -> Response:
+    """A file of the cockpit's static folder (never outside it); text gzip-compressed, with an ETag."""
     root = STATIC_DIR.resolve()
     if "\x00" in path:
         raise HTTPException(404, "no such file")
@@ -73,6 +91,9 @@ def static_file(path: str) -> FileResponse:
         raise HTTPException(404, f"no static file {path!r}")
     # Vendor builds change only with package.json; the pages' own modules are revalidated.
     cache = "public, max-age=86400" if Path(path).parts[:1] == ("vendor",) else "no-cache"
+    if target.suffix in _COMPRESSIBLE:
+        plain, packed = _packed(target)
+        return send(request, plain, packed, _TYPES.get(target.suffix, "text/plain"), {"Cache-Control": cache})
     return FileResponse(target, media_type=_TYPES.get(target.suffix), headers={"Cache-Control": cache})
 
 
@@ -98,11 +119,7 @@ async def overview(request: Request, run_id: RunId = None, unit: UnitCode = None
 def geojson(request: Request, engine: EngineDep, _: PublicReader, run_id: RunId = None) -> Response:
     """Boundaries of the run's units as a GeoJSON FeatureCollection (property ``code``)."""
     plain, packed = answer(report_service(request, engine).geojson, run_id)
-    headers = {"Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
-    if "gzip" in request.headers.get("accept-encoding", ""):
-        headers["Content-Encoding"] = "gzip"
-        return Response(packed, media_type="application/geo+json", headers=headers)
-    return Response(plain, media_type="application/geo+json", headers=headers)
+    return send(request, plain, packed, "application/geo+json", {"Cache-Control": "no-cache"})
 
 
 @router.get("/api/cockpit/live", response_class=JSONBytes, response_model=rm.Live, responses=JSON)

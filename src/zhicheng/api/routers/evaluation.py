@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
 from zhicheng.api import read_models as rm
+from zhicheng.api.conditional import send
 from zhicheng.api.deps import get_principal, get_settings, public_read
 from zhicheng.api.errors import http_status
 from zhicheng.errors import ZhichengError
@@ -72,11 +73,7 @@ async def json_answer(request: Request, name: str, *args: Any) -> Response:
     read = getattr(service, name)
     found = service.encoded_if_cached(read, *args)
     plain, packed = found if found is not None else await run_in_threadpool(answer, service.encoded, read, *args)
-    headers = {"Vary": "Accept-Encoding", "Cache-Control": "no-cache"}
-    if packed is not None and "gzip" in request.headers.get("accept-encoding", ""):
-        headers["Content-Encoding"] = "gzip"
-        return Response(packed, media_type="application/json", headers=headers)
-    return Response(plain, media_type="application/json", headers=headers)
+    return send(request, plain, packed, "application/json", {"Cache-Control": "no-cache"})
 
 
 @router.get("/runs", response_class=JSONBytes, response_model=list[rm.RunListed], responses=JSON)

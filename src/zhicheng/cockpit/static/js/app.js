@@ -13,7 +13,7 @@ import { renderRanking } from "./pages/ranking.js";
 import { renderSignin } from "./pages/signin.js";
 import { renderStation } from "./pages/station.js";
 import { renderUnit } from "./pages/unit.js";
-import { LANG_KEY, UNIT_KEY, go, onNavigate, state, t } from "./state.js";
+import { LANG_KEY, UNIT_KEY, forgetPrefetched, go, onNavigate, prefetchOverview, readLocation, state, t } from "./state.js";
 
 // [path, page, public]: public pages are readable without sign-in when the server's open_reads is on.
 const ROUTES = [
@@ -41,13 +41,6 @@ function applyStaticText() {
   document.title = `${t("brand")} · zhicheng 智城`;
 }
 
-function readLocation() {
-  const params = new URLSearchParams(window.location.search);
-  state.run = params.get("run");
-  const stored = localStorage.getItem(UNIT_KEY);
-  state.unit = params.get("unit") ?? stored ?? null;
-}
-
 const NAV_PATHS = { overview: /^\/$/, ranking: /^\/ranking$/, compare: /^\/compare$/, events: /^\/events?(\/|$)/, alerts: /^\/alerts?(\/|$)/ };
 
 function markNav() {
@@ -69,6 +62,7 @@ function showWho() {
       await signOut(state.lang);
       state.session = await loadSession(state.lang);
       state.controls = null;
+      forgetPrefetched();
       go("/");
     });
   } else {
@@ -106,6 +100,7 @@ export async function render() {
   charts.disposeAll();
   clearLive();
   document.body.dataset.ready = "0";
+  delete document.body.dataset.live;
   const main = document.getElementById("main");
   const path = window.location.pathname;
   const route = ROUTES.find(([re]) => re.test(path));
@@ -149,6 +144,7 @@ function onLinkClick(event) {
 }
 
 function setup() {
+  prefetchOverview();
   onNavigate(render);
   document.addEventListener("click", onLinkClick);
   // The header's selectors act on change; the form itself never submits.

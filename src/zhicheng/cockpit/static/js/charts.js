@@ -37,11 +37,9 @@ function make(el, option, label) {
   return chart;
 }
 
-/** Resolves when every chart made since the last call has finished rendering. */
+/** Resolves when every chart of the page made so far has finished rendering (its first frame). */
 export function allRendered() {
-  const waiting = pending;
-  pending = [];
-  return Promise.all(waiting);
+  return Promise.all(pending);
 }
 
 export function disposeAll() {

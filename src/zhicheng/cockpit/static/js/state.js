@@ -2,7 +2,7 @@
 // links that keep the run and unit, navigation and the header's selectors. Pages import this
 // module, never the shell (app.js), so that modules form no cycle.
 import { esc, setMeasures } from "./format.js";
-import { request } from "./http.js";
+import { ApiError, request } from "./http.js";
 import { translate } from "./i18n.js";
 
 export const LANG_KEY = "zhicheng.lang";
@@ -21,16 +21,80 @@ export function t(key, vars) {
   return translate(state.lang, key, vars);
 }
 
+// Requests started before the page asked for them (prefetch), by path and parameters.
+const early = new Map();
+
+function requestKey(path, params) {
+  const kept = Object.entries(params).filter(([, v]) => v !== null && v !== undefined && v !== "").sort();
+  return `${state.lang}|${path}|${JSON.stringify(kept)}`;
+}
+
+/**
+ * Start a GET now that a page will make later (the overview's data, while its scripts load):
+ * the page's own api() call with the same path and parameters takes this answer.
+ */
+export function prefetch(path, params = {}) {
+  const key = requestKey(path, params);
+  if (!early.has(key)) {
+    const pending = request(state.lang, path, { params });
+    pending.catch(() => {}); // a failure is the caller's to report, when it asks
+    early.set(key, pending);
+  }
+  return early.get(key);
+}
+
 /** GET a JSON resource of the server's API, with the language and (when saved) the token. */
 export function api(path, params = {}) {
+  const key = requestKey(path, params);
+  const started = early.get(key);
+  if (started) {
+    early.delete(key);
+    return started;
+  }
   return request(state.lang, path, { params });
 }
 
-/** The overview answer for the current run, fetched once per run and language (fills the selectors). */
+/** Read the run and unit from the address (the unit remembered when it names none). */
+export function readLocation() {
+  const params = new URLSearchParams(window.location.search);
+  state.run = params.get("run");
+  const stored = localStorage.getItem(UNIT_KEY);
+  state.unit = params.get("unit") ?? stored ?? null;
+}
+
+/** The overview's four answers, asked for at once while the page's other scripts still load. */
+export function prefetchOverview() {
+  if (window.location.pathname !== "/") return;
+  readLocation();
+  const access = prefetch("/api/cockpit/access");
+  // Only when this reader may read: a server that asks for a token gets no refused requests.
+  access.then((a) => {
+    if (!a.open_reads && !a.authenticated) return;
+    prefetch("/api/cockpit/overview", { run: state.run, unit: state.unit });
+    prefetch("/api/cockpit/geo", { run: state.run });
+    prefetch("/api/cockpit/live");
+  }).catch(() => {});
+}
+
+/** Drop prefetched answers (after a sign-in, say, when they may have been refused). */
+export function forgetPrefetched() {
+  early.clear();
+}
+
+/**
+ * The overview answer for the current run, fetched once per run and language (fills the
+ * selectors). It is asked for the current unit, so that the overview needs no second answer.
+ */
 export async function controls() {
   const key = `${state.run ?? ""}|${state.lang}`;
   if (!state.controls || state.controls.key !== key) {
-    const data = await api("/api/cockpit/overview", { run: state.run });
+    let data;
+    try {
+      data = await api("/api/cockpit/overview", { run: state.run, unit: state.unit });
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 404 && state.unit)) throw err;
+      data = await api("/api/cockpit/overview", { run: state.run }); // a remembered unit the run lacks
+    }
     state.controls = { key, data };
   }
   const codes = new Set(state.controls.data.units.map((u) => u.code));

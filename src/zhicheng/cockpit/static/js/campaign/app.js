@@ -58,7 +58,7 @@ function showError(main, err) {
 async function whoAmI() {
   if (!state.me) state.me = await api("/api/campaigns/notifications");
   const who = document.getElementById("who");
-  who.textContent = `${state.me.user} · ${state.me.role}${state.me.department ? ` · ${state.me.department}` : ""}`;
+  who.textContent = `${state.me.user} · ${t(`role.${state.me.role}`) === `role.${state.me.role}` ? state.me.role : t(`role.${state.me.role}`)}${state.me.department ? ` · ${state.me.department}` : ""}`;
   document.getElementById("sign-out").hidden = false;
   return state.me;
 }

@@ -23,6 +23,8 @@ export const STRINGS = {
     history: "处理记录", at: "时间", actor: "操作人", action: "操作", round: "提交轮次", noEvidence: "尚无佐证材料。",
     readOnly: "此填报当前不可修改（{status}）。", back: "返回我的任务", checklist: "核查清单", statistic: "统计",
     open: "进行中", closed: "已结束", daysN: "{n} 天", overdueDays: "已逾期 {n} 天",
+    "role.admin": "管理员", "role.analyst": "填报员", "role.reviewer": "审核员", "role.viewer": "查阅者",
+    "role.operator": "值班员", "role.device_manager": "设备管理员", "role.sensor": "传感器",
   },
   en: {
     skip: "Skip to main content", brand: "Self-assessment", "nav.label": "Self-assessment navigation",
@@ -51,6 +53,8 @@ export const STRINGS = {
     readOnly: "This submission cannot be changed now ({status}).", back: "Back to my assignments",
     checklist: "checklist", statistic: "statistic", open: "open", closed: "closed",
     daysN: "{n} days", overdueDays: "overdue by {n} days",
+    "role.admin": "admin", "role.analyst": "analyst", "role.reviewer": "reviewer", "role.viewer": "viewer",
+    "role.operator": "operator", "role.device_manager": "device manager", "role.sensor": "sensor",
   },
 };
 

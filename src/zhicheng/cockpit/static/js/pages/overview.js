@@ -187,13 +187,10 @@ function drawMap(data, geojson, slot) {
   charts.addStations(mapChart, stations);
 }
 
-async function drawLive(runStale) {
-  let live;
-  try {
-    live = await api("/api/cockpit/live");
-  } catch {
-    live = {};
-  }
+async function drawLive(runStale, pending) {
+  const live = await pending;
+  // Stations go onto the map once it has been drawn (adding them redraws it): after the charts.
+  await charts.allRendered();
   if (runStale()) return;
   stations = live.air?.stations ?? [];
   charts.addStations(mapChart, stations);
@@ -205,6 +202,9 @@ async function drawLive(runStale) {
 }
 
 export async function renderOverview(main, _args, { stale }) {
+  // The map's boundaries and the live panel are asked for at once, beside the overview's answer.
+  const geoPending = api("/api/cockpit/geo", { run: state.run }).catch(() => null);
+  const livePending = api("/api/cockpit/live").catch(() => ({}));
   const base = await controls();
   if (base.empty) {
     main.innerHTML = emptyState();
@@ -212,7 +212,7 @@ export async function renderOverview(main, _args, { stale }) {
   }
   const [data, geojson, national] = await Promise.all([
     state.unit && state.unit !== base.unit?.code ? api("/api/cockpit/overview", { run: state.run, unit: state.unit }) : base,
-    api("/api/cockpit/geo", { run: state.run }).catch(() => null),
+    geoPending,
     basemap ?? charts.loadBasemap(),
   ]);
   basemap = national;
@@ -220,8 +220,13 @@ export async function renderOverview(main, _args, { stale }) {
   main.innerHTML = layout(data);
   main.dataset.unit = data.unit.code;
   drawCharts(data, geojson);
-  await drawLive(stale);
+  // The live panel does not hold up the charts: it fills in when its answer comes (body[data-live]).
+  document.body.dataset.live = "0";
+  drawLive(stale, livePending).finally(() => {
+    if (stale()) return;
+    document.body.dataset.live = "1";
+    performance.mark("zhicheng:live-rendered");
+  });
   // live means live: the panel redraws itself whenever any process writes air, alert or event data
-  onLive(["sensing", "alerts", "events"], () => drawLive(stale));
+  onLive(["sensing", "alerts", "events"], () => drawLive(stale, api("/api/cockpit/live").catch(() => ({}))));
 }
-

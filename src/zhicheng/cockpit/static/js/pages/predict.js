@@ -1,7 +1,7 @@
 // The prediction page (事件预判): event volumes with their forecast band and surges, the event
 // heat map by grid cell, public warnings and the alerts forecasts raised. Every datum reaches the
 // page as text (text nodes, textContent, escaped tooltip strings); nothing becomes markup.
-import { esc } from "../format.js";
+import { esc, fixed } from "../format.js";
 import { request } from "../http.js";
 
 const LANG_KEY = "zhicheng.lang";
@@ -103,7 +103,7 @@ function heatChart(node, fc) {
     tooltip: { formatter: (p) => {
       const d = p.data?.p;
       if (!d) return esc(p.name);
-      const sla = d.closed_within_sla_pct === null ? "–" : `${Number(d.closed_within_sla_pct).toFixed(1)}%`;
+      const sla = d.closed_within_sla_pct === null ? "–" : `${fixed(d.closed_within_sla_pct, 1, state.lang)}%`;
       return `${esc(d.name_zh)}<br>${esc(t("events"))}: ${esc(d.events)}<br>${esc(t("sla"))}: ${esc(sla)}` +
         `<br>${esc(t("repeat"))}: ${esc(d.repeat_locations)}`;
     } },

@@ -68,7 +68,7 @@ function indicatorRows(items, withLift) {
   }).join("");
 }
 
-function table(title, id, items, withLift, emptyText) {
+function indicatorTable(title, id, items, withLift, emptyText) {
   const head = withLift
     ? `<th scope="col" class="num">${esc(t("gap"))}</th><th scope="col" class="num">${esc(t("lift"))}</th>`
     : `<th scope="col" class="num">${esc(t("rank"))}</th>`;
@@ -132,12 +132,12 @@ export async function renderUnit(main, [code], { stale }) {
         <table data-testid="unit-domains"><thead><tr><th scope="col">${esc(t("domain"))}</th><th scope="col" class="num">${esc(t("score"))}</th>
         <th scope="col" class="num">${esc(t("rank"))}</th><th scope="col" class="num">${esc(t("coverage"))}</th>
         <th scope="col" class="num">${esc(t("change"))}${since}</th></tr></thead><tbody>${domains}</tbody></table></section>
-      <section class="card span-6" aria-labelledby="h-trend"><h2 id="h-trend">${esc(t("trend"))}</h2>
+      <section class="card span-12" aria-labelledby="h-trend"><h2 id="h-trend">${esc(t("trend"))}</h2>
         <div id="unit-trend" class="chart" data-testid="unit-trend"></div><p class="muted">${esc(data.trend.periods.length > 1 ? t("trendNote") : t("onePeriod"))}</p></section>
       ${childrenSection(data.children)}
-      ${table(t("strengths"), "strengths", data.strengths, false)}
-      ${table(t("weaknesses"), "weaknesses", data.weaknesses, false)}
-      ${table(t("gaps"), "gaps", data.gaps, true, data.at_top_grade ? t("topGradeGaps") : undefined)}
+      ${indicatorTable(t("strengths"), "strengths", data.strengths, false)}
+      ${indicatorTable(t("weaknesses"), "weaknesses", data.weaknesses, false)}
+      ${indicatorTable(t("gaps"), "gaps", data.gaps, true, data.at_top_grade ? t("topGradeGaps") : undefined)}
     </div>`;
   const trend = data.trend;
   charts.line(document.getElementById("unit-trend"), {

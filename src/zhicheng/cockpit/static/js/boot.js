@@ -1,0 +1,5 @@
+// Loaded first and on its own (async): asks for the overview's data while ECharts and the
+// page's other scripts are still loading. app.js shares this module's state (one module map).
+import { prefetchOverview } from "./state.js";
+
+prefetchOverview();

@@ -1,0 +1,42 @@
+"""The overview loads in one round of requests: its four answers at once, each once, compressed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.cockpit.browser_support import LiveServer, wait_ready
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_overview_asks_for_each_answer_once_and_at_once(page: Any, workspace_server: LiveServer) -> None:
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url.removeprefix(workspace_server.url)) if "/api/" in r.url else None)
+    page.goto(workspace_server.url + "/")
+    wait_ready(page)
+    paths = [a.split("?")[0] for a in asked]
+    wanted = ["/api/cockpit/access", "/api/cockpit/geo", "/api/cockpit/live", "/api/cockpit/overview"]
+    # Each of the overview's answers once (the base map and the live stream besides), none twice.
+    assert sorted(p for p in paths if p in wanted) == wanted, paths
+    assert len(paths) == len(set(paths)), paths
+    # The data requests start before ECharts has run (the boot module asks for them).
+    timing = page.evaluate("""() => {
+      const r = performance.getEntriesByType('resource');
+      const start = (p) => r.find((e) => e.name.includes(p)).startTime;
+      const end = (p) => r.find((e) => e.name.includes(p)).responseEnd;
+      return { overview: start('/api/cockpit/overview'), geo: start('/api/cockpit/geo'), live: start('/api/cockpit/live'),
+               access: end('/api/cockpit/access'), echarts: r.find((e) => e.name.includes('echarts')).encodedBodySize,
+               decoded: r.find((e) => e.name.includes('echarts')).decodedBodySize };
+    }""")
+    # The three data answers are asked for together, right after the access check answers.
+    assert max(timing["overview"], timing["geo"], timing["live"]) - min(timing["overview"], timing["geo"], timing["live"]) < 200
+    assert timing["echarts"] < timing["decoded"] / 2  # sent gzip-compressed
+    # A reload sends nothing again that did not change (ETags, 304): the map's bytes do not travel.
+    page.reload()
+    wait_ready(page)
+    geo = page.evaluate("""() => { const e = performance.getEntriesByType('resource').find((r) => r.name.includes('/api/cockpit/geo'));
+      return [e.transferSize, e.encodedBodySize]; }""")
+    assert geo[0] < min(geo[1], 1_000), geo  # headers only (304), not the body
+    assert page.get_by_test_id("station-aqi").count() == 2  # the live panel filled in after the charts
