@@ -20,7 +20,7 @@ SHARES = [0.0, 0.005, 0.125, 0.625, 0.62, 0.999, 1.0, 0.335]
 def test_known_values() -> None:
     assert numfmt.score(99.97648959184583) == "100.0"
     assert numfmt.score(None) == numfmt.DASH and numfmt.amount(float("nan")) == numfmt.DASH
-    assert numfmt.amount(1234567.891) == "1,234,567.89" and numfmt.amount(80000.0) == "80,000"
+    assert numfmt.amount(1234567.891) == "1,234,567.89" and numfmt.amount(80000.0) == "80,000.00"
     assert numfmt.percent(0.625) == "63%" and numfmt.interval((2, 5)) == "2–5"
     assert numfmt.round_to(99.97648959184583, 1) == 100.0
 

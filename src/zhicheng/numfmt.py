@@ -55,20 +55,20 @@ def score(value: Any) -> str:
     return DASH if is_missing(value) else _js_fixed(float(value), SCORE_DECIMALS)
 
 
-def amount(value: Any, lang: str = "zh") -> str:
-    """A raw indicator value with up to two decimals, thousands grouped (cockpit ``amount``).
+def amount(value: Any, lang: str = "zh", decimals: int = AMOUNT_DECIMALS) -> str:
+    """A raw indicator value with exactly ``decimals`` decimals, thousands grouped (cockpit ``amount``).
 
-    ``Intl.NumberFormat`` groups by three digits with a comma in both zh-CN and en-US and rounds
-    half away from zero (``halfExpand``) on the shortest decimal of the double; trailing zeros are
-    dropped.
+    As ``format.js``: rounded once by ``toFixed`` (half up on the double's exact value), then
+    written with ``Intl.NumberFormat``, which groups by three digits with a comma in both zh-CN and
+    en-US and keeps the sign of a negative that rounds to zero (``-0.001`` → ``-0.00``).
     """
     if is_missing(value):
         return DASH
-    number = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-AMOUNT_DECIMALS), rounding=ROUND_HALF_UP)
-    text = f"{abs(number):,f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return ("-" + text) if float(value) < 0 else text  # Intl keeps the sign: -0.001 → "-0"
+    fixed = _js_fixed(float(value), decimals)
+    negative = fixed.startswith("-")
+    whole, _, frac = fixed.lstrip("-").partition(".")
+    text = f"{int(whole):,}" + (f".{frac}" if frac else "")
+    return ("-" + text) if negative else text
 
 
 def percent(share: Any) -> str:

@@ -1,7 +1,7 @@
 // Words of the operations pages (stations, events, alerts, sign-in, live updates), zh-CN and English.
 export const OPS_STRINGS = {
   zh: {
-    "nav.events": "事件", "nav.alerts": "预警", "nav.signin": "登录", "nav.signout": "退出",
+    "nav.events": "事件", "nav.alerts": "预警", "nav.predict": "事件预判", "nav.signin": "登录", "nav.signout": "退出",
     station: "监测站点", stationAlerts: "本站预警", hourlyAqi: "逐小时 AQI（最近 {n} 小时）",
     dailyAqi: "日 AQI（最近 {n} 天）", aqiLevels: "空气质量指数级别（HJ 633）", aqiRange: "AQI 范围",
     aqiLevel: "级别", aqiCategory: "类别", aqiColour: "颜色", latestHour: "最新小时浓度",
@@ -38,7 +38,7 @@ export const OPS_STRINGS = {
     "level.1": "优", "level.2": "良", "level.3": "轻度污染", "level.4": "中度污染", "level.5": "重度污染", "level.6": "严重污染",
   },
   en: {
-    "nav.events": "Events", "nav.alerts": "Alerts", "nav.signin": "Sign in", "nav.signout": "Sign out",
+    "nav.events": "Events", "nav.alerts": "Alerts", "nav.predict": "Prediction", "nav.signin": "Sign in", "nav.signout": "Sign out",
     station: "Station", stationAlerts: "Alerts of this station", hourlyAqi: "Hourly AQI (last {n} hours)",
     dailyAqi: "Daily AQI (last {n} days)", aqiLevels: "AQI levels (HJ 633)", aqiRange: "AQI range",
     aqiLevel: "Level", aqiCategory: "Category", aqiColour: "Colour", latestHour: "Latest hour",
