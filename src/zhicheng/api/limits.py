@@ -28,6 +28,7 @@ from fastapi import HTTPException
 from fastapi.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from zhicheng.auth import SESSION_COOKIE
 from zhicheng.errors import Invalid
 from zhicheng.inputs import bad_character, check_text, parse_json_text
 from zhicheng.settings import Settings
@@ -243,9 +244,15 @@ class RateLimitMiddleware:
         settings = _settings(scope)
         address = client_address(scope, settings.trusted_proxies)
         scope.setdefault("state", {})["client_address"] = address
-        authorization = next((v for k, v in scope.get("headers", []) if k.lower() == b"authorization"), b"")
+        headers = scope.get("headers", [])
+        authorization = next((v for k, v in headers if k.lower() == b"authorization"), b"")
+        session = _session_cookie(next((v for k, v in headers if k.lower() == b"cookie"), b""))
         if authorization:
             key, rate, who = "t:" + hashlib.sha256(authorization).hexdigest(), settings.rate_per_token, "token"
+        elif session:
+            # A signed-in cockpit (session cookie) counts as its token does, not as its address:
+            # a control room's screens behind one address each load pages of many requests.
+            key, rate, who = "s:" + hashlib.sha256(session).hexdigest(), settings.rate_per_token, "session"
         else:
             key, rate, who = "a:" + address, settings.rate_per_client, "client address"
         wait = self.buckets.take(key, rate) if rate > 0 else 0.0
@@ -255,6 +262,15 @@ class RateLimitMiddleware:
                          {"Retry-After": retry})(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+def _session_cookie(cookie: bytes) -> bytes:
+    """The value of the cockpit's session cookie in a ``Cookie`` header (empty when absent)."""
+    for part in cookie.split(b";"):
+        name, _, value = part.strip().partition(b"=")
+        if name == SESSION_COOKIE.encode() and value:
+            return value
+    return b""
 
 
 class SlidingWindow:

@@ -150,15 +150,34 @@ def fit_volume(periods: pd.DatetimeIndex, counts: np.ndarray, freq: Freq) -> Vol
     keep = [c for c in x.columns if c == "const" or x[c].std() > 0]
     x = x[keep]
     y = all_y[m:]
-    poisson = sm.GLM(y, x, family=sm.families.Poisson()).fit()
+    try:
+        poisson = sm.GLM(y, x, family=sm.families.Poisson()).fit()
+    except (ValueError, np.linalg.LinAlgError):
+        return _mean_rate(y, freq)
+    if not np.all(np.isfinite(poisson.params)):
+        return _mean_rate(y, freq)
     mu = poisson.mu
     dof = max(len(y) - x.shape[1], 1)
     # Cameron & Trivedi §3.2.3: α = Σ[((y − μ)² − y) / μ²] / (n − k), floored at 0 (no under-dispersion).
     alpha = float(max(np.sum(((y - mu) ** 2 - y) / np.maximum(mu, 1e-9) ** 2) / dof, 0.0))
     if alpha <= 1e-8:
         return VolumeModel(poisson.params, 0.0, freq)
-    nb = sm.GLM(y, x, family=sm.families.NegativeBinomial(alpha=alpha)).fit()
+    try:
+        nb = sm.GLM(y, x, family=sm.families.NegativeBinomial(alpha=alpha)).fit()
+    except (ValueError, np.linalg.LinAlgError):
+        return VolumeModel(poisson.params, 0.0, freq)
     return VolumeModel(nb.params, alpha, freq)
+
+
+def _mean_rate(y: np.ndarray, freq: Freq) -> VolumeModel:
+    """A constant-rate Poisson model (μ = the sample mean) for a series the calendar GLM cannot fit.
+
+    A sparse series (a few events in many empty hours) leaves the IRLS start of the GLM undefined
+    (statsmodels: "the first guess on the deviance function returned a nan"); its forecast is then
+    the mean rate, with Poisson intervals.
+    """
+    rate = max(float(np.mean(y)) if len(y) else 0.0, 1e-3)
+    return VolumeModel(pd.Series({"const": float(np.log(rate))}), 0.0, freq)
 
 
 def backtest_volume(series: pd.DataFrame, freq: Freq, horizon: int | None = None,
