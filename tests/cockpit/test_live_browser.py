@@ -54,7 +54,7 @@ def test_a_new_alert_appears_in_the_open_pages_without_reloading(browser: Any, l
     alerts.goto(live_server.url + "/alerts")
     for p in (overview, alerts):
         wait_ready(p)
-        p.wait_for_function("document.body.dataset.live === 'on'", timeout=20_000)
+        p.wait_for_function("() => document.body.dataset.live === 'on'", timeout=20_000)
         p.evaluate("window.__same_page = true")
     assert overview.get_by_test_id("alerts-active").inner_text() == "1"
     open_before = int(overview.get_by_test_id("events-open").inner_text())
