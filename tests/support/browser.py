@@ -66,8 +66,8 @@ def shot(page: Any, name: str) -> Path:
 def wait_ready(page: Any) -> None:
     """Wait until the page's data is loaded, every chart has rendered and the live panel is filled."""
     # (a function, not an expression string: the page's CSP forbids the eval a string would need)
-    # The overview's live panel fills in after its charts (body[data-live] "0" until it has).
-    page.wait_for_function("() => document.body.dataset.ready === '1' && document.body.dataset.live !== '0'",
+    # The overview's live panel fills in after its charts (body[data-panel] "0" until it has).
+    page.wait_for_function("() => document.body.dataset.ready === '1' && document.body.dataset.panel !== '0'",
                            timeout=15_000)
 
 

@@ -220,11 +220,11 @@ export async function renderOverview(main, _args, { stale }) {
   main.innerHTML = layout(data);
   main.dataset.unit = data.unit.code;
   drawCharts(data, geojson);
-  // The live panel does not hold up the charts: it fills in when its answer comes (body[data-live]).
-  document.body.dataset.live = "0";
+  // The live panel does not hold up the charts: it fills in when its answer comes (body[data-panel]).
+  document.body.dataset.panel = "0";
   drawLive(stale, livePending).finally(() => {
     if (stale()) return;
-    document.body.dataset.live = "1";
+    document.body.dataset.panel = "1";
     performance.mark("zhicheng:live-rendered");
   });
   // live means live: the panel redraws itself whenever any process writes air, alert or event data
