@@ -40,3 +40,20 @@ def test_the_overview_asks_for_each_answer_once_and_at_once(page: Any, workspace
       return [e.transferSize, e.encodedBodySize]; }""")
     assert geo[0] < min(geo[1], 1_000), geo  # headers only (304), not the body
     assert page.get_by_test_id("station-aqi").count() == 2  # the live panel filled in after the charts
+
+
+def test_a_slow_access_answer_sends_nothing_twice(page: Any, workspace_server: LiveServer) -> None:
+    """However the answers race (the access check answering after the page has started), each is asked once."""
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url.removeprefix(workspace_server.url).split("?")[0]) if "/api/" in r.url else None)
+
+    def slow(route: Any) -> None:
+        page.wait_for_timeout(1_500)
+        route.continue_()
+
+    page.route("**/api/cockpit/access", slow)
+    page.goto(workspace_server.url + "/")
+    wait_ready(page)
+    page.wait_for_timeout(2_000)  # a late prefetch, were there one, would have been sent by now
+    assert len(asked) == len(set(asked)), asked
+    assert {"/api/cockpit/overview", "/api/cockpit/geo", "/api/cockpit/live"} <= set(asked), asked

@@ -129,6 +129,7 @@ export async function render() {
     if (!(err instanceof ApiError)) console.warn(err);
   }
   if (mine === generation) {
+    forgetPrefetched(); // an answer fetched early and not taken would be stale on a later page
     document.body.dataset.ready = "1";
     performance.mark("zhicheng:charts-rendered");
   }

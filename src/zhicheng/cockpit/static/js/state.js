@@ -21,8 +21,10 @@ export function t(key, vars) {
   return translate(state.lang, key, vars);
 }
 
-// Requests started before the page asked for them (prefetch), by path and parameters.
+// Requests started before the page asked for them (prefetch), by path and parameters. They
+// belong to the first page drawn: the shell forgets what that page did not take.
 const early = new Map();
+const NOT_SENT = Symbol("not sent");
 
 function requestKey(path, params) {
   const kept = Object.entries(params).filter(([, v]) => v !== null && v !== undefined && v !== "").sort();
@@ -49,7 +51,7 @@ export function api(path, params = {}) {
   const started = early.get(key);
   if (started) {
     early.delete(key);
-    return started;
+    return started.then((answer) => (answer === NOT_SENT ? request(state.lang, path, { params }) : answer));
   }
   return request(state.lang, path, { params });
 }
@@ -62,18 +64,28 @@ export function readLocation() {
   state.unit = params.get("unit") ?? stored ?? null;
 }
 
-/** The overview's four answers, asked for at once while the page's other scripts still load. */
+/**
+ * The overview's four answers, asked for at once while the page's other scripts still load.
+ * Each is registered at once (so the page's own call takes it, however the answers race), and
+ * sent only when the access check says this reader may read: a server that asks for a token
+ * gets no refused requests.
+ */
 export function prefetchOverview() {
   if (window.location.pathname !== "/") return;
   readLocation();
   const access = prefetch("/api/cockpit/access");
-  // Only when this reader may read: a server that asks for a token gets no refused requests.
-  access.then((a) => {
-    if (!a.open_reads && !a.authenticated) return;
-    prefetch("/api/cockpit/overview", { run: state.run, unit: state.unit });
-    prefetch("/api/cockpit/geo", { run: state.run });
-    prefetch("/api/cockpit/live");
-  }).catch(() => {});
+  const may = access.then((a) => Boolean(a.open_reads || a.authenticated), () => false);
+  const gated = (path, params = {}) => {
+    const key = requestKey(path, params);
+    if (early.has(key)) return;
+    // not sent when the reader may not read: the page, if it asks after all, sends its own
+    const pending = may.then((ok) => (ok ? request(state.lang, path, { params }) : NOT_SENT));
+    pending.catch(() => {}); // a failure is the caller's to report, when it asks
+    early.set(key, pending);
+  };
+  gated("/api/cockpit/overview", { run: state.run, unit: state.unit });
+  gated("/api/cockpit/geo", { run: state.run });
+  gated("/api/cockpit/live");
 }
 
 /** Drop prefetched answers (after a sign-in, say, when they may have been refused). */
