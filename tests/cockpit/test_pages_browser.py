@@ -150,6 +150,10 @@ def test_events_need_sign_in_then_list_filter_and_open(page: Any, pages_server: 
 def test_a_wrong_page_and_a_missing_station_say_so_in_chinese(page: Any, pages_server: LiveServer) -> None:
     page.goto(pages_server.url + "/station/999")
     wait_ready(page)
-    # (the API's 404 is the page's answer here; the browser logs the failed request)
-    page.console_log.errors.clear()
+    # The station's three requests go out together and each answers 404: the page shows the
+    # first, and the browser logs every failed request, the last perhaps after the page is drawn.
+    page.wait_for_load_state("networkidle")
+    logged = page.console_log.errors
+    assert logged and all("404" in e for e in logged), logged
+    logged.clear()
     assert "未找到" in page.locator("#main").inner_text()

@@ -33,12 +33,14 @@ function requestKey(path, params) {
 
 /**
  * Start a GET now that a page will make later (the overview's data, while its scripts load):
- * the page's own api() call with the same path and parameters takes this answer.
+ * the page's own api() call with the same path and parameters takes this answer. With ``gate``
+ * (a promise of true or false) it is registered at once and sent only when the gate opens.
  */
-export function prefetch(path, params = {}) {
+export function prefetch(path, params = {}, gate = null) {
   const key = requestKey(path, params);
   if (!early.has(key)) {
-    const pending = request(state.lang, path, { params });
+    const send = () => request(state.lang, path, { params });
+    const pending = gate ? gate.then((ok) => (ok ? send() : NOT_SENT)) : send();
     pending.catch(() => {}); // a failure is the caller's to report, when it asks
     early.set(key, pending);
   }
@@ -75,17 +77,9 @@ export function prefetchOverview() {
   readLocation();
   const access = prefetch("/api/cockpit/access");
   const may = access.then((a) => Boolean(a.open_reads || a.authenticated), () => false);
-  const gated = (path, params = {}) => {
-    const key = requestKey(path, params);
-    if (early.has(key)) return;
-    // not sent when the reader may not read: the page, if it asks after all, sends its own
-    const pending = may.then((ok) => (ok ? request(state.lang, path, { params }) : NOT_SENT));
-    pending.catch(() => {}); // a failure is the caller's to report, when it asks
-    early.set(key, pending);
-  };
-  gated("/api/cockpit/overview", { run: state.run, unit: state.unit });
-  gated("/api/cockpit/geo", { run: state.run });
-  gated("/api/cockpit/live");
+  prefetch("/api/cockpit/overview", { run: state.run, unit: state.unit }, may);
+  prefetch("/api/cockpit/geo", { run: state.run }, may);
+  prefetch("/api/cockpit/live", {}, may);
 }
 
 /** Drop prefetched answers (after a sign-in, say, when they may have been refused). */
