@@ -59,7 +59,8 @@ def test_a_station_page_from_the_live_panel(page: Any, pages_server: LiveServer)
     wait_ready(page)
     assert page.url.split("?")[0].endswith("/station/1")
     now = get(pages_server, "/api/air/stations/1")
-    assert page.get_by_test_id("station-title").inner_text() == now["name"] == "Dongsi"
+    # the Chinese UI names the station in Chinese (its Thing is named in pinyin)
+    assert (page.get_by_test_id("station-title").inner_text(), now["name"], now["name_zh"]) == ("东四", "Dongsi", "东四")
     pill = page.locator("[data-testid=station-aqi-now] .pill")
     assert pill.inner_text() == str(now["aqi"]) == "107"
     assert pill.evaluate("e => getComputedStyle(e).backgroundColor") == LEVEL_RGB[3]
@@ -102,7 +103,7 @@ def test_alert_list_and_page(page: Any, pages_server: LiveServer) -> None:
     assert drawn["markLine"]["data"][0]["yAxis"] == 75
     page.get_by_test_id("alert-station").click()
     wait_ready(page)
-    assert page.get_by_test_id("station-title").inner_text() == "Dongsi"
+    assert page.get_by_test_id("station-title").inner_text() == "东四"
 
 
 def test_events_need_sign_in_then_list_filter_and_open(page: Any, pages_server: LiveServer) -> None:

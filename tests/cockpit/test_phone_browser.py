@@ -11,7 +11,7 @@ from tests.cockpit.browser_support import LiveServer, shot, wait_ready
 pytestmark = pytest.mark.browser
 
 PAGES = ["/", "/ranking", "/ranking?code=D4", "/compare", "/domain/D1", "/requirement/D1.R1",
-         "/indicator/D1.R1.I2", "/unit/440300", "/unit/320500", "/carbon"]
+         "/indicator/D1.R1.I2", "/unit/440300", "/unit/320500", "/carbon", "/alerts", "/predict"]
 WIDTH = """() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth,
   wide: [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5
     && !e.closest('.card, .scroll, .chart')).map((e) => e.tagName + '.' + e.className).slice(0, 5) })"""

@@ -42,8 +42,10 @@ def test_volume_band_heat_map_and_warnings(page: Any, predict_server: str) -> No
     assert page.locator("h1").inner_text() == "事件预判"
     for chart in ("volume-chart", "heat-map"):
         assert page.get_by_test_id(chart).locator("canvas").count() >= 1, chart
-    assert int(page.get_by_test_id("cell-count").inner_text().split(":")[-1]) > 50
+    assert int(page.get_by_test_id("cell-count").inner_text().split("：")[-1].rstrip("个 ")) > 50
     assert page.get_by_test_id("surge-count").inner_text().startswith("激增")
+    # the page is the cockpit's: its header links here, marked as the current page
+    assert page.locator("nav a[aria-current='page']").inner_text() == "事件预判"
     # The warning's headline is markup in the store: it must show as text and run nothing.
     assert PAYLOAD in page.get_by_test_id("warnings-table").inner_text()
     assert page.evaluate("document.body.dataset.pwned") is None
@@ -54,7 +56,7 @@ def test_volume_band_heat_map_and_warnings(page: Any, predict_server: str) -> No
     page.click("#lang-switch")
     page.locator("html[lang='en']").wait_for(state="attached", timeout=60_000)
     page.wait_for_selector("body[data-ready='1']", state="attached", timeout=90_000)
-    assert page.locator("h1").inner_text() == "Event prediction"
+    assert page.locator("h1").inner_text() == "Prediction"
     assert page.console_log.errors == []
 
 

@@ -12,9 +12,9 @@ from tests.cockpit.browser_support import LiveServer, shot, wait_ready
 pytestmark = pytest.mark.browser
 
 PAGES = ["/", "/ranking", "/ranking?code=D1", "/compare", "/domain/D1", "/requirement/D1.R1", "/indicator/D1.R1.I2",
-         "/indicator/D3.R3.I1", "/unit/440300", "/unit/330100"]
+         "/indicator/D3.R3.I1", "/unit/440300", "/unit/330100", "/alerts", "/predict"]
 #: Latin words the Chinese UI may show: symbols and acronyms with no Chinese form.
-ALLOWED = {"AQI", "PM", "CO", "EN", "API", "PFLOPS", "SO", "NO", "HJ", "CEADs", "CSV", "XLSX", "PDF"}  # CEADs: a source by name; file formats
+ALLOWED = {"AQI", "PM", "CO", "EN", "API", "PFLOPS", "SO", "NO", "HJ", "CEADs", "CSV", "XLSX", "PDF", "CAP"}  # CEADs: a source by name; file formats; CAP: the warning standard
 #: The page's text and accessible labels without names as recorded (translate="no": sources, user
 #: names) and without what is marked as the other language (the language switch, lang="en").
 TEXT = """() => {

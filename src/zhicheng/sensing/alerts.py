@@ -209,7 +209,7 @@ def _history_select() -> sa.Select[Any]:
     return (
         sa.select(a, r.c.name.label("rule_name"), r.c.kind.label("rule_kind"),
                   d.c.name.label("datastream_name"), d.c.unit_of_measurement,
-                  t.c.id.label("thing_id"), t.c.name.label("station"),
+                  t.c.id.label("thing_id"), t.c.name.label("station"), t.c.properties.label("thing_properties"),
                   op.c.name.label("observed_property"))
         .select_from(a.join(r, r.c.id == a.c.rule_id).join(d, d.c.id == a.c.datastream_id)
                      .join(t, t.c.id == d.c.thing_id)
@@ -217,7 +217,7 @@ def _history_select() -> sa.Select[Any]:
     )  # fmt: skip
 
 
-def _history_json(row: Mapping[Any, Any]) -> dict[str, Any]:
+def _history_json(row: Mapping[Any, Any], lang: str = "zh") -> dict[str, Any]:
     unit = row["unit_of_measurement"] if isinstance(row["unit_of_measurement"], dict) else {}
     return {
         **alert_json(row),
@@ -225,7 +225,7 @@ def _history_json(row: Mapping[Any, Any]) -> dict[str, Any]:
         "rule_kind": row["rule_kind"],
         "datastream_name": row["datastream_name"],
         "thing_id": row["thing_id"],
-        "station": row["station"],
+        "station": s.thing_name(row["station"], row["thing_properties"], lang),
         "observed_property": row["observed_property"],
         "unit": unit.get("symbol"),
     }
@@ -238,8 +238,11 @@ def alert_history(
     rule_id: int | None = None,
     limit: int = 100,
     offset: int = 0,
+    lang: str = "zh",
 ) -> dict[str, Any]:
     """Every alert raised (open and ended), newest first, with its rule, Datastream and station.
+
+    The station is named in ``lang`` (:func:`~zhicheng.store.schema_sensing.thing_name`).
 
     ``total`` counts all alerts matching the filters; ``alerts`` is the page asked for.
     """
@@ -259,10 +262,10 @@ def alert_history(
         .order_by(a.c.started_at.desc(), a.c.id.desc()).limit(limit).offset(offset)
     ).mappings()  # fmt: skip
     return {"total": int(total), "limit": limit, "offset": offset,
-            "alerts": [_history_json(r) for r in rows]}
+            "alerts": [_history_json(r, lang) for r in rows]}
 
 
-def alert_detail(conn: sa.Connection, alert_id: int) -> dict[str, Any]:
+def alert_detail(conn: sa.Connection, alert_id: int, lang: str = "zh") -> dict[str, Any]:
     """One alert: its rule, station and the readings around it (those that breached marked).
 
     ``observations`` are the Datastream's readings from :data:`CONTEXT_US` before the start to
@@ -272,7 +275,7 @@ def alert_detail(conn: sa.Connection, alert_id: int) -> dict[str, Any]:
     row = conn.execute(_history_select().where(s.alerts.c.id == alert_id)).mappings().first()
     if row is None:
         raise NotFound(f"alert {alert_id} does not exist")
-    out = _history_json(row)
+    out = _history_json(row, lang)
     rule = get_rule(conn, int(row["rule_id"]))
     o = s.sta_observations
     hi = row["ended_at"] if row["ended_at"] is not None else row["peak_at"]

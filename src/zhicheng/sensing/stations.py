@@ -25,7 +25,7 @@ def datastream_station(conn: sa.Connection, datastream_id: int) -> dict[str, Any
         return None
     props = row["properties"] or {}
     lon, lat = thing_point(conn, int(row["thing_id"]))
-    return {"station": str(props.get("name_zh") or row["thing"]), "pollutant": row["pollutant"],
+    return {"station": str(s.thing_name(row["thing"], props)), "pollutant": row["pollutant"],
             "lon": lon, "lat": lat}
 
 

@@ -39,6 +39,17 @@ sta_things = sa.Table(
     sqlite_autoincrement=True,  # ids of deleted rows are never handed out again (all STA tables)
 )
 
+
+def thing_name(name: str | None, properties: object, lang: str = "zh") -> str | None:
+    """A station's (Thing's) name in ``lang``: in Chinese its ``properties.name_zh`` when it has one.
+
+    One language per page: the Beijing network's Things are named in pinyin ("Dongsi") and carry
+    their Chinese name (东四) in their properties; a Thing without one keeps its own name.
+    """
+    if lang == "zh" and isinstance(properties, dict) and properties.get("name_zh"):
+        return str(properties["name_zh"])
+    return name
+
 sta_locations = sa.Table(
     "sta_locations",
     metadata,

@@ -23,6 +23,7 @@ from zhicheng.store.schema_sensing import (
     sta_datastreams,
     sta_observed_properties,
     sta_things,
+    thing_name,
 )
 
 #: Workflow states in which an event still waits for handling (Open311 ``open``).
@@ -89,13 +90,6 @@ def events_summary(conn: Connection, now: datetime, labels: EventLabels | None =
     }
 
 
-def _station_name(name: str | None, props: Any, lang: str) -> str | None:
-    """A station's name in ``lang``: the Chinese one of its properties in Chinese, when it has one."""
-    if lang == "zh" and isinstance(props, dict) and props.get("name_zh"):
-        return str(props["name_zh"])
-    return name
-
-
 def alerts_summary(conn: Connection, lang: str = "zh") -> dict[str, Any]:
     """Alerts still open (no end time), newest first, with the station and pollutant named."""
     a, r, d, t, op = alerts, alert_rules, sta_datastreams, sta_things, sta_observed_properties
@@ -113,7 +107,7 @@ def alerts_summary(conn: Connection, lang: str = "zh") -> dict[str, Any]:
     ).mappings()
     listed = [
         {**{k: v for k, v in dict(row).items() if k not in ("thing", "properties")},
-         "station": _station_name(row["thing"], row["properties"], lang),
+         "station": thing_name(row["thing"], row["properties"], lang),
          "started_at": datetime.fromtimestamp(row["started_at"] / 1e6, UTC).isoformat()}
         for row in rows
     ]

@@ -130,7 +130,7 @@ def alert_events(engine: Engine) -> Iterator[None]:
         ALERT_STORE.reset(token)
 
 
-def alert_page(conn: sa.Connection, alert_id: int) -> dict[str, Any]:
+def alert_page(conn: sa.Connection, alert_id: int, lang: str = "zh") -> dict[str, Any]:
     """An alert's page: rule, station, the readings around it and the city event it opened.
 
     ``event`` is the event opened from the alert (public id, state, due time), or None when no
@@ -140,7 +140,7 @@ def alert_page(conn: sa.Connection, alert_id: int) -> dict[str, Any]:
     from zhicheng.sensing.alerts import alert_detail
     from zhicheng.store.schema_events import events
 
-    page = alert_detail(conn, alert_id)
+    page = alert_detail(conn, alert_id, lang)
     row = conn.execute(
         sa.select(events.c.id, events.c.request_id, events.c.status, events.c.expected_at)
         .where(events.c.source == "sensor", events.c.service_code == ALERT_SERVICE,

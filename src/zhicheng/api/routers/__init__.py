@@ -24,4 +24,4 @@ from zhicheng.api.routers import (
 
 ROUTERS: list[APIRouter] = [health.router, sta.router, sta.air_router, alerts.router, evaluation.router, cockpit.router, events.router, open311.router, open311.discovery_router, survey.router,
                             campaign.router, carbon.router, grid.router, warnings.router, export.router, reports.router, session.router,
-                            forecast.router, forecast.page_router, readiness.router]
+                            forecast.router, readiness.router]

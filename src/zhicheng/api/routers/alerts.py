@@ -183,16 +183,18 @@ def alert_history(
     rule_id: Annotated[int | None, Query(ge=1, le=2**53)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    lang: Annotated[Literal["zh", "en"], Query(description="language of the station's name")] = "zh",
 ) -> dict[str, Any]:
     """Every alert raised (open and ended), newest first, with rule, Datastream and station."""
     return run_work(
-        engine, lambda conn: service.alert_history(conn, active, thing_id, rule_id, limit, offset)
+        engine, lambda conn: service.alert_history(conn, active, thing_id, rule_id, limit, offset, lang)
     )
 
 
 @router.get("/{alert_id}", response_model=AlertDetail)
 def alert_detail(
-    alert_id: Annotated[int, PathParam(ge=0, le=2**53)], engine: EngineDep, _: PublicReader
+    alert_id: Annotated[int, PathParam(ge=0, le=2**53)], engine: EngineDep, _: PublicReader,
+    lang: Annotated[Literal["zh", "en"], Query(description="language of the station's name")] = "zh",
 ) -> dict[str, Any]:
     """One alert: its rule, the readings that triggered it and the city event it opened."""
-    return run_work(engine, lambda conn: alert_page(conn, alert_id))
+    return run_work(engine, lambda conn: alert_page(conn, alert_id, lang))

@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 #: Client-side routes that all load the same page shell (the page picks its view from the path).
 PAGES = ("/", "/ranking", "/compare", "/domain/{code}", "/requirement/{code}", "/indicator/{code}", "/unit/{code}",
-         "/station/{code}", "/events", "/event/{code}", "/alerts", "/alert/{code}", "/signin")
+         "/station/{code}", "/events", "/event/{code}", "/alerts", "/alert/{code}", "/predict", "/signin")
 _TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css",
           ".html": "text/html", ".json": "application/json", ".svg": "image/svg+xml"}
 

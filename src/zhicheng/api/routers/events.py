@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from zhicheng.api.deps import EngineDep, SettingsDep, require_role
+from zhicheng.api.deps import EngineDep, PublicReader, SettingsDep, require_role
 from zhicheng.api.errors import http_status
 from zhicheng.auth import Principal
 from zhicheng.events.catalogue import load_catalogue
@@ -205,9 +205,12 @@ class CatalogueEntry(BaseModel):
 
 @router.get("/catalogue", response_model=list[CatalogueEntry])
 def events_catalogue(
-    settings: SettingsDep, _: Reader, lang: Annotated[Literal["zh", "en"], Query()] = "zh"
+    settings: SettingsDep, _: PublicReader, lang: Annotated[Literal["zh", "en"], Query()] = "zh"
 ) -> list[CatalogueEntry]:
-    """The city's event types (services) with their names in ``lang``, department and SLA [h]."""
+    """The city's event types (services) with their names in ``lang``, department and SLA [h].
+
+    Public like the Open311 service list (readable without a token while ``open_reads`` is on).
+    """
     catalogue = load_catalogue(settings.events_catalogue)
     departments = {d.code: (d.name_en if lang == "en" else d.name_zh) for d in catalogue.departments}
     return [

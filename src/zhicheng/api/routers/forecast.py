@@ -75,17 +75,3 @@ def forecast_alerts_list(
     from zhicheng.workspace.forecasts import list_forecast_alerts
 
     return list_forecast_alerts(engine, kind, limit)
-
-
-page_router = APIRouter(tags=["cockpit"])
-
-
-@page_router.get("/predict", include_in_schema=False)
-def predict_page() -> Any:
-    """The prediction page: volumes with their band and surges, the grid heat map, warnings, alerts."""
-    from fastapi.responses import HTMLResponse
-
-    from zhicheng.cockpit import STATIC_DIR
-
-    text = (STATIC_DIR / "predict.html").read_text(encoding="utf-8")
-    return HTMLResponse(text, headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})

@@ -9,6 +9,7 @@ import { renderCompare } from "./pages/compare.js";
 import { renderEvent, renderEvents } from "./pages/events.js";
 import { renderNode } from "./pages/node.js";
 import { renderOverview } from "./pages/overview.js";
+import { renderPredict } from "./pages/predict.js";
 import { renderRanking } from "./pages/ranking.js";
 import { renderSignin } from "./pages/signin.js";
 import { renderStation } from "./pages/station.js";
@@ -27,6 +28,7 @@ const ROUTES = [
   [/^\/alert\/([^/]+)$/, () => renderAlert, true],
   [/^\/events$/, () => renderEvents, true], // the page itself asks for a role that may read events
   [/^\/event\/([^/]+)$/, () => renderEvent, true],
+  [/^\/predict$/, () => renderPredict, true],
   [/^\/signin$/, () => renderSignin, true],
 ];
 
@@ -41,7 +43,19 @@ function applyStaticText() {
   document.title = `${t("brand")} · zhicheng 智城`;
 }
 
-const NAV_PATHS = { overview: /^\/$/, ranking: /^\/ranking$/, compare: /^\/compare$/, events: /^\/events?(\/|$)/, alerts: /^\/alerts?(\/|$)/ };
+const NAV_PATHS = { overview: /^\/$/, ranking: /^\/ranking$/, compare: /^\/compare$/, events: /^\/events?(\/|$)/, alerts: /^\/alerts?(\/|$)/, predict: /^\/predict$/ };
+
+// Pages that show evaluation results: only they use the header's period and unit selectors.
+const EVALUATION_PAGES = /^\/($|ranking$|compare$|domain\/|requirement\/|indicator\/|unit\/)/;
+
+/** Show the period and unit selectors on the pages that use them, hide them elsewhere. */
+function scopeControls() {
+  const hidden = !EVALUATION_PAGES.test(window.location.pathname);
+  for (const id of ["run-select", "unit-select"]) {
+    document.getElementById(id).hidden = hidden;
+    document.querySelector(`label[for="${id}"]`).hidden = hidden;
+  }
+}
 
 function markNav() {
   const path = window.location.pathname;
@@ -97,6 +111,7 @@ export async function render() {
   readLocation();
   applyStaticText();
   markNav();
+  scopeControls();
   charts.disposeAll();
   clearLive();
   document.body.dataset.ready = "0";

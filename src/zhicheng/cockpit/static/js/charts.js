@@ -3,7 +3,7 @@
 // Values are rounded by format.js before they are drawn, so labels match the tables beside them;
 // a value that is missing is drawn as "no data" (never as 0) and a chart with nothing to draw
 // says so (noData).
-import { esc, score, scoreValue } from "./format.js";
+import { esc, fixed, score, scoreValue } from "./format.js";
 import { escapeHtml } from "./dom.js";
 
 const TEXT = "#e8f0fa";
@@ -359,6 +359,74 @@ export function pointMap(el, { mapName, geojson, lon, lat, name, label }) {
     series: [{
       type: "scatter", coordinateSystem: "geo", name, symbolSize: 16, itemStyle: { color: ACCENT2, borderColor: "#000" },
       data: [{ name, value: [lon, lat] }],
+    }],
+  }, label);
+}
+
+/**
+ * Event volumes over periods: the observed counts, the forecast with its interval as a band, and
+ * the surges (observed counts above the band) as red dots. ``names`` holds the four series' words.
+ */
+export function forecastBand(el, { periods, observed, forecast, lower, upper, surges, names, label, axisName, noDataText = "—" }) {
+  if (!observed.some((v) => v !== null && v !== undefined)) {
+    noData(el, noDataText);
+    return null;
+  }
+  const gap = (v) => (v === null || v === undefined ? "-" : v);
+  const width = upper.map((u, i) => (u === null || u === undefined || lower[i] === null || lower[i] === undefined ? "-" : u - lower[i]));
+  return make(el, {
+    legend: { top: 0, textStyle: { color: MUTED }, data: [names.observed, names.forecast, names.band, names.surge] },
+    grid: { left: 56, right: 20, top: 56, bottom: 48 },
+    tooltip: {
+      trigger: "axis",
+      formatter: (ps) => [esc(ps[0]?.name ?? ""), ...ps.filter((p) => p.seriesName !== "lower" && p.seriesName !== names.band)
+        .map((p) => `${esc(p.seriesName)}: ${esc(p.value === "-" || p.value === null ? "—" : p.value)}`)].join("<br>"),
+    },
+    xAxis: { type: "category", data: periods, axisLabel: { color: MUTED, hideOverlap: true } },
+    yAxis: { type: "value", name: axisName, nameTextStyle: { color: MUTED }, axisLabel: { color: MUTED }, splitLine: { lineStyle: { color: LINE } } },
+    series: [
+      { name: "lower", type: "line", data: lower.map(gap), stack: "band", symbol: "none", lineStyle: { opacity: 0 }, silent: true },
+      { name: names.band, type: "line", data: width, stack: "band", symbol: "none", lineStyle: { opacity: 0 },
+        areaStyle: { color: "rgba(92,200,255,0.25)" }, itemStyle: { color: "rgba(92,200,255,0.5)" }, silent: true },
+      { name: names.forecast, type: "line", data: forecast.map(gap), symbol: "none", lineStyle: { type: "dashed", color: ACCENT }, itemStyle: { color: ACCENT } },
+      { name: names.observed, type: "line", data: observed.map(gap), symbol: "none", lineStyle: { color: ACCENT2 }, itemStyle: { color: ACCENT2 } },
+      { name: names.surge, type: "scatter", data: surges.map(gap), symbolSize: 10, itemStyle: { color: "#ff5252" } },
+    ],
+  }, label);
+}
+
+/**
+ * Grid cells (a GeoJSON FeatureCollection, one feature per cell with ``properties.events``) coloured
+ * by their event count. ``names``: the tooltip's words {events, sla, repeat}; ``lang`` picks the
+ * cell's name (name_zh / name_en).
+ */
+export function cellHeat(el, { mapName, cells, names, lang, label, noDataText = "—" }) {
+  if (cells.features.length === 0) {
+    noData(el, noDataText);
+    return null;
+  }
+  // ECharts names a region by properties.name and matches series data by it: the cell id is unique.
+  const features = cells.features.map((f) => ({ ...f, properties: { ...f.properties, name: String(f.id) } }));
+  window.echarts.registerMap(mapName, { type: "FeatureCollection", features });
+  const data = features.map((f) => ({ name: String(f.id), value: f.properties.events, cell: f.properties }));
+  return make(el, {
+    tooltip: {
+      trigger: "item",
+      formatter: (p) => {
+        const c = p.data?.cell;
+        if (!c) return esc(p.name);
+        const sla = c.closed_within_sla_pct === null || c.closed_within_sla_pct === undefined ? "—" : `${fixed(c.closed_within_sla_pct, 1, lang)}%`;
+        return [esc((lang === "en" ? c.name_en : c.name_zh) ?? c.name_zh ?? p.name), `${esc(names.events)}: ${esc(c.events)}`,
+          `${esc(names.sla)}: ${esc(sla)}`, `${esc(names.repeat)}: ${esc(c.repeat_locations)}`].join("<br>");
+      },
+    },
+    visualMap: {
+      min: 0, max: Math.max(1, ...data.map((d) => d.value)), calculable: true, left: 8, bottom: 8,
+      inRange: { color: ["#1d3557", ACCENT2, "#ff5252"] }, textStyle: { color: TEXT },
+    },
+    series: [{
+      type: "map", map: mapName, roam: true, data,
+      itemStyle: { borderColor: LINE, borderWidth: 0.3, areaColor: "#24374f" }, emphasis: { label: { show: false } },
     }],
   }, label);
 }

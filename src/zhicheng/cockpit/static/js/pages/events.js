@@ -80,7 +80,8 @@ export async function renderEvents(main, _args, { stale }) {
       <th scope="col">${esc(t("status"))}</th><th scope="col">${esc(t("department"))}</th><th scope="col">${esc(t("requested"))}</th>
       <th scope="col">${esc(t("due"))}</th></tr></thead><tbody>${rows}</tbody></table></div>`
     : `<p class="muted" data-testid="no-events-found">${esc(t("noEventsFound"))}</p>`}
-    ${pager("/events", filters, answer)}</section>`;
+    ${pager("/events", filters, answer)}
+    <p>${link(t("predictHeatLink"), filters.service_code ? `/predict?service=${encodeURIComponent(filters.service_code)}` : "/predict", 'data-testid="heat-link"')}</p></section>`;
   onLive(["events"], () => {
     if (!stale() && !document.activeElement?.closest("#event-filters")) refresh();
   });

@@ -53,7 +53,7 @@ export async function renderStation(main, [id], { stale }) {
   const level = state.lang === "en" ? now.level_en : now.level;
   main.dataset.station = id;
   main.innerHTML = `<ol class="crumbs"><li>${link(t("nav.overview"), here("/"))}</li><li>${esc(t("station"))}</li></ol>
-    <h1 data-testid="station-title">${esc(now.name)}</h1>
+    <h1 data-testid="station-title">${esc((state.lang === "zh" && now.name_zh) || now.name)}</h1>
     <section class="kpis">
       <div class="kpi"><div class="label">AQI</div><div class="value" data-testid="station-aqi-now">${aqiPill(now.aqi)}</div>
         <div class="sub">${esc(level ?? "")}${now.primary ? ` · ${esc(t("primary"))} ${esc(now.primary)}` : ""}</div></div>
