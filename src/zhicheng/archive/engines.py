@@ -199,3 +199,76 @@ def spark_event_statistics(events: str, by: str | None = "service_code", master:
     spark.read.parquet(events).createOrReplaceTempView("events")
     frame = spark.sql(events_sql.closure_sql("events", by, events_sql.SPARK_QUANTILE)).toPandas()
     return frame.set_index("key").rename_axis(by or "all")
+
+
+@dataclass(frozen=True)
+class Consumption:
+    """Meter consumption per period: ``periods`` (:data:`~zhicheng.archive.meters_sql.CONSUMPTION_COLUMNS`)
+    and ``resets`` (``datastream_id, resets``: register decreases of each cumulative meter)."""
+
+    periods: pd.DataFrame
+    resets: pd.DataFrame
+
+
+def _meter_frames(meters: pd.DataFrame, edges_us: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from zhicheng.archive import meters_sql
+
+    kinds = set(meters["kind"])
+    if not kinds <= {"cumulative", "interval"}:
+        raise ValueError(f"meter kind must be cumulative or interval, not {sorted(kinds - {'cumulative', 'interval'})}")
+    edges = pd.DataFrame(meters_sql.edges_rows(edges_us), columns=["k", "edge", "next_edge"]).astype(
+        {"k": "int64", "edge": "int64", "next_edge": "Int64"})
+    return meters[["datastream_id", "kind"]].astype({"datastream_id": "int64", "kind": str}), edges
+
+
+def _consumption(periods: pd.DataFrame, resets: pd.DataFrame) -> Consumption:
+    periods = periods.astype({"datastream_id": "int64", "period": "int64", "start_us": "int64",
+                              "end_us": "int64", "consumption": "float64"})
+    return Consumption(periods.reset_index(drop=True), resets.astype("int64").reset_index(drop=True))
+
+
+def duckdb_meter_consumption(loc: Location, meters: pd.DataFrame, edges_us: Any,
+                             memory_limit: str = "3GB") -> Consumption:
+    """Consumption per period of the ``meters`` (``datastream_id, kind``) archived at ``loc`` on DuckDB.
+
+    ``edges_us``: the period boundaries [µs since 1970, UTC], ascending (n edges, n − 1 periods).
+    """
+    import duckdb
+
+    from zhicheng.archive import meters_sql
+
+    meter_frame, edges = _meter_frames(meters, edges_us)
+    files = archive_files(loc)
+    con = duckdb.connect()
+    try:
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+        if not _is_local(loc):
+            con.register_filesystem(loc.fs)
+        listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+        con.execute("CREATE VIEW observations AS SELECT datastream_id, phenomenon_time_start, result_number "
+                    f"FROM read_parquet([{listing}])")
+        con.register("meters", meter_frame)
+        con.register("edges", edges)
+        periods = con.execute(meters_sql.consumption_sql(len(edges))).df()
+        resets = con.execute(meters_sql.resets_sql()).df()
+    finally:
+        con.close()
+    return _consumption(periods, resets)
+
+
+def spark_meter_consumption(loc: Location, meters: pd.DataFrame, edges_us: Any, master: str | None = None,
+                            session: Any = None) -> Consumption:
+    """:func:`duckdb_meter_consumption` on Spark (the session's or ``master``'s), the same SQL."""
+    from zhicheng.archive import meters_sql
+    from zhicheng.settings import get_settings
+
+    meter_frame, edges = _meter_frames(meters, edges_us)
+    spark = session or spark_session(master or get_settings().spark_master)
+    spark.read.schema("datastream_id BIGINT, phenomenon_time_start BIGINT, result_number DOUBLE") \
+        .parquet(*archive_files(loc)).createOrReplaceTempView("observations")
+    spark.createDataFrame(meter_frame, "datastream_id BIGINT, kind STRING").createOrReplaceTempView("meters")
+    rows = [(int(k), int(e), None if pd.isna(n) else int(n)) for k, e, n in edges.itertuples(index=False)]
+    spark.createDataFrame(rows, "k BIGINT, edge BIGINT, next_edge BIGINT").createOrReplaceTempView("edges")
+    periods = spark.sql(meters_sql.consumption_sql(len(edges))).toPandas()
+    resets = spark.sql(meters_sql.resets_sql()).toPandas()
+    return _consumption(periods, resets)

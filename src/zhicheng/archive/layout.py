@@ -144,3 +144,21 @@ def write_hourly(loc: Location, hourly: pd.DataFrame, utc_offset_hours: int, lab
     writer.write(long_observations(hourly, ds, utc_offset_hours))
     writer.close(ds)
     return ds
+
+
+def write_readings(loc: Location, readings: pd.DataFrame, names: dict[int, str], unit: str,
+                   label: str = "readings", note: str = "") -> None:
+    """Write long readings (``datastream_id, time_us, value``) of other Datastreams (meters, say)
+    as an archive; ``names`` names each Datastream, ``unit`` is their unit of measurement."""
+    ds_ids = readings["datastream_id"].to_numpy(dtype=np.int64)
+    t = readings["time_us"].to_numpy(dtype=np.int64)
+    value = readings["value"].to_numpy(dtype=np.float64)
+    order = np.lexsort((t, ds_ids))
+    writer = Writer(loc, label, note)
+    writer.write(_table(ds_ids[order], t[order], value[order], 1, len(order)))
+    ids = sorted(names)
+    writer.close(pa.table({
+        "datastream_id": np.array(ids, dtype=np.int64), "name": [names[i] for i in ids],
+        "station": [names[i] for i in ids], "pollutant": pa.nulls(len(ids), pa.string()),
+        "unit": [unit] * len(ids), "utc_offset_hours": np.zeros(len(ids), dtype=np.int32),
+    }, schema=DATASTREAM_SCHEMA))
