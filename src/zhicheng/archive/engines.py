@@ -203,8 +203,11 @@ def spark_event_statistics(events: str, by: str | None = "service_code", master:
 
 @dataclass(frozen=True)
 class Consumption:
-    """Meter consumption per period: ``periods`` (:data:`~zhicheng.archive.meters_sql.CONSUMPTION_COLUMNS`)
-    and ``resets`` (``datastream_id, resets``: register decreases of each cumulative meter)."""
+    """Meter consumption per period and the registers' resets.
+
+    ``periods``: :data:`~zhicheng.archive.meters_sql.CONSUMPTION_COLUMNS`; ``resets``:
+    ``datastream_id, resets`` (register decreases of each cumulative meter).
+    """
 
     periods: pd.DataFrame
     resets: pd.DataFrame

@@ -148,8 +148,10 @@ def write_hourly(loc: Location, hourly: pd.DataFrame, utc_offset_hours: int, lab
 
 def write_readings(loc: Location, readings: pd.DataFrame, names: dict[int, str], unit: str,
                    label: str = "readings", note: str = "") -> None:
-    """Write long readings (``datastream_id, time_us, value``) of other Datastreams (meters, say)
-    as an archive; ``names`` names each Datastream, ``unit`` is their unit of measurement."""
+    """Write long readings (``datastream_id, time_us, value``) of other Datastreams as an archive.
+
+    Meters, say: ``names`` names each Datastream, ``unit`` is their unit of measurement.
+    """
     ds_ids = readings["datastream_id"].to_numpy(dtype=np.int64)
     t = readings["time_us"].to_numpy(dtype=np.int64)
     value = readings["value"].to_numpy(dtype=np.float64)
