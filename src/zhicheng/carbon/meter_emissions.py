@@ -14,34 +14,44 @@ from zhicheng.carbon.sources import CarbonError
 from zhicheng.store.values import fetch_rows
 
 
-def meter_readings(conn: sa.Connection) -> pd.DataFrame:
-    """Readings of every energy-meter Datastream (unit kWh, m³ or GJ) from the SensorThings tables.
+def meter_kinds(conn: sa.Connection) -> pd.DataFrame:
+    """Every energy-meter Datastream (unit kWh, m³ or GJ) in the SensorThings tables.
 
-    Returns ``datastream_id, thing_id, thing, properties, unit, kind, time_us, value``: ``kind`` is
-    the Datastream property ``meter`` (``cumulative`` by default, or ``interval``).
+    Returns ``datastream_id, thing_id, thing, properties, unit, kind``: ``kind`` is the Datastream
+    property ``meter`` (``cumulative`` by default, or ``interval``).
     """
     from zhicheng.carbon.meters import carrier_of
     from zhicheng.store import schema_sensing as s
 
-    d, t, o = s.sta_datastreams, s.sta_things, s.sta_observations
+    d, t = s.sta_datastreams, s.sta_things
     streams = conn.execute(sa.select(d.c.id, d.c.unit_of_measurement, d.c.properties, t.c.id.label("thing_id"),
                                      t.c.name, t.c.properties.label("thing_properties"))
-                           .select_from(d.join(t, t.c.id == d.c.thing_id))).all()
-    meta = {}
+                           .select_from(d.join(t, t.c.id == d.c.thing_id)).order_by(d.c.id)).all()
+    rows = []
     for r in streams:
         symbol = str((r.unit_of_measurement or {}).get("symbol", ""))
         if carrier_of(symbol) is None:
             continue
         kind = str((r.properties or {}).get("meter", "cumulative"))
-        meta[r.id] = (r.thing_id, r.name, dict(r.thing_properties or {}), symbol, kind)
-    if not meta:
-        return pd.DataFrame(columns=["datastream_id", "thing_id", "thing", "properties", "unit", "kind", "time_us", "value"])
+        rows.append((r.id, r.thing_id, r.name, dict(r.thing_properties or {}), symbol, kind))
+    return pd.DataFrame(rows, columns=["datastream_id", "thing_id", "thing", "properties", "unit", "kind"])
+
+
+def meter_readings(conn: sa.Connection) -> pd.DataFrame:
+    """Readings of every energy-meter Datastream (:func:`meter_kinds`) from the SensorThings tables.
+
+    Returns ``datastream_id, thing_id, thing, properties, unit, kind, time_us, value``.
+    """
+    from zhicheng.store import schema_sensing as s
+
+    info = meter_kinds(conn)
+    if info.empty:
+        return info.assign(time_us=pd.Series(dtype="int64"), value=pd.Series(dtype="float64"))
+    o = s.sta_observations
     obs = fetch_rows(conn, sa.select(o.c.datastream_id, o.c.phenomenon_time_start, o.c.result_number)
-                     .where(o.c.datastream_id.in_(list(meta)), o.c.result_number.is_not(None))
+                     .where(o.c.datastream_id.in_(info["datastream_id"].tolist()), o.c.result_number.is_not(None))
                      .order_by(o.c.datastream_id, o.c.phenomenon_time_start))
     frame = pd.DataFrame(obs, columns=["datastream_id", "time_us", "value"])
-    info = pd.DataFrame([(k, *v) for k, v in meta.items()],
-                        columns=["datastream_id", "thing_id", "thing", "properties", "unit", "kind"])
     return info.merge(frame, on="datastream_id", how="inner")
 
 
