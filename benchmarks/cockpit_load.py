@@ -276,11 +276,11 @@ def main() -> None:
             results = {}
             for name, urls in table.items():
                 if wrk:
-                    cold = pass_wrk(wrk, url, urls, args.requests, args.seconds)
-                    results[name] = (cold, pass_wrk(wrk, url, urls, 0, args.seconds))
+                    first_pass = pass_wrk(wrk, url, urls, args.requests, args.seconds)
+                    results[name] = (first_pass, pass_wrk(wrk, url, urls, 0, args.seconds))
                 else:
-                    cold = pass_httpx(urls, args.requests)
-                    results[name] = (cold, pass_httpx(urls, args.requests))
+                    first_pass = pass_httpx(urls, args.requests)
+                    results[name] = (first_pass, pass_httpx(urls, args.requests))
             load_now = load_line()
         finally:
             proc.terminate()

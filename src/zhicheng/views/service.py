@@ -167,8 +167,12 @@ class ReportService:
             return self.cache.get(key, (0, 0, 0, ""), compute)
 
     def warm(self) -> None:
-        """Compute the overview's default answers ahead of the first request (safe to call often)."""
+        """Compute the overview's default answers ahead of the first request (safe to call often).
+
+        The live panel's answer too: its stations' real-time AQI is the slowest of the four.
+        """
         self.overview()
+        self.live()
         self.geojson()
 
     def live(self, lang: str = "zh") -> dict[str, Any]:

@@ -1,35 +1,28 @@
 // The cockpit's shell: state (run, unit, language), routing, data loading and the header controls.
 import * as charts from "./charts.js";
 import { esc } from "./format.js";
-import { ApiError, loadSession, signOut } from "./http.js";
+import { ApiError, keepSession, loadSession, signOut } from "./http.js";
 import { clearLive } from "./live.js";
 import { signinPrompt, signinUrl } from "./ops.js";
-import { renderAlert, renderAlerts } from "./pages/alerts.js";
-import { renderCompare } from "./pages/compare.js";
-import { renderEvent, renderEvents } from "./pages/events.js";
-import { renderNode } from "./pages/node.js";
 import { renderOverview } from "./pages/overview.js";
-import { renderPredict } from "./pages/predict.js";
-import { renderRanking } from "./pages/ranking.js";
-import { renderSignin } from "./pages/signin.js";
-import { renderStation } from "./pages/station.js";
-import { renderUnit } from "./pages/unit.js";
-import { LANG_KEY, UNIT_KEY, forgetPrefetched, go, onNavigate, prefetchOverview, readLocation, state, t } from "./state.js";
+import { LANG_KEY, UNIT_KEY, api, forgetPrefetched, go, onNavigate, prefetchOverview, readLocation, state, t } from "./state.js";
 
 // [path, page, public]: public pages are readable without sign-in when the server's open_reads is on.
+// The overview is part of the shell; every other page's module is loaded when it is first shown.
 const ROUTES = [
-  [/^\/$/, () => renderOverview, true],
-  [/^\/ranking$/, () => renderRanking, true],
-  [/^\/compare$/, () => renderCompare, true],
-  [/^\/(domain|requirement|indicator)\/([^/]+)$/, () => renderNode, true],
-  [/^\/unit\/([^/]+)$/, () => renderUnit, true],
-  [/^\/station\/([^/]+)$/, () => renderStation, true],
-  [/^\/alerts$/, () => renderAlerts, true],
-  [/^\/alert\/([^/]+)$/, () => renderAlert, true],
-  [/^\/events$/, () => renderEvents, true], // the page itself asks for a role that may read events
-  [/^\/event\/([^/]+)$/, () => renderEvent, true],
-  [/^\/predict$/, () => renderPredict, true],
-  [/^\/signin$/, () => renderSignin, true],
+  [/^\/$/, async () => renderOverview, true],
+  [/^\/ranking$/, async () => (await import("./pages/ranking.js")).renderRanking, true],
+  [/^\/compare$/, async () => (await import("./pages/compare.js")).renderCompare, true],
+  [/^\/(domain|requirement|indicator)\/([^/]+)$/, async () => (await import("./pages/node.js")).renderNode, true],
+  [/^\/unit\/([^/]+)$/, async () => (await import("./pages/unit.js")).renderUnit, true],
+  [/^\/station\/([^/]+)$/, async () => (await import("./pages/station.js")).renderStation, true],
+  [/^\/alerts$/, async () => (await import("./pages/alerts.js")).renderAlerts, true],
+  [/^\/alert\/([^/]+)$/, async () => (await import("./pages/alerts.js")).renderAlert, true],
+  // the events page itself asks for a role that may read events
+  [/^\/events$/, async () => (await import("./pages/events.js")).renderEvents, true],
+  [/^\/event\/([^/]+)$/, async () => (await import("./pages/events.js")).renderEvent, true],
+  [/^\/predict$/, async () => (await import("./pages/predict.js")).renderPredict, true],
+  [/^\/signin$/, async () => (await import("./pages/signin.js")).renderSignin, true],
 ];
 
 function applyStaticText() {
@@ -87,7 +80,7 @@ function showWho() {
 
 async function session() {
   if (state.session === null) {
-    state.session = await loadSession(state.lang);
+    state.session = keepSession(await api("/api/session")); // the answer the boot module asked for, if it did
     state.timeZone = state.session.time_zone ?? state.timeZone;
   }
   return state.session;
@@ -129,7 +122,7 @@ export async function render() {
       signinPrompt(main);
     } else {
       const match = path.match(route[0]);
-      const page = route[1]();
+      const page = await route[1]();
       await page(main, match.slice(1).map(decodeURIComponent), {
         stale: () => mine !== generation,
         onSignedIn: () => { state.controls = null; },

@@ -34,7 +34,11 @@ export async function request(lang, path, { method = "GET", params = {}, body } 
 
 /** Who is signed in (``GET /api/session``, never 401); keeps the session's CSRF token. */
 export async function loadSession(lang) {
-  const session = await request(lang, "/api/session");
+  return keepSession(await request(lang, "/api/session"));
+}
+
+/** Keep the CSRF token of a ``GET /api/session`` answer (one fetched early, say); returns it. */
+export function keepSession(session) {
   csrf = session.csrf ?? null;
   return session;
 }

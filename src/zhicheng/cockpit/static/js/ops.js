@@ -58,6 +58,10 @@ export function signinPrompt(main, roleNeeded = false) {
 }
 
 /** Roles that may read city events (as the events API lets them). */
+/** The events workflow's open and closed states, as the event list's status filter names them. */
+export const OPEN_STATES = "submitted,accepted,dispatched,in_progress,reopened";
+export const CLOSED_STATES = "resolved,closed,rejected";
+
 export const EVENT_READERS = ["operator", "analyst", "viewer"];
 
 /** Links to the previous and next page of a list answer ``{total, limit, offset}``. */

@@ -69,14 +69,14 @@ export function readLocation() {
 /**
  * The overview's four answers, asked for at once while the page's other scripts still load.
  * Each is registered at once (so the page's own call takes it, however the answers race), and
- * sent only when the access check says this reader may read: a server that asks for a token
- * gets no refused requests.
+ * the data are sent only when the session (who is signed in, whether reads are open) says this
+ * reader may read: a server that asks for a token gets no refused requests.
  */
 export function prefetchOverview() {
   if (window.location.pathname !== "/") return;
   readLocation();
-  const access = prefetch("/api/cockpit/access");
-  const may = access.then((a) => Boolean(a.open_reads || a.authenticated), () => false);
+  const who = prefetch("/api/session");
+  const may = who.then((a) => Boolean(a.open_reads || a.authenticated), () => false);
   prefetch("/api/cockpit/overview", { run: state.run, unit: state.unit }, may);
   prefetch("/api/cockpit/geo", { run: state.run }, may);
   prefetch("/api/cockpit/live", {}, may);

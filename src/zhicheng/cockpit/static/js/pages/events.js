@@ -2,12 +2,10 @@
 import * as charts from "../charts.js";
 import { esc, link } from "../format.js";
 import { onLive } from "../live.js";
-import { EVENT_READERS, hasRole, pager, signinPrompt } from "../ops.js";
+import { CLOSED_STATES, EVENT_READERS, OPEN_STATES, hasRole, pager, signinPrompt } from "../ops.js";
 import { api, go, refresh, state, t } from "../state.js";
 import { cityTime, span } from "../time.js";
 
-export const OPEN_STATES = "submitted,accepted,dispatched,in_progress,reopened";
-export const CLOSED_STATES = "resolved,closed,rejected";
 const PAGE = 50;
 
 let catalogue = null; // {lang, byCode}

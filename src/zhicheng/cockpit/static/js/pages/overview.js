@@ -3,10 +3,9 @@ import { aqiColour, emptyState, exportLinks, gradeCell, gradeText, scoreOrNoData
 import { api, controls, go, here, state, t } from "../state.js";
 import * as charts from "../charts.js";
 import { esc, link, nodePath, score } from "../format.js";
-import { aqiLevel } from "../ops.js";
+import { OPEN_STATES, aqiLevel } from "../ops.js";
 import { onLive } from "../live.js";
 import { cityTime, dataTime } from "../time.js";
-import { OPEN_STATES } from "./events.js";
 
 function kpis(data) {
   const idx = data.index;
