@@ -117,8 +117,8 @@ function layout(data) {
       <span class="spacer"></span><span class="stamp"><span class="live-dot" aria-hidden="true"></span><span id="live-updated" data-testid="live-updated"></span></span></div>
       <div class="grid" id="live">
         <div class="span-4"><h3>${esc(t("air"))}</h3><div id="live-air">…</div></div>
-        <div class="span-4"><h3>${esc(t("events"))}</h3><div id="live-events">…</div></div>
-        <div class="span-4"><h3>${esc(t("alerts"))}</h3><div id="live-alerts">…</div></div>
+        <div class="span-5"><h3>${esc(t("events"))}</h3><div id="live-events">…</div></div>
+        <div class="span-3"><h3>${esc(t("alerts"))}</h3><div id="live-alerts">…</div></div>
       </div></section>
   </div>`;
 }
