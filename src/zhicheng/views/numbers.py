@@ -8,8 +8,9 @@ and the table beside it never disagree (never 48.0 beside 47.9) and no float noi
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+import math
 
+from zhicheng.numfmt import round_to
 from zhicheng.views.measures import SCORE_DECIMALS, decimals
 
 
@@ -25,14 +26,12 @@ def rounded(value: float | None, places: int) -> float | None:
 
     References
     ----------
-    ECMA-262, 15th ed., §21.1.3.3 ``Number.prototype.toFixed`` (the browser's rule, matched here).
+    ECMA-262, 15th ed., §21.1.3.3 ``Number.prototype.toFixed`` (the browser's rule, matched here
+    by :func:`zhicheng.numfmt.round_to`, the one implementation).
     """
-    if value is None:
+    if value is None or not math.isfinite(value):
         return None
-    exact = Decimal(value)
-    if not exact.is_finite():
-        return None
-    return float(exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+    return round_to(value, places)
 
 
 def text(value: float | None, places: int, lang: str = "zh") -> str:
