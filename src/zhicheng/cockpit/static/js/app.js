@@ -78,10 +78,16 @@ function showWho() {
   }
 }
 
+let sessionLoad = null; // the one GET /api/session in flight: renders that overlap share it
+
 async function session() {
   if (state.session === null) {
-    state.session = keepSession(await api("/api/session")); // the answer the boot module asked for, if it did
-    state.timeZone = state.session.time_zone ?? state.timeZone;
+    // the answer the boot module asked for, if it did
+    sessionLoad ??= api("/api/session").then((answer) => {
+      state.session = keepSession(answer);
+      state.timeZone = answer.time_zone ?? state.timeZone;
+    }).finally(() => { sessionLoad = null; });
+    await sessionLoad;
   }
   return state.session;
 }
