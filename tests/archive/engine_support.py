@@ -68,6 +68,8 @@ def assert_same_table(expected: pd.DataFrame, got: pd.DataFrame, what: str) -> N
 
 #: Synthetic meters (test data, labelled so): datastream id → kind.
 METERS = {1: "cumulative", 2: "cumulative", 3: "cumulative", 4: "interval", 5: "interval"}
+#: The same as the engines take them: ``datastream_id, kind``.
+METER_KINDS = pd.DataFrame({"datastream_id": list(METERS), "kind": list(METERS.values())})
 
 
 def synthetic_meters(seed: int = 7) -> pd.DataFrame:

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from tests.archive.engine_support import (
-    METERS,
+    METER_KINDS,
     assert_same_consumption,
     meter_archive,
     meter_edges,
@@ -22,14 +22,12 @@ from tests.archive.engine_support import (
 )
 from zhicheng.archive import engines
 
-KINDS = pd.DataFrame({"datastream_id": list(METERS), "kind": list(METERS.values())})
-
 
 def test_duckdb_consumption_equals_the_in_memory_core(tmp_path: Path) -> None:
     readings = synthetic_meters()
     edges = meter_edges()
     loc = meter_archive(readings, tmp_path / "archive")
-    got = engines.duckdb_meter_consumption(loc, KINDS, edges)
+    got = engines.duckdb_meter_consumption(loc, METER_KINDS, edges)
     expected = pure_consumption(readings, edges)
     assert_same_consumption(expected, got.periods)
     assert (got.periods["end_us"] - got.periods["start_us"] == 86_400_000_000).all()
@@ -46,13 +44,13 @@ def test_monthly_and_uneven_periods(tmp_path: Path) -> None:
     loc = meter_archive(readings, tmp_path / "archive")
     edges = np.array([pd.Timestamp(s).value // 1000 for s in
                       ("2025-12-31T16:00:00Z", "2026-01-05T03:17:00Z", "2026-01-31T16:00:00Z", "2026-02-20T00:00:00Z")])
-    got = engines.duckdb_meter_consumption(loc, KINDS, edges)
+    got = engines.duckdb_meter_consumption(loc, METER_KINDS, edges)
     assert_same_consumption(pure_consumption(readings, edges), got.periods)
 
 
 def test_bad_periods_and_kinds_are_refused(tmp_path: Path) -> None:
     loc = meter_archive(synthetic_meters(), tmp_path / "archive")
     with pytest.raises(ValueError, match="strictly ascending"):
-        engines.duckdb_meter_consumption(loc, KINDS, [5, 5, 9])
+        engines.duckdb_meter_consumption(loc, METER_KINDS, [5, 5, 9])
     with pytest.raises(ValueError, match="cumulative or interval"):
-        engines.duckdb_meter_consumption(loc, KINDS.assign(kind="gauge"), meter_edges())
+        engines.duckdb_meter_consumption(loc, METER_KINDS.assign(kind="gauge"), meter_edges())

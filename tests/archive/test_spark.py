@@ -74,21 +74,13 @@ def test_spark_closure_statistics_equal_the_service_s(spark: Any, tmp_path: Path
 def test_spark_meter_consumption_equals_the_in_memory_core_and_duckdb(spark: Any, tmp_path: Path) -> None:
     import pandas as pd
 
-    from tests.archive.engine_support import (
-        METERS,
-        assert_same_consumption,
-        meter_archive,
-        meter_edges,
-        pure_consumption,
-        synthetic_meters,
-    )
+    from tests.archive import engine_support as meters
 
-    readings = synthetic_meters()  # SYNTHETIC meter readings
-    edges = meter_edges()
-    loc = meter_archive(readings, tmp_path / "meters")
-    kinds = pd.DataFrame({"datastream_id": list(METERS), "kind": list(METERS.values())})
-    on_spark = engines.spark_meter_consumption(loc, kinds, edges, session=spark)
-    assert_same_consumption(pure_consumption(readings, edges), on_spark.periods)
-    on_duckdb = engines.duckdb_meter_consumption(loc, kinds, edges)
+    readings = meters.synthetic_meters()  # SYNTHETIC meter readings
+    edges = meters.meter_edges()
+    loc = meters.meter_archive(readings, tmp_path / "meters")
+    on_spark = engines.spark_meter_consumption(loc, meters.METER_KINDS, edges, session=spark)
+    meters.assert_same_consumption(meters.pure_consumption(readings, edges), on_spark.periods)
+    on_duckdb = engines.duckdb_meter_consumption(loc, meters.METER_KINDS, edges)
     pd.testing.assert_frame_equal(on_duckdb.resets, on_spark.resets)
     assert on_spark.periods["consumption"].notna().sum() > 150

@@ -1,6 +1,6 @@
 // Pieces the operations pages share: AQI levels, the sign-in prompt, role checks, pagination.
 import { esc, link } from "./format.js";
-import { here, state, t } from "./state.js";
+import { api, here, state, t } from "./state.js";
 
 // HJ 633 AQI levels: upper bound and the official colour (HJ 633-2012 Table 2 / HJ 633-2026 Table 1).
 export const AQI_LEVELS = [
@@ -72,4 +72,15 @@ export function pager(path, params, answer) {
   const prev = offset > 0 ? link(t("prev"), at(Math.max(0, offset - limit)), 'data-testid="prev"') : "";
   const next = offset + limit < total ? link(t("next"), at(offset + limit), 'data-testid="next"') : "";
   return `<nav class="pager" aria-label="${esc(t("filters"))}"><span class="muted">${esc(t("pageOf", { a: offset + 1, b: Math.min(total, offset + limit) }))}</span>${prev}${next}</nav>`;
+}
+
+let catalogue = null; // {lang, list, byCode}
+
+/** The city's event types (GET /api/events/catalogue) in the page's language, fetched once per language. */
+export async function eventCatalogue() {
+  if (!catalogue || catalogue.lang !== state.lang) {
+    const list = await api("/api/events/catalogue");
+    catalogue = { lang: state.lang, list, byCode: Object.fromEntries(list.map((s) => [s.code, s])) };
+  }
+  return catalogue;
 }

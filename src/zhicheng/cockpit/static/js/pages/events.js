@@ -2,21 +2,12 @@
 import * as charts from "../charts.js";
 import { esc, link } from "../format.js";
 import { onLive } from "../live.js";
-import { CLOSED_STATES, EVENT_READERS, OPEN_STATES, hasRole, pager, signinPrompt } from "../ops.js";
+import { CLOSED_STATES, EVENT_READERS, OPEN_STATES, eventCatalogue, hasRole, pager, signinPrompt } from "../ops.js";
 import { api, go, refresh, state, t } from "../state.js";
 import { cityTime, span } from "../time.js";
 
 const PAGE = 50;
 
-let catalogue = null; // {lang, byCode}
-
-async function services() {
-  if (!catalogue || catalogue.lang !== state.lang) {
-    const list = await api("/api/events/catalogue");
-    catalogue = { lang: state.lang, list, byCode: Object.fromEntries(list.map((s) => [s.code, s])) };
-  }
-  return catalogue;
-}
 
 function statusLabel(e) {
   return state.lang === "en" ? e.status_label_en : e.status_label_zh;
@@ -66,7 +57,7 @@ export async function renderEvents(main, _args, { stale }) {
   const filters = {};
   for (const key of ["status", "overdue", "service_code", "department", "source"]) if (params.get(key)) filters[key] = params.get(key);
   const offset = Number(params.get("offset") ?? 0) || 0;
-  const [cat, answer] = await Promise.all([services(), api("/api/events", { ...filters, limit: PAGE, offset })]);
+  const [cat, answer] = await Promise.all([eventCatalogue(), api("/api/events", { ...filters, limit: PAGE, offset })]);
   if (stale()) return;
   const rows = answer.events.map((e) => `<tr data-event="${esc(e.id)}"><td>${link(`#${e.id}`, `/event/${encodeURIComponent(e.id)}`, 'data-testid="event-link"')}</td>
     <td>${esc(cat.byCode[e.service_code]?.name ?? e.service_code)}</td><td>${esc(statusLabel(e))}</td>
@@ -101,7 +92,7 @@ function sla(e, service) {
 
 export async function renderEvent(main, [id], { stale }) {
   if (!mayRead(main)) return;
-  const [cat, e] = await Promise.all([services(), api(`/api/events/${encodeURIComponent(id)}`)]);
+  const [cat, e] = await Promise.all([eventCatalogue(), api(`/api/events/${encodeURIComponent(id)}`)]);
   if (stale()) return;
   const service = cat.byCode[e.service_code];
   const located = e.lat !== null && e.lon !== null;

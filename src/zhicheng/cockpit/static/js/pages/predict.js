@@ -3,15 +3,10 @@
 // into markup only through esc(); the charts' tooltips are escaped too.
 import * as charts from "../charts.js";
 import { esc, fixed, link } from "../format.js";
+import { eventCatalogue } from "../ops.js";
 import { api, go, state, t } from "../state.js";
 import { cityTime } from "../time.js";
 
-let catalogue = null; // {lang, list}
-
-async function services() {
-  if (!catalogue || catalogue.lang !== state.lang) catalogue = { lang: state.lang, list: await api("/api/events/catalogue") };
-  return catalogue.list;
-}
 
 function serviceForm(list, chosen) {
   const options = list.map((s) => `<option value="${esc(s.code)}"${s.code === chosen ? " selected" : ""}>${esc(s.name)}</option>`).join("");
@@ -51,8 +46,8 @@ function alertRows(alerts) {
 export async function renderPredict(main, _args, { stale }) {
   const chosen = new URLSearchParams(window.location.search).get("service") ?? "";
   const only = { service_code: chosen || null };
-  const [list, volumes, cells, warnings, alerts] = await Promise.all([
-    services(), api("/api/forecast/volumes", only), api("/api/grid/cells", only), api("/api/warnings"), api("/api/forecast/alerts"),
+  const [{ list }, volumes, cells, warnings, alerts] = await Promise.all([
+    eventCatalogue(), api("/api/forecast/volumes", only), api("/api/grid/cells", only), api("/api/warnings"), api("/api/forecast/alerts"),
   ]);
   if (stale()) return;
   // a period is named by its start on the clock the events were counted on, as the server gives it
