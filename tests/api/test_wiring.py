@@ -78,3 +78,20 @@ def test_report_cache_is_warm_after_start_up(tmp_path: object) -> None:
         assert c.get("/api/cockpit/overview").status_code == 200
         assert service.cache.hits > hits  # the request reused the warmed answer
     app.state.engine.dispose()
+
+
+def test_start_up_resolves_routes_and_compresses_the_static_files(tmp_path: object) -> None:
+    from zhicheng.api.routers import cockpit
+    from zhicheng.cockpit import STATIC_DIR
+
+    app = create_app(f"sqlite:///{tmp_path}/s.db")  # type: ignore[str-bytes-safe]
+    with TestClient(app) as c:
+        app.state.warm_thread.join(timeout=30)
+        text = {str(f) for f in STATIC_DIR.rglob("*") if f.suffix in cockpit._COMPRESSIBLE and f.is_file()}
+        assert text and text <= {key[0] for key in cockpit._PACKED}  # every text file, once
+        assert cockpit._basemap_bytes.cache_info().currsize >= 1
+        packed = c.get("/static/js/app.js", headers={"Accept-Encoding": "gzip"})
+        assert packed.headers["content-encoding"] == "gzip"
+        assert packed.content == (STATIC_DIR / "js" / "app.js").read_bytes()  # the client undoes the gzip
+        assert c.get("/api/session").json()["authenticated"] is False
+    app.state.engine.dispose()

@@ -45,8 +45,12 @@ _TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css
 def _shell(request: Request) -> HTMLResponse:
     # The browser asks for the overview and the boundaries right after loading the scripts;
     # computing them now (off the request) means a first visit after a new run finds them ready.
-    service = report_service(request, request.app.state.engine)
-    threading.Thread(target=_warm, args=(service,), daemon=True).start()
+    # Not while the start-up warm-up runs: it computes the same answers, and a second thread
+    # would only take the CPU from the static files the browser asks for next.
+    starting = getattr(request.app.state, "warm_thread", None)
+    if starting is None or not starting.is_alive():
+        service = report_service(request, request.app.state.engine)
+        threading.Thread(target=_warm, args=(service,), daemon=True).start()
     text = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
     return HTMLResponse(text, headers={"Cache-Control": "no-cache"})
 
@@ -78,6 +82,22 @@ def _packed(target: Path) -> tuple[bytes, bytes]:
         found = (plain, gzip.compress(plain, compresslevel=6))
         _PACKED[key] = found
     return found
+
+
+def pack_static(basemap: str | None = None) -> int:
+    """Compress every text file of the static folder, and the base map, ahead of the first visit.
+
+    Returns how many files were packed. The start-up warm-up calls it, so the first browser
+    does not wait for ECharts (700 kB) or the base map (280 kB) to be compressed.
+    """
+    files = [f for f in STATIC_DIR.rglob("*") if f.suffix in _COMPRESSIBLE and f.is_file()]
+    for target in files:
+        _packed(target)
+    try:
+        _basemap_bytes(basemap or str(BASEMAP_FILE))
+    except OSError:
+        return len(files)  # the base map's own request reports the missing file
+    return len(files) + 1
 
 
 @router.get("/static/{path:path}", include_in_schema=False)

@@ -205,7 +205,7 @@ function baseRegions(basemap) {
   });
 }
 
-export function choropleth(el, { mapName, geojson, data, names, units, label, seriesName, onUnit, selected, noDataText }) {
+export function choropleth(el, { mapName, geojson, data, names, units, label, seriesName, onUnit, selected, noDataText, stations }) {
   if (!window.echarts.getMap(mapName)) window.echarts.registerMap(mapName, geojson);
   const base = geojson.features.filter((f) => f.properties.kind);
   const baseNames = Object.fromEntries(base.map((f) => [f.properties.code, f.properties.name]));
@@ -236,24 +236,32 @@ export function choropleth(el, { mapName, geojson, data, names, units, label, se
         : { name: d.code, value: scoreValue(d.value) })),
       // The base map's land and lines in their own colours, outside the scale (property ``base``).
       ...base.map((f) => ({ name: f.properties.code, value: NaN, base: true, ...baseRegions({ features: [f] })[0] }))],
-    }],
+    }, ...[stationSeries(stations)].filter(Boolean)],
   }, label);
   const clickable = units ?? new Set(data.map((d) => d.code));
   if (onUnit) chart.on("click", (p) => p.seriesType === "map" && clickable.has(p.name) && onUnit(p.name));
   return chart;
 }
 
-/** Stations as dots in their AQI colours on a choropleth made by :func:`choropleth`. */
+/** The stations that have a position, as the map's scatter series (dots in their AQI colours). */
+function stationSeries(stations) {
+  const located = (stations ?? []).filter((s) => s.lon !== null && s.lon !== undefined && s.lat !== null && s.lat !== undefined);
+  if (located.length === 0) return null;
+  return {
+    type: "scatter", coordinateSystem: "geo", geoIndex: 0, name: "AQI", symbolSize: 12, zlevel: 1,
+    itemStyle: { borderColor: "#000", borderWidth: 1 },
+    data: located.map((s) => ({ name: s.name, value: [s.lon, s.lat, s.aqi], itemStyle: { color: s.colour ?? "#888" } })),
+  };
+}
+
+/**
+ * Stations on a choropleth made by :func:`choropleth`, when they came after it was drawn (this
+ * redraws the whole map: stations known in time are given to :func:`choropleth` instead).
+ */
 export function addStations(chart, stations) {
-  const located = stations.filter((s) => s.lon !== null && s.lon !== undefined && s.lat !== null && s.lat !== undefined);
-  if (!chart || chart.isDisposed() || located.length === 0) return;
-  chart.setOption({
-    series: [{}, {
-      type: "scatter", coordinateSystem: "geo", geoIndex: 0, name: "AQI", symbolSize: 12, zlevel: 1,
-      itemStyle: { borderColor: "#000", borderWidth: 1 },
-      data: located.map((s) => ({ name: s.name, value: [s.lon, s.lat, s.aqi], itemStyle: { color: s.colour ?? "#888" } })),
-    }],
-  });
+  const series = stationSeries(stations);
+  if (!chart || chart.isDisposed() || !series) return;
+  chart.setOption({ series: [{}, series] });
 }
 
 /** A line over periods; ``format`` turns a value into the text the table shows (tooltips use it). */

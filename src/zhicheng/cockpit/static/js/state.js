@@ -72,8 +72,11 @@ export function readLocation() {
  * the data are sent only when the session (who is signed in, whether reads are open) says this
  * reader may read: a server that asks for a token gets no refused requests.
  */
+let prefetched = false; // boot.js and app.js both ask; whichever runs first sends, once
+
 export function prefetchOverview() {
-  if (window.location.pathname !== "/") return;
+  if (prefetched || window.location.pathname !== "/") return;
+  prefetched = true;
   readLocation();
   const who = prefetch("/api/session");
   const may = who.then((a) => Boolean(a.open_reads || a.authenticated), () => false);

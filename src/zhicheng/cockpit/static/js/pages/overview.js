@@ -156,7 +156,8 @@ function drawCharts(data, geojson) {
 }
 
 let mapChart = null;
-let stations = [];
+let stations = []; // the live panel's stations, newest answer
+let mapStations = null; // the stations the map shows
 
 let basemap = null; // the national base map (provinces, South China Sea inset), fetched once
 
@@ -182,17 +183,21 @@ function drawMap(data, geojson, slot) {
     selected: data.unit.code,
     noDataText: t("noData"),
     onUnit: (code) => go(here(`/unit/${encodeURIComponent(code)}`, { unit: code })),
+    stations, // drawn with the map: adding them later redraws all of it
   });
-  charts.addStations(mapChart, stations);
+  mapStations = stations;
 }
 
 async function drawLive(runStale, pending) {
   const live = await pending;
-  // Stations go onto the map once it has been drawn (adding them redraws it): after the charts.
+  // Stations that came after the map go onto it once it has been drawn (adding them redraws it).
   await charts.allRendered();
   if (runStale()) return;
   stations = live.air?.stations ?? [];
-  charts.addStations(mapChart, stations);
+  if (stations !== mapStations) {
+    charts.addStations(mapChart, stations);
+    mapStations = stations;
+  }
   document.getElementById("live-air").innerHTML = airPanel(live.air);
   document.getElementById("live-events").innerHTML = eventsPanel(live.events);
   document.getElementById("live-alerts").innerHTML = alertsPanel(live.alerts);
@@ -209,6 +214,8 @@ export async function renderOverview(main, _args, { stale }) {
     main.innerHTML = emptyState();
     return;
   }
+  // Stations known by the time the map is drawn are drawn with it, in one pass.
+  livePending.then((live) => { if (!stale()) stations = live.air?.stations ?? stations; });
   const [data, geojson, national] = await Promise.all([
     state.unit && state.unit !== base.unit?.code ? api("/api/cockpit/overview", { run: state.run, unit: state.unit }) : base,
     geoPending,
