@@ -24,6 +24,14 @@ def test_skew_kurt_match_scipy_unbiased() -> None:
     assert np.isnan(skew(np.array([1.0, 2.0]))) and np.isnan(kurt(np.array([1.0, 2.0, 3.0])))
 
 
+def test_skew_kurt_of_equal_values_are_missing_without_a_warning() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 0/0 must not be computed at all
+        assert np.isnan(skew(np.full(5, 7.0))) and np.isnan(kurt(np.full(5, 7.0)))
+
+
 def test_winsorise_example_high_side() -> None:
     x, nwin, labels = winsorise(X, winmax=5)
     # |skew| > 2 and kurtosis > 3.5 at first; 100 -> 30 (next highest) brings skew under 2

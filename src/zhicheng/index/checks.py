@@ -23,7 +23,8 @@ from zhicheng.index.errors import IndexInputError
 def skew(x: np.ndarray) -> float:
     """Sample skewness as COINr's ``skew()`` (``e1071::skewness`` type 2, Excel's ``SKEW``).
 
-    ``NaN`` values are removed; fewer than 3 values give ``NaN``.
+    ``NaN`` values are removed; fewer than 3 values, or values that are all equal (0/0, as in
+    COINr), give ``NaN``.
 
     Parameters
     ----------
@@ -45,7 +46,10 @@ def skew(x: np.ndarray) -> float:
     if n < 3:
         return float("nan")
     d = v - v.mean()
-    y = np.sqrt(n) * np.sum(d**3) / (np.sum(d**2) ** 1.5)
+    spread = np.sum(d**2)
+    if spread == 0:
+        return float("nan")
+    y = np.sqrt(n) * np.sum(d**3) / (spread**1.5)
     return float(y * np.sqrt(n * (n - 1)) / (n - 2))
 
 
@@ -55,7 +59,8 @@ def kurt(x: np.ndarray) -> float:
     Parameters
     ----------
     x
-        Values [any unit]; ``NaN`` removed, fewer than 4 values give ``NaN``.
+        Values [any unit]; ``NaN`` removed, fewer than 4 values or values all equal (0/0, as
+        in COINr) give ``NaN``.
 
     Returns
     -------
@@ -72,7 +77,10 @@ def kurt(x: np.ndarray) -> float:
     if n < 4:
         return float("nan")
     d = v - v.mean()
-    r = n * np.sum(d**4) / (np.sum(d**2) ** 2)
+    spread = np.sum(d**2)
+    if spread == 0:
+        return float("nan")
+    r = n * np.sum(d**4) / (spread**2)
     return float(((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3)))
 
 
