@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -24,15 +24,23 @@ T = TypeVar("T")
 Generation = tuple[int, int, int, str]
 
 
-def store_generation(conn: Connection) -> Generation:
-    """The generation of the store: (newest run id, run count, newest batch id, rank intervals), in one query."""
+def _generation_query() -> sa.Select[Any]:
     r, b, u = evaluation_runs, ingest_batches, evaluation_uncertainty
     newest = sa.select(sa.func.coalesce(sa.func.max(r.c.id), 0)).scalar_subquery()
     count = sa.select(sa.func.count()).select_from(r).scalar_subquery()
     batch = sa.select(sa.func.coalesce(sa.func.max(b.c.id), 0)).scalar_subquery()
     intervals = sa.select(sa.func.count()).select_from(u).scalar_subquery()
     made = sa.select(sa.func.max(u.c.created_at)).scalar_subquery()
-    row = conn.execute(sa.select(newest, count, batch, intervals, made)).one()
+    return sa.select(newest, count, batch, intervals, made)
+
+
+#: Built once: every read asks it, and building the statement costs more than running it.
+_GENERATION = _generation_query()
+
+
+def store_generation(conn: Connection) -> Generation:
+    """The generation of the store: (newest run id, run count, newest batch id, rank intervals), in one query."""
+    row = conn.execute(_GENERATION).one()
     return int(row[0]), int(row[1]), int(row[2]), f"{int(row[3])}@{row[4]}"
 
 

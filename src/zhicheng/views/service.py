@@ -52,18 +52,24 @@ class ReportService:
         #: Names of event services and departments (the events catalogue's); codes without them.
         self.event_labels = event_labels
 
-    def _cached(self, key: Hashable, compute: Callable[[Connection], T]) -> T:
+    def _cached(self, key: Hashable, compute: Callable[[Connection, Generation], T]) -> T:
+        """``compute(conn, generation)`` cached under ``key``: the generation is read once per call."""
         with self.engine.connect() as conn:
             generation = store_generation(conn)
-            return self.cache.get(key, generation, lambda: compute(conn))
+            return self.cache.get(key, generation, lambda: compute(conn, generation))
 
-    def _runs(self, conn: Connection) -> list[dict[str, Any]]:
-        generation = store_generation(conn)
+    def _runs(self, conn: Connection, generation: Generation | None = None) -> list[dict[str, Any]]:
+        generation = generation or store_generation(conn)
         return self.cache.get(("runs",), generation, lambda: queries.runs(conn))
 
-    def _context(self, conn: Connection, run_id: int | None) -> RunContext | None:
-        """The run ``run_id`` (the newest when None); None when the store has no run."""
-        runs = self._runs(conn)
+    def _context(self, conn: Connection, run_id: int | None,
+                 generation: Generation | None = None) -> RunContext | None:
+        """The run ``run_id`` (the newest when None); None when the store has no run.
+
+        ``generation`` is the store's, when the caller has just read it (saves the query).
+        """
+        generation = generation or store_generation(conn)
+        runs = self._runs(conn, generation)
         if not runs:
             if run_id is not None:
                 raise ReportNotFound(f"no evaluation run {run_id}")
@@ -71,13 +77,12 @@ class ReportService:
         run = runs[0] if run_id is None else next((r for r in runs if r["id"] == run_id), None)
         if run is None:
             raise ReportNotFound(f"no evaluation run {run_id}")
-        generation = store_generation(conn)
         labels = self.cache.get(("labels", run["framework_version_id"]), generation,
                                 lambda: load_labels(conn, run))
         return self.cache.get(("context", run["id"]), generation, lambda: load_context(conn, run, labels))
 
-    def _require(self, conn: Connection, run_id: int | None) -> RunContext:
-        ctx = self._context(conn, run_id)
+    def _require(self, conn: Connection, run_id: int | None, generation: Generation | None = None) -> RunContext:
+        ctx = self._context(conn, run_id, generation)
         if ctx is None:
             raise ReportNotFound("no evaluation has been run yet")
         return ctx
@@ -91,12 +96,12 @@ class ReportService:
         """The overview page's data (an empty-state answer when nothing was evaluated yet)."""
         check_lang(lang)
 
-        def compute(conn: Connection) -> dict[str, Any]:
-            ctx = self._context(conn, run_id)
+        def compute(conn: Connection, generation: Generation) -> dict[str, Any]:
+            ctx = self._context(conn, run_id, generation)
             if ctx is None:
                 return overview.empty_overview(lang)
-            base = self.cache.get(("overview-base", ctx.run_id, lang), store_generation(conn),
-                                  lambda: overview.overview_base(conn, ctx, lang, self._runs(conn)))
+            base = self.cache.get(("overview-base", ctx.run_id, lang), generation,
+                                  lambda: overview.overview_base(conn, ctx, lang, self._runs(conn, generation)))
             return overview.overview(ctx, base, unit, lang)
 
         return self._cached(("overview", run_id, unit, lang), compute)
@@ -106,16 +111,16 @@ class ReportService:
         check_lang(lang)
         return self._cached(
             ("ranking", run_id, code, lang),
-            lambda conn: overview.ranking(conn, self._require(conn, run_id), code, lang),
+            lambda conn, generation: overview.ranking(conn, self._require(conn, run_id, generation), code, lang),
         )
 
     def node(self, code: str, run_id: int | None = None, unit: str | None = None,
              lang: str = "zh") -> dict[str, Any]:
         """A domain, requirement or indicator of a run, for one unit and across units."""
         check_lang(lang)
-        def compute(conn: Connection) -> dict[str, Any]:
-            ctx = self._require(conn, run_id)
-            across = self.cache.get(("node-across", ctx.run_id, code, lang), store_generation(conn),
+        def compute(conn: Connection, generation: Generation) -> dict[str, Any]:
+            ctx = self._require(conn, run_id, generation)
+            across = self.cache.get(("node-across", ctx.run_id, code, lang), generation,
                                     lambda: drill.node_across(conn, ctx, code, lang))
             return drill.node_detail(conn, ctx, across, unit, lang)
 
@@ -126,7 +131,7 @@ class ReportService:
         check_lang(lang)
         return self._cached(
             ("unit", run_id, unit, lang),
-            lambda conn: drill.unit_page(conn, self._require(conn, run_id), unit, lang),
+            lambda conn, generation: drill.unit_page(conn, self._require(conn, run_id, generation), unit, lang),
         )
 
     def indicator_values(self, indicator_id: str, run_id: int | None = None, unit: str | None = None,
@@ -134,11 +139,11 @@ class ReportService:
         """An indicator's values over time and across units, with sources and coverage."""
         check_lang(lang)
 
-        def compute(conn: Connection) -> dict[str, Any]:
-            ctx = self._context(conn, run_id)
+        def compute(conn: Connection, generation: Generation) -> dict[str, Any]:
+            ctx = self._context(conn, run_id, generation)
             labels: Labels = ctx.labels if ctx else labels_for(None, None, None)
             common = self.cache.get(
-                ("values-across", ctx.run_id if ctx else None, indicator_id, period), store_generation(conn),
+                ("values-across", ctx.run_id if ctx else None, indicator_id, period), generation,
                 lambda: drill.indicator_across(conn, ctx, labels, indicator_id, period),
             )
             return drill.indicator_values(conn, ctx, labels, common, unit, lang)
@@ -152,10 +157,11 @@ class ReportService:
         newest batch and the number of boundaries: a new evaluation run leaves it as it is.
         """
         with self.engine.connect() as conn:
-            ctx = self._context(conn, run_id)
+            generation = store_generation(conn)
+            ctx = self._context(conn, run_id, generation)
             found = sorted({u["level"] for u in ctx.units.values() if u.get("level")}) if ctx else []
             levels = found or None
-            batch = store_generation(conn)[2]
+            batch = generation[2]
             key = ("geojson", tuple(found), batch, queries.boundary_count(conn, levels))
 
             def compute() -> tuple[bytes, bytes]:
