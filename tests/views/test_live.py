@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.support.cockpit_workspace import READINGS, add_live_data, add_station
@@ -67,4 +68,34 @@ def test_one_hour_under_the_2026_edition(tmp_path: Path) -> None:
     # (60 → 100, 115 → 150): 100 + 50 × (80 − 60) / (115 − 60) = 118.2, rounded up to 119.
     assert station["standard"] == "HJ633-2026" and station["aqi"] == 119
     assert station["level_name"] == "Lightly polluted" and station["primary"] == "PM2.5"
+    engine.dispose()
+
+
+def test_the_last_live_answer_is_sent_while_the_next_is_counted_and_a_write_makes_it_fresh(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from zhicheng.store.schema_events import events
+    from zhicheng.views import service as service_module
+    from zhicheng.workspace.services import report_service
+
+    engine = init_store(f"sqlite:///{tmp_path / 'store.db'}")
+    add_live_data(engine, NOW)
+    reports = report_service(engine)
+    monkeypatch.setattr(service_module, "LIVE_TTL_S", 0.2)  # a short slot, so that one ends here
+    first = reports.live()
+    sent = reports.encoded(reports.live)
+    assert reports.encoded(reports.live) is sent  # one answer, encoded once
+    time.sleep(0.3)  # the slot ends; nothing is written
+    assert reports.live() is first  # the last answer, at once, while one thread recounts
+    deadline = time.monotonic() + 20
+    while (latest := reports.live()) is first and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert latest is not first and latest["events"] == first["events"]  # the recount, when ready
+    with engine.begin() as conn:  # a write (any process): the next answer is counted at once
+        conn.execute(events.insert().values(source="citizen", service_code="noise", status="submitted",
+                                            requested_at=NOW, updated_at=NOW, expected_at=NOW))
+    fresh = reports.live()
+    assert fresh["events"]["total"] == first["events"]["total"] + 1
+    assert reports.encoded(reports.live) != sent
     engine.dispose()

@@ -44,11 +44,26 @@ def store_generation(conn: Connection) -> Generation:
     return int(row[0]), int(row[1]), int(row[2]), f"{int(row[3])}@{row[4]}"
 
 
-class ReadCache:
-    """A thread-safe LRU of read models keyed by (kind, run, unit, lang …) and generation."""
+def _size(value: object) -> int:
+    """Bytes an entry holds when it is encoded JSON (bytes, or a tuple of bytes and None), else 0."""
+    if isinstance(value, bytes):
+        return len(value)
+    if isinstance(value, tuple):
+        return sum(len(v) for v in value if isinstance(v, bytes))
+    return 0
 
-    def __init__(self, max_entries: int = 512) -> None:
+
+class ReadCache:
+    """A thread-safe LRU of read models keyed by (kind, run, unit, lang …) and generation.
+
+    At most ``max_entries`` entries and, with ``max_bytes``, at most that many bytes of encoded
+    answers (bytes values): the oldest go first.
+    """
+
+    def __init__(self, max_entries: int = 512, max_bytes: int | None = None) -> None:
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self._entries: OrderedDict[Hashable, tuple[Generation, object]] = OrderedDict()
         self._lock = threading.Lock()
         self._computing: dict[Hashable, threading.Lock] = {}
@@ -82,20 +97,31 @@ class ReadCache:
             hit, value = self._lookup(key, generation)
             if hit:
                 return value  # type: ignore[return-value]
-            computed = compute()
+            try:
+                computed = compute()
+            except BaseException:
+                with self._lock:
+                    self._computing.pop(key, None)
+                raise
             with self._lock:
+                self._computing.pop(key, None)  # after the entry is stored (below, same lock)
                 self.misses += 1
+                old = self._entries.pop(key, None)
+                if old is not None:
+                    self.bytes -= _size(old[1])
                 self._entries[key] = (generation, computed)
-                self._entries.move_to_end(key)
-                while len(self._entries) > self.max_entries:
-                    self._entries.popitem(last=False)
-                self._computing.pop(key, None)
+                self.bytes += _size(computed)
+                while len(self._entries) > self.max_entries or (
+                        self.max_bytes is not None and self.bytes > self.max_bytes and len(self._entries) > 1):
+                    _, (_, gone) = self._entries.popitem(last=False)
+                    self.bytes -= _size(gone)
         return computed
 
     def clear(self) -> None:
         """Forget every entry."""
         with self._lock:
             self._entries.clear()
+            self.bytes = 0
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
+import threading
 import time
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
@@ -28,10 +30,16 @@ from zhicheng.views.context import (
 from zhicheng.views.labels import Labels, labels_for
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 #: Answers at least this big [bytes] are also kept gzip-compressed.
 GZIP_FROM_BYTES = 1024
 #: How long live answers (air, events, alerts) are reused [s]: a wall screen polls; the store is not.
 LIVE_TTL_S = 10.0
+#: Encoded answers (JSON bytes, plain and gzip) kept per server process [bytes]: every unit's
+#: overview, unit, node and indicator answers of a 300-city run in both languages fit.
+ENCODED_MAX_BYTES = 256 * 1024 * 1024
+#: The generation of answers that do not depend on the store's generation (live, the map).
+NO_GENERATION: Generation = (0, 0, 0, "")
 
 
 def encode(value: Any) -> tuple[bytes, bytes | None]:
@@ -47,6 +55,15 @@ class ReportService:
                  event_labels: live.EventLabels | None = None) -> None:
         self.engine = engine
         self.cache = cache or ReadCache()
+        #: The answers as sent (JSON bytes), apart from the read models they are made of, so that
+        #: one page's many units do not push the shared parts (contexts, labels) out.
+        self.encoded_cache = ReadCache(max_entries=16384, max_bytes=ENCODED_MAX_BYTES)
+        #: Per language, the newest live answer and the change counters it was made at.
+        self._live_last: dict[str, tuple[tuple[tuple[str, int], ...], dict[str, Any]]] = {}
+        self._live_refreshing: set[str] = set()
+        self._live_lock = threading.Lock()
+        #: Per language, the newest live answer and its JSON bytes (sent as they are while it is current).
+        self._live_encoded: dict[str, tuple[dict[str, Any], tuple[bytes, bytes | None]]] = {}
         #: Reader of the stations' current AQI (the sensing service's); no air panel without one.
         self.air = air
         #: Names of event services and departments (the events catalogue's); codes without them.
@@ -170,27 +187,62 @@ class ReportService:
                                   separators=(",", ":")).encode()
                 return body, gzip.compress(body, compresslevel=6)
 
-            return self.cache.get(key, (0, 0, 0, ""), compute)
+            return self.cache.get(key, NO_GENERATION, compute)
 
     def warm(self) -> None:
         """Compute the overview's default answers ahead of the first request (safe to call often).
 
         The live panel's answer too: its stations' real-time AQI is the slowest of the four.
         """
-        self.overview()
-        self.live()
+        self.encoded(self.overview)
+        self.encoded(self.live)
         self.geojson()
 
     def live(self, lang: str = "zh") -> dict[str, Any]:
-        """Live air quality, events and alerts, reused for :data:`LIVE_TTL_S` seconds at most."""
+        """Live air quality, events and alerts, recounted every :data:`LIVE_TTL_S` seconds.
+
+        A write to the sensing, alert or event tables makes the next answer fresh. Without one,
+        the answer of the slot that just ended is sent while one thread recounts (so it is at most
+        one slot and one recount old).
+        """
         check_lang(lang)
-        window = self._live_window()
+        slot, moved = self._live_window()
+        key = ("live", lang, slot, moved)
 
         def compute() -> dict[str, Any]:
             with self.engine.connect() as conn:
-                return live.live_summary(conn, lang, air=self.air, event_labels=self.event_labels)
+                value = live.live_summary(conn, lang, air=self.air, event_labels=self.event_labels)
+            with self._live_lock:
+                self._live_last[lang] = (moved, value)
+            return value
 
-        return self.cache.get(("live", lang, window), (0, 0, 0, ""), compute)
+        hit, found = self.cache.peek(key, NO_GENERATION)
+        if hit:
+            return found  # type: ignore[return-value]
+        last = self._live_last.get(lang)
+        if last is not None and last[0] == moved:
+            # Nothing was written since the last answer, only its time slot ended: that answer is
+            # sent while one thread makes the next (a wall screen never waits for the recount).
+            self._refresh_live(lang, key, compute)
+            return last[1]
+        return self.cache.get(key, NO_GENERATION, compute)  # after a write: always fresh
+
+    def _refresh_live(self, lang: str, key: Hashable, compute: Callable[[], dict[str, Any]]) -> None:
+        with self._live_lock:
+            if lang in self._live_refreshing:
+                return
+            self._live_refreshing.add(lang)
+
+        def refresh() -> None:
+            try:
+                self.cache.get(key, NO_GENERATION, compute)
+            except Exception:  # the next request that finds no answer reports the problem itself
+                log.debug("live refresh failed", exc_info=True)
+            finally:
+                with self._live_lock:
+                    self._live_refreshing.discard(lang)
+
+        threading.Thread(target=refresh, name="zhicheng-live-refresh", daemon=True).start()
 
     def _live_window(self) -> tuple[int, tuple[tuple[str, int], ...]]:
         """The live answers' cache window: the time slot and the store's change counters.
@@ -202,20 +254,37 @@ class ReportService:
             moved = tuple(sorted(counters(conn).items()))
         return int(time.monotonic() // LIVE_TTL_S), moved
 
-    def _encoded_key(self, read: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Hashable, Generation]:
-        name = getattr(read, "__name__", repr(read))
-        if name == "live":
-            return ("encoded", name, args, self._live_window()), (0, 0, 0, "")
-        with self.engine.connect() as conn:
-            return ("encoded", name, args), store_generation(conn)
-
     def encoded(self, read: Callable[..., Any], *args: Any) -> tuple[bytes, bytes | None]:
         """``read(*args)`` (a read model of this service) as JSON bytes, cached like the answer."""
-        key, generation = self._encoded_key(read, args)
-        return self.cache.get(key, generation, lambda: encode(read(*args)))
+        if getattr(read, "__name__", None) == "live":
+            return self._encoded_live(*args)
+        with self.engine.connect() as conn:
+            generation = store_generation(conn)
+        key = ("encoded", getattr(read, "__name__", repr(read)), args)
+        return self.encoded_cache.get(key, generation, lambda: encode(read(*args)))
+
+    def _encoded_live(self, lang: str = "zh") -> tuple[bytes, bytes | None]:
+        """The live answer's JSON bytes, encoded once per answer (the answer decides when it is new)."""
+        value = self.live(lang)
+        with self._live_lock:
+            found = self._live_encoded.get(lang)
+        if found is not None and found[0] is value:
+            return found[1]
+        answer = encode(value)
+        with self._live_lock:
+            self._live_encoded[lang] = (value, answer)
+        return answer
 
     def encoded_if_cached(self, read: Callable[..., Any], *args: Any) -> tuple[bytes, bytes | None] | None:
         """The cached JSON bytes of ``read(*args)`` when current, else None (one small query, no work)."""
-        key, generation = self._encoded_key(read, args)
-        hit, value = self.cache.peek(key, generation)
+        if getattr(read, "__name__", None) == "live":
+            lang = args[0] if args else "zh"
+            slot, moved = self._live_window()
+            hit, value = self.cache.peek(("live", lang, slot, moved), NO_GENERATION)
+            with self._live_lock:
+                found = self._live_encoded.get(lang)
+            return found[1] if hit and found is not None and found[0] is value else None
+        with self.engine.connect() as conn:
+            generation = store_generation(conn)
+        hit, value = self.encoded_cache.peek(("encoded", read.__name__, args), generation)
         return value if hit else None  # type: ignore[return-value]

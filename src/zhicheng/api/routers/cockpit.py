@@ -144,7 +144,11 @@ def geojson(request: Request, engine: EngineDep, _: PublicReader, run_id: RunId 
 
 @router.get("/api/cockpit/live", response_class=JSONBytes, response_model=rm.Live, responses=JSON)
 async def live(request: Request, lang: Lang = "zh") -> Response:
-    """Station air quality (real-time AQI), open and overdue events, active alerts (≤ 10 s old)."""
+    """Station air quality (real-time AQI), open and overdue events, active alerts.
+
+    Fresh after any write to them; otherwise recounted every 10 s (the last count is sent
+    while the next is made).
+    """
     return await json_answer(request, "live", lang)
 
 
