@@ -39,6 +39,8 @@ units = sa.Table(
     sa.Column("boundary", sa.Text, nullable=True),
     sa.Column("lon", sa.Float, nullable=True),
     sa.Column("lat", sa.Float, nullable=True),
+    #: A unit page lists its children (区县 of a city, grid cells of a district).
+    sa.Index("ix_units_parent_code", "parent_code"),
 )
 
 #: One ingest of one file (or one approved campaign submission): what came in, when, from whom.
@@ -130,6 +132,8 @@ evaluation_results = sa.Table(
     #: (always shown as provisional, with the coverage).
     sa.Column("provisional_grade", sa.Integer, nullable=True),
     sa.Index("ix_evaluation_results_run_level", "run_id", "level", "code"),
+    #: A unit's scores over every run (its trend), without reading the other units' results.
+    sa.Index("ix_evaluation_results_unit_level", "unit_code", "level", "code"),
     sqlite_with_rowid=False,
 )
 
