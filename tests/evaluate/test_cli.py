@@ -65,7 +65,7 @@ def test_ingest_evaluate_results_and_gaps(workspace: tuple[CliRunner, str, Path]
     out = tmp / "results.xlsx"
     xl = runner.invoke(app, ["results", "--level", "all", "--format", "xlsx", "--out", str(out), "--db", db])
     assert xl.exit_code == 0
-    assert list(pd.read_excel(out, sheet_name=None)) == ["index", "domain", "requirement", "indicator"]
+    assert list(pd.read_excel(out, sheet_name=None, engine="openpyxl")) == ["index", "domain", "requirement", "indicator"]
     table = runner.invoke(app, ["results", "--level", "domain", "--db", db])
     assert table.exit_code == 0 and "产业发展" in table.output
     gaps = runner.invoke(app, ["gaps", "--unit", "440300", "--db", db])

@@ -158,7 +158,7 @@ def test_runs_are_stored_reused_and_read_back(loaded: Engine, tmp_path: Path) ->
     assert board.index.tolist() == [B, A, C, D]
     assert board.loc[A, "D3"] == pytest.approx(40)
     out = export_results(read_results(loaded), tmp_path / "results.xlsx", "xlsx")
-    sheets = pd.read_excel(out, sheet_name=None)
+    sheets = pd.read_excel(out, sheet_name=None, engine="openpyxl")
     assert list(sheets) == ["index", "domain", "requirement", "indicator"]
     assert sheets["index"]["rank"].tolist() == [1, 2, 3, 4]
     assert sheets["index"]["grade"].tolist() == [3, 3, 2, 1]

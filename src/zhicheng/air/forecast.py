@@ -99,7 +99,7 @@ def features(days: pd.DataFrame) -> pd.DataFrame:
         x[col] = d[col]
     for col in ("PRES", "DEWP", "TEMP"):
         x[f"d_{col}"] = d[col] - d[col].shift(1)
-    doy = 2 * np.pi * pd.DatetimeIndex(d.index).dayofyear.to_numpy() / 365.25
+    doy = 2 * np.pi * pd.DatetimeIndex(d.index).day_of_year.to_numpy() / 365.25
     x["season_sin"], x["season_cos"] = np.sin(doy), np.cos(doy)
     return x
 

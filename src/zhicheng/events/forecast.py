@@ -85,12 +85,12 @@ def calendar_design(periods: pd.DatetimeIndex, freq: Freq) -> pd.DataFrame:
 
     days = periods.date
     for wd in range(1, 7):
-        x[f"wd{wd}"] = (periods.weekday == wd).astype(float)
+        x[f"wd{wd}"] = (periods.day_of_week == wd).astype(float)
     holiday = np.array([_legal(d) for d in days])
     makeup = np.array([d.weekday() >= 5 and chinese_calendar.is_workday(d) for d in days])
     x["holiday"] = holiday.astype(float)
     x["makeup_workday"] = makeup.astype(float)
-    doy = 2 * np.pi * periods.dayofyear.to_numpy() / 365.25
+    doy = 2 * np.pi * periods.day_of_year.to_numpy() / 365.25
     x["y_sin"], x["y_cos"] = np.sin(doy), np.cos(doy)
     return x
 

@@ -194,7 +194,8 @@ async function drawLive(runStale, pending) {
   await charts.allRendered();
   if (runStale()) return;
   stations = live.air?.stations ?? [];
-  if (stations !== mapStations) {
+  // A redraw only when the dots change (a refresh after an event write leaves them as they are).
+  if (stations !== mapStations && JSON.stringify(stations) !== JSON.stringify(mapStations)) {
     charts.addStations(mapChart, stations);
     mapStations = stations;
   }
